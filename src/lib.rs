@@ -4,4 +4,5 @@
 //! the binary's commands. `sim` is a stand-alone simulator of both backends and depends on
 //! `domain` only, never on the client it is used to test.
 
+pub mod config;
 pub mod domain;

@@ -1,0 +1,125 @@
+//! The config file as written: TOML with snake_case keys, unknown keys refused.
+//!
+//! These types only describe the file; `super::validate` turns them into the runtime config.
+
+use super::secret::Secret;
+use serde::Deserialize;
+
+pub const MANUFACTURER_BASE_URL: &str = "https://api.movilitas.cloud/v1/manufacturer/v2/api/";
+pub const PRODUCTION_BASE_URL: &str = "https://capi.lagerkoll.com/v1/production_orders/";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FileConfig {
+    pub station: StationFile,
+    pub manufacturer: ManufacturerFile,
+    pub production: ProductionFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StationFile {
+    pub id: String,
+    pub packaging_line_tag: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenMode {
+    #[default]
+    Static,
+    Dynamic,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum HeaderStyle {
+    #[default]
+    #[serde(rename = "x-access-token")]
+    XAccessToken,
+    #[serde(rename = "bearer")]
+    Bearer,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ManufacturerFile {
+    pub base_url: String,
+    pub auth_url: Option<String>,
+    pub token_mode: TokenMode,
+    pub token: Option<Secret>,
+    pub api_key: Option<Secret>,
+    pub api_secret: Option<Secret>,
+    pub token_field: String,
+    pub token_renew_after_secs: u64,
+    pub header_style: HeaderStyle,
+    pub channel_key: Option<Secret>,
+    pub timeout_secs: u64,
+    pub paths: PathsFile,
+}
+
+impl Default for ManufacturerFile {
+    fn default() -> Self {
+        ManufacturerFile {
+            base_url: MANUFACTURER_BASE_URL.into(),
+            auth_url: None,
+            token_mode: TokenMode::Static,
+            token: None,
+            api_key: None,
+            api_secret: None,
+            token_field: "token".into(),
+            // A dynamic token lives one day; renew an hour early.
+            token_renew_after_secs: 23 * 3600,
+            header_style: HeaderStyle::XAccessToken,
+            channel_key: None,
+            timeout_secs: 10,
+            paths: PathsFile::default(),
+        }
+    }
+}
+
+/// Endpoint paths relative to the base URL. Only some are public; all can be changed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathsFile {
+    pub packaging_order_details: String,
+    pub open_packaging_orders: String,
+    pub create_packaging_order: String,
+    pub commission: String,
+    pub decommission: String,
+    pub label_orders: String,
+}
+
+impl Default for PathsFile {
+    fn default() -> Self {
+        PathsFile {
+            packaging_order_details: "packaging_order/details".into(),
+            open_packaging_orders: "packaging_order/open".into(),
+            create_packaging_order: "packaging_order".into(),
+            commission: "serials/commission".into(),
+            decommission: "serials/decommission".into(),
+            label_orders: "label_orders/".into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProductionFile {
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    pub store: Option<Secret>,
+    pub requests_per_minute: u32,
+    pub timeout_secs: u64,
+}
+
+impl Default for ProductionFile {
+    fn default() -> Self {
+        ProductionFile {
+            base_url: PRODUCTION_BASE_URL.into(),
+            api_key: None,
+            store: None,
+            requests_per_minute: 200,
+            timeout_secs: 10,
+        }
+    }
+}

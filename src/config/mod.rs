@@ -1,0 +1,613 @@
+//! Configuration: where the file is looked up, how it is read, and the validated settings the
+//! rest of the program uses.
+//!
+//! Everything is checked before the terminal changes mode, and every problem names the file,
+//! the line, the key and the form that was expected, so a plant's IT person can fix it blind.
+
+pub mod file;
+pub mod secret;
+
+use file::{FileConfig, HeaderStyle, PathsFile, TokenMode};
+pub use secret::Secret;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+/// Environment variables that may hold secrets instead of the file (they win over the file).
+pub mod env_vars {
+    pub const CONFIG: &str = "SHOPFLOOR_CONFIG";
+    pub const MANUFACTURER_TOKEN: &str = "SHOPFLOOR_MANUFACTURER_TOKEN";
+    pub const MANUFACTURER_API_KEY: &str = "SHOPFLOOR_MANUFACTURER_API_KEY";
+    pub const MANUFACTURER_API_SECRET: &str = "SHOPFLOOR_MANUFACTURER_API_SECRET";
+    pub const MANUFACTURER_CHANNEL_KEY: &str = "SHOPFLOOR_MANUFACTURER_CHANNEL_KEY";
+    pub const PRODUCTION_API_KEY: &str = "SHOPFLOOR_PRODUCTION_API_KEY";
+    pub const PRODUCTION_STORE: &str = "SHOPFLOOR_PRODUCTION_STORE";
+}
+
+/// The commented example, also printed by `print-default-config`.
+pub const EXAMPLE: &str = include_str!("../../config.example.toml");
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file the settings came from (`None` for demo mode).
+    pub source: Option<PathBuf>,
+    pub station: Station,
+    pub manufacturer: ManufacturerConfig,
+    pub production: ProductionConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct Station {
+    pub id: String,
+    pub packaging_line_tag: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum ManufacturerAuth {
+    Static { token: Secret },
+    Dynamic { api_key: Secret, api_secret: Secret },
+}
+
+#[derive(Debug, Clone)]
+pub struct ManufacturerConfig {
+    /// Always ends with `/`, so endpoint paths join under it.
+    pub base_url: Url,
+    pub auth_url: Url,
+    pub auth: ManufacturerAuth,
+    pub token_field: String,
+    pub token_renew_after: Duration,
+    pub header_style: HeaderStyle,
+    pub channel_key: Secret,
+    pub timeout: Duration,
+    pub paths: PathsFile,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductionConfig {
+    pub base_url: Url,
+    pub api_key: Secret,
+    pub store: Secret,
+    pub requests_per_minute: u32,
+    pub timeout: Duration,
+}
+
+/// One thing wrong in a config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub key: String,
+    pub message: String,
+    pub expected: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no config file found (looked in: {}). Write one with `shopfloor print-default-config > FILE` and pass it with --config FILE, or try the dashboard with --demo", list_paths(.looked))]
+    NotFound { looked: Vec<PathBuf> },
+    #[error("cannot read config file {}: {source}. Check the path and that this user may read it", .path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", describe_problems(.path, .problems))]
+    Invalid { path: PathBuf, problems: Vec<Problem> },
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn describe_problems(path: &Path, problems: &[Problem]) -> String {
+    let mut out = format!(
+        "config file {} has {} problem{}:",
+        path.display(),
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        let at = p.line.map(|l| format!("line {l}, ")).unwrap_or_default();
+        out.push_str(&format!("\n  {}: {at}key `{}`: {}", path.display(), p.key, p.message));
+        if !p.expected.is_empty() {
+            out.push_str(&format!("\n      expected: {}", p.expected));
+        }
+    }
+    out
+}
+
+/// A config that loaded, with what the operator should still hear about.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+/// Where the config file is: `--config`, then `SHOPFLOOR_CONFIG`, then the platform's config
+/// directory. Returns the candidates in order; the first is the one to use if it exists.
+pub fn candidates(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
+    if let Some(p) = explicit {
+        return vec![p.to_path_buf()];
+    }
+    if let Some(p) = env(env_vars::CONFIG).filter(|s| !s.is_empty()) {
+        return vec![PathBuf::from(p)];
+    }
+    directories::ProjectDirs::from("", "", "shopfloor")
+        .map(|d| vec![d.config_dir().join("config.toml")])
+        .unwrap_or_default()
+}
+
+/// Reads the process environment, ignoring empty values.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Finds, reads and validates the config file.
+pub fn load(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, ConfigError> {
+    let looked = candidates(explicit, env);
+    let path = match looked.first() {
+        Some(p) if explicit.is_some() || p.exists() => p.clone(),
+        _ => return Err(ConfigError::NotFound { looked }),
+    };
+    let src = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    let mut loaded = parse(&src, &path, env)?;
+    if let Some(w) = permission_warning(&path, &src) {
+        loaded.warnings.push(w);
+    }
+    Ok(loaded)
+}
+
+/// Parses and validates config text; `path` is only used in messages.
+pub fn parse(src: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, ConfigError> {
+    let file: FileConfig = toml::from_str(src)
+        .map_err(|e| ConfigError::Invalid { path: path.to_path_buf(), problems: vec![problem_from_toml(src, &e)] })?;
+    validate(file, src, env)
+        .map(|config| Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings: Vec::new() })
+        .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
+}
+
+fn problem_from_toml(src: &str, e: &toml::de::Error) -> Problem {
+    let line = e.span().map(|s| line_of(src, s.start));
+    let message = e.message().trim().to_string();
+    let expected = if message.contains("expected") {
+        String::new()
+    } else {
+        "valid TOML: `key = value` lines under `[section]` headers, text in double quotes".to_string()
+    };
+    Problem { line, key: line.map(|l| key_at_line(src, l)).unwrap_or_default(), message, expected }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.as_bytes()[..offset.min(src.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// The dotted key named on a line: the current `[table]` plus the text before `=`.
+fn key_at_line(src: &str, line: usize) -> String {
+    let mut table = String::new();
+    for (i, text) in src.lines().enumerate() {
+        let t = text.trim();
+        if let Some(h) = t.strip_prefix('[') {
+            table = h.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            if i + 1 == line {
+                return table;
+            }
+            continue;
+        }
+        if i + 1 == line {
+            let key = t.split('=').next().unwrap_or("").trim();
+            return match (table.is_empty(), key.is_empty()) {
+                (_, true) => table,
+                (true, false) => key.to_string(),
+                (false, false) => format!("{table}.{key}"),
+            };
+        }
+    }
+    table
+}
+
+/// The line on which `section.key` is set, if it is set in the file at all.
+fn find_key_line(src: &str, section: &str, key: &str) -> Option<usize> {
+    let mut table = String::new();
+    let dotted = format!("{section}.{key}");
+    for (i, text) in src.lines().enumerate() {
+        let t = text.trim();
+        if t.starts_with('[') {
+            table = t.trim_matches(|c| c == '[' || c == ']').trim().to_string();
+            continue;
+        }
+        let name = t.split('=').next().unwrap_or("").trim();
+        if (table == section && name == key) || (table.is_empty() && name == dotted) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+struct Checker<'a> {
+    src: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, section: &str, key: &str, message: impl Into<String>, expected: impl Into<String>) {
+        self.problems.push(Problem {
+            line: find_key_line(self.src, section, key),
+            key: format!("{section}.{key}"),
+            message: message.into(),
+            expected: expected.into(),
+        });
+    }
+
+    fn url(&mut self, section: &str, key: &str, value: &str) -> Option<Url> {
+        let expected = "an http:// or https:// address, e.g. \"https://api.example.com/v1/\"";
+        match Url::parse(value) {
+            Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
+                // Endpoint paths are joined under the base; without a trailing slash the last
+                // segment would be replaced instead.
+                let mut u = u;
+                if !u.path().ends_with('/') {
+                    let p = format!("{}/", u.path());
+                    u.set_path(&p);
+                }
+                Some(u)
+            }
+            Ok(_) => {
+                self.push(section, key, format!("\"{value}\" is not a web address"), expected);
+                None
+            }
+            Err(e) => {
+                self.push(section, key, format!("\"{value}\" is not a valid address ({e})"), expected);
+                None
+            }
+        }
+    }
+
+    fn secret(
+        &mut self,
+        section: &str,
+        key: &str,
+        from_file: Option<Secret>,
+        var: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+        why: &str,
+    ) -> Secret {
+        if let Some(v) = env(var) {
+            return Secret::new(v);
+        }
+        match from_file {
+            Some(s) if !s.is_empty() => s,
+            _ => {
+                self.push(
+                    section,
+                    key,
+                    format!("is missing; {why}"),
+                    format!("`{key} = \"...\"` under [{section}], or the environment variable {var}"),
+                );
+                Secret::new("")
+            }
+        }
+    }
+
+    fn timeout(&mut self, section: &str, secs: u64) -> Duration {
+        if !(1..=300).contains(&secs) {
+            self.push(
+                section,
+                "timeout_secs",
+                format!("{secs} is out of range"),
+                "a whole number of seconds, 1 to 300",
+            );
+        }
+        Duration::from_secs(secs.clamp(1, 300))
+    }
+}
+
+fn validate(f: FileConfig, src: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Vec<Problem>> {
+    let mut c = Checker { src, problems: Vec::new() };
+
+    for (key, value) in [("id", &f.station.id), ("packaging_line_tag", &f.station.packaging_line_tag)] {
+        if value.trim().is_empty() {
+            c.push("station", key, "is missing", "a non-empty text, e.g. \"line-1-station-a\"");
+        }
+    }
+
+    let m = f.manufacturer;
+    let base_url = c.url("manufacturer", "base_url", &m.base_url);
+    let auth_url = match (&m.auth_url, &base_url) {
+        (Some(a), _) => c.url("manufacturer", "auth_url", a).map(|mut u| {
+            // The auth endpoint is a full path, not a base.
+            let p = u.path().trim_end_matches('/').to_string();
+            u.set_path(&p);
+            u
+        }),
+        (None, Some(b)) => b.join("/v1/api_auth").ok(),
+        (None, None) => None,
+    };
+    let auth = match m.token_mode {
+        TokenMode::Static => ManufacturerAuth::Static {
+            token: c.secret(
+                "manufacturer",
+                "token",
+                m.token,
+                env_vars::MANUFACTURER_TOKEN,
+                env,
+                "token_mode = \"static\" needs the static token from the tenant dashboard",
+            ),
+        },
+        TokenMode::Dynamic => ManufacturerAuth::Dynamic {
+            api_key: c.secret(
+                "manufacturer",
+                "api_key",
+                m.api_key,
+                env_vars::MANUFACTURER_API_KEY,
+                env,
+                "token_mode = \"dynamic\" needs the API key",
+            ),
+            api_secret: c.secret(
+                "manufacturer",
+                "api_secret",
+                m.api_secret,
+                env_vars::MANUFACTURER_API_SECRET,
+                env,
+                "token_mode = \"dynamic\" needs the API secret",
+            ),
+        },
+    };
+    let channel_key = c.secret(
+        "manufacturer",
+        "channel_key",
+        m.channel_key,
+        env_vars::MANUFACTURER_CHANNEL_KEY,
+        env,
+        "every call carries the key of the Manufacturer V2 API channel",
+    );
+    if m.token_field.trim().is_empty() {
+        c.push(
+            "manufacturer",
+            "token_field",
+            "is empty",
+            "the JSON field of the auth answer holding the token, e.g. \"token\"",
+        );
+    }
+    if !(60..=86_400).contains(&m.token_renew_after_secs) {
+        c.push(
+            "manufacturer",
+            "token_renew_after_secs",
+            format!("{} is out of range", m.token_renew_after_secs),
+            "seconds between 60 and 86400 (a dynamic token is valid for one day)",
+        );
+    }
+    let m_timeout = c.timeout("manufacturer", m.timeout_secs);
+    let paths = m.paths;
+    for (key, value) in [
+        ("packaging_order_details", &paths.packaging_order_details),
+        ("open_packaging_orders", &paths.open_packaging_orders),
+        ("create_packaging_order", &paths.create_packaging_order),
+        ("commission", &paths.commission),
+        ("decommission", &paths.decommission),
+        ("label_orders", &paths.label_orders),
+    ] {
+        if value.trim().is_empty() || value.starts_with('/') || value.contains("://") {
+            c.push(
+                "manufacturer.paths",
+                key,
+                format!("\"{value}\" is not a path relative to base_url"),
+                "a relative path such as \"serials/commission\" (no leading slash, no host)",
+            );
+        }
+    }
+
+    let p = f.production;
+    let p_base = c.url("production", "base_url", &p.base_url);
+    let p_key = c.secret(
+        "production",
+        "api_key",
+        p.api_key,
+        env_vars::PRODUCTION_API_KEY,
+        env,
+        "the Production orders API authenticates machines with an API key",
+    );
+    let store = c.secret(
+        "production",
+        "store",
+        p.store,
+        env_vars::PRODUCTION_STORE,
+        env,
+        "every call names the store the API key belongs to",
+    );
+    if !(1..=200).contains(&p.requests_per_minute) {
+        c.push(
+            "production",
+            "requests_per_minute",
+            format!("{} is out of range", p.requests_per_minute),
+            "a whole number from 1 to 200 (the API refuses more than 200 a minute)",
+        );
+    }
+    let p_timeout = c.timeout("production", p.timeout_secs);
+
+    match (c.problems.is_empty(), base_url, auth_url, p_base) {
+        (true, Some(base_url), Some(auth_url), Some(p_base)) => Ok(Config {
+            source: None,
+            station: Station { id: f.station.id, packaging_line_tag: f.station.packaging_line_tag },
+            manufacturer: ManufacturerConfig {
+                base_url,
+                auth_url,
+                auth,
+                token_field: m.token_field,
+                token_renew_after: Duration::from_secs(m.token_renew_after_secs),
+                header_style: m.header_style,
+                channel_key,
+                timeout: m_timeout,
+                paths,
+            },
+            production: ProductionConfig {
+                base_url: p_base,
+                api_key: p_key,
+                store,
+                requests_per_minute: p.requests_per_minute,
+                timeout: p_timeout,
+            },
+        }),
+        _ => Err(c.problems),
+    }
+}
+
+/// Names the file when it holds a secret and others than its owner may read it.
+#[cfg(unix)]
+fn permission_warning(path: &Path, src: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let holds_secret = ["token", "api_key", "api_secret", "channel_key", "store"]
+        .iter()
+        .any(|k| src.lines().any(|l| l.split('=').next().map(str::trim) == Some(*k)));
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (holds_secret && mode & 0o077 != 0).then(|| {
+        format!(
+            "warning: {} holds secrets and can be read by other users (mode {:o}); run `chmod 600 {}`, or move the secrets into environment variables",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_path: &Path, _src: &str) -> Option<String> {
+    None
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[station]
+id = "st-1"
+packaging_line_tag = "line-1"
+
+[manufacturer]
+base_url = "http://127.0.0.1:8787/v1/manufacturer/v2/api"
+token_mode = "dynamic"
+api_key = "k"
+api_secret = "s"
+channel_key = "c"
+
+[production]
+base_url = "http://127.0.0.1:8787/v1/production_orders/"
+api_key = "pk"
+store = "st"
+"#;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn problems(src: &str) -> Vec<Problem> {
+        match parse(src, Path::new("t.toml"), &no_env) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn good_config_and_derived_urls() {
+        let c = parse(GOOD, Path::new("t.toml"), &no_env).unwrap().config;
+        assert_eq!(c.manufacturer.base_url.as_str(), "http://127.0.0.1:8787/v1/manufacturer/v2/api/");
+        assert_eq!(c.manufacturer.auth_url.as_str(), "http://127.0.0.1:8787/v1/api_auth");
+        assert!(matches!(c.manufacturer.auth, ManufacturerAuth::Dynamic { .. }));
+        assert_eq!(c.production.requests_per_minute, 200);
+        assert_eq!(c.manufacturer.paths.commission, "serials/commission");
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let p = problems(&GOOD.replace("token_mode", "tokn_mode"));
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, Some(8));
+        assert_eq!(p[0].key, "manufacturer.tokn_mode");
+        assert!(p[0].message.contains("unknown field"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn bad_enum_value_says_what_is_allowed() {
+        let p = problems(&GOOD.replace("\"dynamic\"", "\"dyn\""));
+        assert_eq!(p[0].key, "manufacturer.token_mode");
+        assert!(p[0].message.contains("static") && p[0].message.contains("dynamic"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn semantic_problems_are_all_reported_with_lines() {
+        let src = GOOD
+            .replace("api_secret = \"s\"\n", "")
+            .replace("\"http://127.0.0.1:8787/v1/production_orders/\"", "\"ftp:x\"");
+        let p = problems(&(src + "requests_per_minute = 500\n"));
+        let keys: Vec<_> = p.iter().map(|p| (p.key.as_str(), p.line)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("manufacturer.api_secret", None),
+                ("production.base_url", Some(13)),
+                ("production.requests_per_minute", Some(16))
+            ]
+        );
+        assert!(p[0].expected.contains("SHOPFLOOR_MANUFACTURER_API_SECRET"));
+    }
+
+    #[test]
+    fn environment_fills_and_overrides_secrets() {
+        let src = GOOD.replace("api_secret = \"s\"\n", "");
+        let env = |k: &str| (k == env_vars::MANUFACTURER_API_SECRET).then(|| "from-env".to_string());
+        let c = parse(&src, Path::new("t.toml"), &env).unwrap().config;
+        match c.manufacturer.auth {
+            ManufacturerAuth::Dynamic { api_secret, .. } => assert_eq!(api_secret.expose(), "from-env"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_error_points_at_the_line() {
+        let p = problems(&GOOD.replace("id = \"st-1\"", "id = st-1"));
+        assert_eq!(p[0].line, Some(3));
+        assert_eq!(p[0].key, "station.id");
+    }
+
+    #[test]
+    fn debug_output_never_holds_secrets() {
+        let c = parse(GOOD, Path::new("t.toml"), &no_env).unwrap().config;
+        let shown = format!("{c:?}");
+        for secret in ["\"k\"", "\"s\"", "\"c\"", "\"pk\"", "\"st\""] {
+            assert!(!shown.contains(secret), "{secret} leaked into {shown}");
+        }
+    }
+
+    #[test]
+    fn lookup_order() {
+        let env = |k: &str| (k == env_vars::CONFIG).then(|| "/etc/sf.toml".to_string());
+        assert_eq!(candidates(Some(Path::new("/x.toml")), &env), [PathBuf::from("/x.toml")]);
+        assert_eq!(candidates(None, &env), [PathBuf::from("/etc/sf.toml")]);
+        assert!(candidates(None, &no_env)[0].ends_with("shopfloor/config.toml"));
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn example_is_valid_once_secrets_come_from_the_environment() {
+        let env = |k: &str| k.starts_with("SHOPFLOOR_").then(|| "x".to_string());
+        let c = parse(EXAMPLE, Path::new("config.example.toml"), &env).unwrap().config;
+        assert_eq!(c.production.base_url.as_str(), file::PRODUCTION_BASE_URL);
+    }
+
+    #[test]
+    fn example_without_secrets_names_every_missing_one() {
+        let p = match parse(EXAMPLE, Path::new("x"), &|_| None) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("{other:?}"),
+        };
+        let keys: Vec<_> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["manufacturer.token", "manufacturer.channel_key", "production.api_key", "production.store"]);
+    }
+}
