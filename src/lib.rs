@@ -1,9 +1,17 @@
 //! shopfloor: a terminal dashboard for pharmaceutical packaging lines.
 //!
-//! Layers, bottom up: `domain` (rules, no I/O) → `api` (typed clients of both backends) →
-//! the binary's commands. `sim` is a stand-alone simulator of both backends and depends on
-//! `domain` only, never on the client it is used to test.
+//! Layers, bottom up:
+//! - `domain`: the seeds' rules and wire types, no I/O; `config`: the validated settings;
+//! - `api`: typed async clients of both backends;
+//! - `commands` + `cli`: the binary's edge.
+//!
+//! `sim` is the simulator of both backends; it depends on `domain` only, never on the client
+//! code it is used to test.
 
 pub mod api;
+pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod logging;
+pub mod sim;

@@ -1,0 +1,55 @@
+//! Command-line definitions. `main.rs` parses these and hands them to `commands`.
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shopfloor",
+    version,
+    about = "Terminal dashboard for pharmaceutical packaging lines",
+    long_about = "Terminal dashboard for pharmaceutical packaging lines: packaging and label orders in \
+                  Movilitas.Cloud, production orders in Lagerkoll, and live GS1 scanning with commissioning.\n\n\
+                  Try the simulator: `shopfloor sim`."
+)]
+pub struct Cli {
+    /// Config file to use (otherwise SHOPFLOOR_CONFIG, then the platform config directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the simulator of both backends on loopback, and print a config snippet for it.
+    Sim(SimArgs),
+    /// Check a config file and exit non-zero, naming the file, line and key, on any problem.
+    CheckConfig {
+        /// The file to check (otherwise the usual lookup: --config, SHOPFLOOR_CONFIG, config dir).
+        path: Option<PathBuf>,
+    },
+    /// Print a complete, commented config file to start from.
+    PrintDefaultConfig,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Loopback address to listen on.
+    #[arg(long, default_value = crate::sim::DEFAULT_LISTEN)]
+    pub listen: SocketAddr,
+    /// Added delay before every API answer, in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub latency_ms: u64,
+    /// Share of API requests answered 503 without being carried out (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub error_rate: f64,
+    /// Share of API requests carried out whose connection is then dropped unanswered (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_name = "P")]
+    pub drop_rate: f64,
+    /// Seed for the simulator's choices (tokens, faults), so a run can be repeated.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seed: u64,
+}

@@ -1,0 +1,30 @@
+//! `shopfloor check-config [PATH]`: validates a config file and says what it found.
+
+use super::EXIT_CONFIG;
+use crate::config::{self, ManufacturerAuth};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let loaded = match config::load(path, &config::process_env) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(EXIT_CONFIG));
+        }
+    };
+    for w in &loaded.warnings {
+        eprintln!("{w}");
+    }
+    let c = &loaded.config;
+    let source = c.source.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
+    let auth = match c.manufacturer.auth {
+        ManufacturerAuth::Static { .. } => "static token",
+        ManufacturerAuth::Dynamic { .. } => "dynamic token (api_key + api_secret)",
+    };
+    println!("config OK: {source}");
+    println!("  station           {} on packaging line {}", c.station.id, c.station.packaging_line_tag);
+    println!("  Movilitas.Cloud   {} ({auth})", c.manufacturer.base_url);
+    println!("  Lagerkoll         {} ({} requests/minute)", c.production.base_url, c.production.requests_per_minute);
+    Ok(ExitCode::SUCCESS)
+}

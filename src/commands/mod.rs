@@ -1,0 +1,30 @@
+//! What each subcommand does. This is the binary's edge: errors become messages and exit codes.
+
+mod check_config;
+mod sim;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+/// Exit code for a config file that is missing or wrong.
+pub const EXIT_CONFIG: u8 = 2;
+
+pub fn run(cli: Cli) -> ExitCode {
+    let _log = crate::logging::init();
+    let result = match cli.command {
+        Some(Command::Sim(args)) => sim::run(args),
+        Some(Command::CheckConfig { path }) => check_config::run(path.or(cli.config).as_deref()),
+        Some(Command::PrintDefaultConfig) => {
+            print!("{}", crate::config::EXAMPLE);
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("The dashboard arrives in a later release. For now: `shopfloor sim` runs the simulator, `shopfloor --help` lists the commands.");
+            Ok(ExitCode::from(EXIT_CONFIG))
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,286 @@
+//! A simulator of both backends on loopback: Movilitas.Cloud's Manufacturer V2 API (with its
+//! token endpoint) and Lagerkoll's Production orders API, at their real paths, with demo data,
+//! the seeds' rules and errors, the production API's 200-a-minute limit, and switchable faults.
+//!
+//! It depends on `domain` only, never on the API clients it is used to test. Decided behaviours
+//! where the seeds are silent are documented in `manufacturer.rs`, `production.rs` and the
+//! README. Inspection endpoints for tests and integrators live under `/_sim/`.
+
+// Handlers return `Result<_, Response>` where the error side is the HTTP answer itself, built
+// once per request; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod data;
+mod faults;
+mod manufacturer;
+mod pdf;
+mod production;
+mod rng;
+mod world;
+
+pub use data::{LINE_1, LINE_2};
+pub use faults::{FaultSettings, RateSettings};
+pub use world::credentials;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post, put};
+use axum::{Json, Router};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use world::World;
+
+pub const MANUFACTURER_PREFIX: &str = "/v1/manufacturer/v2/api";
+pub const PRODUCTION_PREFIX: &str = "/v1/production_orders";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+
+pub struct Shared {
+    world: Mutex<World>,
+}
+
+impl Shared {
+    /// The state; a panic in one handler must not take the simulator down, so a poisoned lock
+    /// is taken over as it is.
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub listen: SocketAddr,
+    pub seed: u64,
+    pub faults: FaultSettings,
+    pub rate: RateSettings,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 1,
+            faults: FaultSettings::default(),
+            rate: RateSettings { per_window: 200, window_secs: 60 },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("the simulator only listens on loopback addresses (127.0.0.0/8 or ::1), not {0}; nothing it serves may leave this machine")]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {source}. Is another simulator running there? Pick another port with --listen")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("invalid fault setting: {0}")]
+    Faults(String),
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SimHandle {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn set_faults(&self, f: FaultSettings) -> Result<(), SimError> {
+        f.check().map_err(SimError::Faults)?;
+        let mut w = self.shared.world();
+        w.faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
+        Ok(())
+    }
+
+    /// Stops serving and waits for the server task to end.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Starts the simulator on `opts.listen` (port 0 picks a free one) and returns at once.
+pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
+    if !opts.listen.ip().is_loopback() {
+        return Err(SimError::NotLoopback(opts.listen));
+    }
+    opts.faults.check().map_err(SimError::Faults)?;
+    let f = &opts.faults;
+    let faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
+    let window = Duration::from_secs(opts.rate.window_secs.max(1));
+    let world = data::build(opts.seed, opts.rate.per_window.max(1), window, faults);
+    let shared = Arc::new(Shared { world: Mutex::new(world) });
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| SimError::Bind { addr: opts.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: opts.listen, source })?;
+    let app = router(shared.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!("simulator stopped: {e}");
+        }
+    });
+    tracing::info!(%addr, "simulator listening");
+    Ok(SimHandle { addr, shared, stop: Some(tx), task })
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let m = |p: &str| format!("{MANUFACTURER_PREFIX}/{p}");
+    Router::new()
+        .route("/v1/api_auth", post(manufacturer::api_auth))
+        .route(&m("packaging_order/details"), get(manufacturer::order_details))
+        .route(&m("packaging_order/open"), get(manufacturer::open_orders))
+        .route(&m("packaging_order"), post(manufacturer::create_order))
+        .route(&m("serials/commission"), post(manufacturer::commission))
+        .route(&m("serials/decommission"), post(manufacturer::decommission))
+        .route(&m("label_orders/"), post(manufacturer::label_order))
+        .route(&m("label_orders"), post(manufacturer::label_order))
+        .route(PRODUCTION_PREFIX, any(production::handle))
+        .route(&format!("{PRODUCTION_PREFIX}/"), any(production::handle))
+        .route(&format!("{PRODUCTION_PREFIX}/{{*rest}}"), any(production::handle))
+        .route("/_sim/health", get(|| async { Json(serde_json::json!({"ok": true})) }))
+        .route("/_sim/commissioned", get(commissioned))
+        .route("/_sim/decommissioned", get(decommissioned))
+        .route("/_sim/products", get(products))
+        .route("/_sim/label_orders", get(label_orders))
+        .route("/_sim/packaging_orders", get(packaging_orders))
+        .route("/_sim/production_orders", get(production_orders))
+        .route("/_sim/requests", get(requests))
+        .route("/_sim/faults", get(get_faults).put(put_faults))
+        .route("/_sim/rate_limit", put(put_rate))
+        .route("/_sim/tokens/revoke", post(revoke_tokens))
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
+        .with_state(shared)
+}
+
+async fn commissioned(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some(code) = q.get("product_code") else {
+        return (StatusCode::BAD_REQUEST, "add ?product_code=GTIN").into_response();
+    };
+    let w = s.world();
+    let list: Vec<&String> = w.commissioned.get(code).map(|c| c.order.iter().collect()).unwrap_or_default();
+    Json(list).into_response()
+}
+
+async fn decommissioned(State(s): State<Arc<Shared>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some(code) = q.get("product_code") else {
+        return (StatusCode::BAD_REQUEST, "add ?product_code=GTIN").into_response();
+    };
+    let w = s.world();
+    let map = w.commissioned.get(code).map(|c| c.decommissioned.clone()).unwrap_or_default();
+    Json(map).into_response()
+}
+
+async fn products(State(s): State<Arc<Shared>>) -> Response {
+    let mut w = s.world();
+    w.settle_pools(std::time::Instant::now());
+    let list: Vec<_> = w
+        .products
+        .iter()
+        .map(|(gtin, p)| {
+            serde_json::json!({
+                "product_code": gtin,
+                "name": p.name,
+                "batches": p.batches,
+                "serials_available": p.pool_available,
+                "auto_replenish": p.auto_replenish,
+            })
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+async fn label_orders(State(s): State<Arc<Shared>>) -> Response {
+    Json(s.world().label_orders.clone()).into_response()
+}
+
+async fn packaging_orders(State(s): State<Arc<Shared>>) -> Response {
+    Json(s.world().packaging_orders.values().cloned().collect::<Vec<_>>()).into_response()
+}
+
+async fn production_orders(State(s): State<Arc<Shared>>) -> Response {
+    Json(s.world().prod_orders.values().map(|o| o.dto.clone()).collect::<Vec<_>>()).into_response()
+}
+
+async fn requests(State(s): State<Arc<Shared>>) -> Response {
+    Json(s.world().log.iter().cloned().collect::<Vec<_>>()).into_response()
+}
+
+async fn get_faults(State(s): State<Arc<Shared>>) -> Response {
+    let w = s.world();
+    let f = &w.faults;
+    Json(FaultSettings { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate }).into_response()
+}
+
+async fn put_faults(State(s): State<Arc<Shared>>, Json(f): Json<FaultSettings>) -> Response {
+    if let Err(e) = f.check() {
+        return (StatusCode::BAD_REQUEST, e).into_response();
+    }
+    s.world().faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
+    Json(f).into_response()
+}
+
+async fn put_rate(State(s): State<Arc<Shared>>, Json(r): Json<RateSettings>) -> Response {
+    if r.per_window == 0 || r.window_secs == 0 {
+        return (StatusCode::BAD_REQUEST, "per_window and window_secs must be at least 1").into_response();
+    }
+    let mut w = s.world();
+    w.rate.per_window = r.per_window;
+    w.rate.window = Duration::from_secs(r.window_secs);
+    w.rate.sent.clear();
+    Json(r).into_response()
+}
+
+async fn revoke_tokens(State(s): State<Arc<Shared>>) -> Response {
+    let mut w = s.world();
+    let n = w.tokens.len();
+    w.tokens.clear();
+    Json(serde_json::json!({"revoked": n})).into_response()
+}
+
+/// A config snippet, with the config file's keys, that points shopfloor at a simulator.
+pub fn config_snippet(addr: SocketAddr) -> String {
+    format!(
+        r#"[station]
+id = "demo-station-1"
+packaging_line_tag = "{LINE_1}"
+
+[manufacturer]
+base_url = "http://{addr}{MANUFACTURER_PREFIX}/"
+token_mode = "dynamic"
+api_key = "{}"
+api_secret = "{}"
+channel_key = "{}"
+
+[production]
+base_url = "http://{addr}{PRODUCTION_PREFIX}/"
+api_key = "{}"
+store = "{}"
+"#,
+        credentials::API_KEY,
+        credentials::API_SECRET,
+        credentials::CHANNEL_KEY,
+        credentials::PRODUCTION_API_KEY,
+        credentials::PRODUCTION_STORE,
+    )
+}
