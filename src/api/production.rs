@@ -293,3 +293,8 @@ mod tests {
         assert_eq!(orders_page_from(page).unwrap().pages, 3);
     }
 }
+
+/// How the client reads a refusal; public for the same reason as `manufacturer::interpret`.
+pub fn interpret_error(status: u16, body: &[u8]) -> ApiError {
+    map_error(&Answer { status, headers: Default::default(), body: bytes::Bytes::copy_from_slice(body) })
+}
