@@ -164,13 +164,28 @@ pub fn parse(src: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Re
 
 fn problem_from_toml(src: &str, e: &toml::de::Error) -> Problem {
     let line = e.span().map(|s| line_of(src, s.start));
-    let message = e.message().trim().to_string();
+    let message = plain_types(e.message().trim());
     let expected = if message.contains("expected") {
         String::new()
     } else {
         "valid TOML: `key = value` lines under `[section]` headers, text in double quotes".to_string()
     };
     Problem { line, key: line.map(|l| key_at_line(src, l)).unwrap_or_default(), message, expected }
+}
+
+/// Serde names types the way Rust does; say them the way a config author would.
+fn plain_types(message: &str) -> String {
+    let mut m = message.to_string();
+    for (rust, plain) in [
+        ("expected u64", "expected a whole number (without quotes)"),
+        ("expected u32", "expected a whole number (without quotes)"),
+        ("expected i64", "expected a whole number (without quotes)"),
+        ("expected f64", "expected a number (without quotes)"),
+        ("expected a boolean", "expected true or false (without quotes)"),
+    ] {
+        m = m.replace(rust, plain);
+    }
+    m
 }
 
 /// 1-based line of a byte offset.

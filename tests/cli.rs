@@ -1,0 +1,226 @@
+//! The real binary's commands: `check-config` on good and broken files (non-zero exit with file,
+//! line, key and expected form, before anything else happens), `print-default-config`, and
+//! `sim` in the foreground.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_shopfloor");
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config").join(name)
+}
+
+/// The binary with none of the user's own shopfloor settings in its environment.
+fn shopfloor(home: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SHOPFLOOR_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("HOME", home).env("XDG_CONFIG_HOME", home.join("config")).env("XDG_DATA_HOME", home.join("data"));
+    c.stdin(Stdio::null());
+    c
+}
+
+fn run(args: &[&str]) -> (Output, tempfile::TempDir) {
+    let home = tempfile::tempdir().unwrap();
+    let out = shopfloor(home.path()).args(args).output().unwrap();
+    (out, home)
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A private copy of a fixture (git does not keep file modes), with the given mode.
+fn private_copy(name: &str, mode: u32, dir: &Path) -> PathBuf {
+    let to = dir.join(name);
+    std::fs::copy(fixture(name), &to).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    to
+}
+
+#[test]
+fn broken_configs_exit_2_naming_file_line_key_and_expected_form() {
+    // (fixture, line, key, words the message must hold)
+    let cases: &[(&str, Option<usize>, &str, &[&str])] = &[
+        ("unknown_key.toml", Some(7), "manufacturer.tokn_mode", &["unknown field", "token_mode"]),
+        ("bad_token_mode.toml", Some(7), "manufacturer.token_mode", &["static", "dynamic"]),
+        ("syntax_error.toml", Some(2), "station.id", &["expected"]),
+        ("missing_secret.toml", None, "manufacturer.api_secret", &["missing", "SHOPFLOOR_MANUFACTURER_API_SECRET"]),
+        ("bad_url.toml", Some(6), "manufacturer.base_url", &["http:// or https://"]),
+        ("rate_too_high.toml", Some(15), "production.requests_per_minute", &["1 to 200"]),
+        ("absolute_path.toml", Some(17), "manufacturer.paths.commission", &["relative path"]),
+        ("wrong_type.toml", Some(6), "manufacturer.timeout_secs", &["a whole number (without quotes)"]),
+        ("unknown_section.toml", Some(12), "prodcution", &["unknown field", "production"]),
+    ];
+    for (name, line, key, words) in cases {
+        let path = fixture(name);
+        let (out, _home) = run(&["check-config", path.to_str().unwrap()]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(path.to_str().unwrap()), "{name} names the file: {err}");
+        if let Some(l) = line {
+            assert!(err.contains(&format!("line {l},")), "{name} names line {l}: {err}");
+        }
+        assert!(err.contains(&format!("key `{key}`")), "{name} names key {key}: {err}");
+        for w in *words {
+            assert!(err.contains(w), "{name} says {w:?}: {err}");
+        }
+        assert!(
+            !err.contains("fixture-api-secret-4711") && !err.contains("fixture-channel-key-4711"),
+            "{name} leaks a secret: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_good_config_passes_without_showing_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = private_copy("good.toml", 0o600, dir.path());
+    let (out, _home) = run(&["check-config", path.to_str().unwrap()]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stdout.contains("config OK") && stdout.contains("line-1-station-a"), "{stdout}");
+    assert!(stdout.contains("dynamic token"), "{stdout}");
+    assert!(!stdout.contains("4711") && !stderr.contains("4711"), "a secret was printed: {stdout}{stderr}");
+    assert!(stderr.is_empty(), "a private file draws no warning: {stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_config_with_secrets_readable_by_others_draws_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = private_copy("good.toml", 0o644, dir.path());
+    let (out, _home) = run(&["check-config", path.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr.contains("warning") && stderr.contains("chmod 600"), "{stderr}");
+}
+
+#[test]
+fn secrets_from_the_environment_complete_a_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = private_copy("missing_secret.toml", 0o600, dir.path());
+    let home = tempfile::tempdir().unwrap();
+    let out = shopfloor(home.path())
+        .env("SHOPFLOOR_MANUFACTURER_API_SECRET", "from-the-environment")
+        .args(["check-config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn config_lookup_order() {
+    let home = tempfile::tempdir().unwrap();
+    // Nothing anywhere: a clear message listing where it looked.
+    let out = shopfloor(home.path()).arg("check-config").output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("no config file found") && err.contains("shopfloor/config.toml") && err.contains("--demo"),
+        "{err}"
+    );
+
+    // SHOPFLOOR_CONFIG is used when --config is not given.
+    let good = private_copy("good.toml", 0o600, home.path());
+    let out = shopfloor(home.path()).env("SHOPFLOOR_CONFIG", &good).arg("check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // --config wins over SHOPFLOOR_CONFIG.
+    let out = shopfloor(home.path())
+        .env("SHOPFLOOR_CONFIG", &good)
+        .args(["--config", fixture("bad_url.toml").to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // The platform config directory comes last.
+    let dir = home.path().join("config/shopfloor");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::rename(&good, dir.join("config.toml")).unwrap();
+    let out = shopfloor(home.path()).arg("check-config").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // A path that does not exist says so.
+    let (out, _h) = run(&["check-config", "/nonexistent/shopfloor.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read config file /nonexistent/shopfloor.toml"));
+}
+
+#[test]
+fn print_default_config_prints_the_documented_example() {
+    let (out, _home) = run(&["print-default-config"]);
+    assert_eq!(out.status.code(), Some(0));
+    let example = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml")).unwrap();
+    assert_eq!(text(&out.stdout), example);
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in
+        [vec!["--help"], vec!["sim", "--help"], vec!["check-config", "--help"], vec!["print-default-config", "--help"]]
+    {
+        let (out, _home) = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(text(&out.stdout).contains("Usage: shopfloor"), "{args:?}");
+    }
+}
+
+#[test]
+fn sim_prints_a_working_config_and_stops_on_sigterm() {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = shopfloor(home.path())
+        .args(["sim", "--listen", "127.0.0.1:0", "--seed", "7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut snippet = String::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.starts_with("store =");
+        snippet.push_str(&line);
+        snippet.push('\n');
+        if done {
+            break;
+        }
+    }
+    let path = home.path().join("sim.toml");
+    std::fs::write(&path, &snippet).unwrap();
+    let out = shopfloor(home.path()).args(["check-config", path.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "the printed snippet is a valid config: {}\n{snippet}", text(&out.stderr));
+    assert!(snippet.contains("base_url = \"http://127.0.0.1:"), "{snippet}");
+
+    #[cfg(unix)]
+    {
+        let pid = child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIGTERM stops the simulator cleanly: {status:?}");
+    }
+    #[cfg(not(unix))]
+    {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
+#[test]
+fn sim_refuses_to_listen_beyond_loopback_and_bad_fault_values() {
+    let (out, _h) = run(&["sim", "--listen", "0.0.0.0:0"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("loopback"), "{}", text(&out.stderr));
+    let (out, _h) = run(&["sim", "--listen", "127.0.0.1:0", "--error-rate", "2"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("error_rate must be between 0 and 1"), "{}", text(&out.stderr));
+}
