@@ -129,7 +129,8 @@ async fn label_orders_and_their_business_errors() {
     assert_eq!(orders[0]["order_id"], "L-1");
     assert_eq!(orders[0]["status"], "Released", "execute = true releases the order");
 
-    let cases: Vec<(LabelOrderRequest, fn(&ApiError) -> bool)> = vec![
+    type Case = (LabelOrderRequest, fn(&ApiError) -> bool);
+    let cases: Vec<Case> = vec![
         (label("L-1"), |e| matches!(e, ApiError::LabelOrderExists)),
         (LabelOrderRequest { batch: "NOPE".into(), ..label("L-2") }, |e| matches!(e, ApiError::BatchNotFound)),
         (LabelOrderRequest { template_tag: "nope".into(), ..label("L-3") }, |e| {

@@ -300,6 +300,14 @@ fn map_error(status: u16, v: &Value) -> ApiError {
     }
 }
 
+/// How the client reads an answer: the envelope when it reports success, the typed error
+/// otherwise. Public so that answers the typed client never provokes (an unparseable body,
+/// say) can be checked against the same mapping.
+pub fn interpret(status: u16, body: &[u8]) -> Result<Value, ApiError> {
+    let answer = Answer { status, headers: Default::default(), body: bytes::Bytes::copy_from_slice(body) };
+    parse_envelope(&answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,12 +352,4 @@ mod tests {
         assert_eq!(lookup(&v, "data.token"), Some(&json!("b")));
         assert_eq!(lookup(&v, "data.nope"), None);
     }
-}
-
-/// How the client reads an answer: the envelope when it reports success, the typed error
-/// otherwise. Public so that answers the typed client never provokes (an unparseable body,
-/// say) can be checked against the same mapping.
-pub fn interpret(status: u16, body: &[u8]) -> Result<Value, ApiError> {
-    let answer = Answer { status, headers: Default::default(), body: bytes::Bytes::copy_from_slice(body) };
-    parse_envelope(&answer)
 }

@@ -274,6 +274,11 @@ fn orders_page_from(v: Value) -> Result<OrdersPage, ApiError> {
     Ok(OrdersPage { page: 0, pages: 1, page_size: n, orders_count: n, orders })
 }
 
+/// How the client reads a refusal; public for the same reason as `manufacturer::interpret`.
+pub fn interpret_error(status: u16, body: &[u8]) -> ApiError {
+    map_error(&Answer { status, headers: Default::default(), body: bytes::Bytes::copy_from_slice(body) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -292,9 +297,4 @@ mod tests {
         let page = serde_json::json!({"orders": [], "pages": 3, "page": 1, "pageSize": 20, "ordersCount": 41});
         assert_eq!(orders_page_from(page).unwrap().pages, 3);
     }
-}
-
-/// How the client reads a refusal; public for the same reason as `manufacturer::interpret`.
-pub fn interpret_error(status: u16, body: &[u8]) -> ApiError {
-    map_error(&Answer { status, headers: Default::default(), body: bytes::Bytes::copy_from_slice(body) })
 }
