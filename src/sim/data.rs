@@ -63,10 +63,6 @@ const ARTICLES: &[ArticleRow] = &[
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
 pub fn build(seed: u64, per_window: usize, window: Duration, faults: Faults) -> World {
     let now = Instant::now();
     let products = PRODUCTS

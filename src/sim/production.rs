@@ -9,7 +9,6 @@
 //! - `production_orders_state` answers a page like the other lists;
 //! - `state/{state}` takes the number (0–3) or the name.
 
-use super::data::now_ms;
 use super::world::*;
 use super::Shared;
 use crate::domain::production::*;

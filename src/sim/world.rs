@@ -146,6 +146,11 @@ impl World {
     }
 }
 
+/// Now, in the epoch milliseconds the production API uses for every date.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 pub fn article_with_defaults(mut a: ProductionOrderArticle, order_id: i64) -> ProductionOrderArticle {
     a.production_order_id = Some(order_id);
     a.finished = Some(a.finished.unwrap_or(0.0));
