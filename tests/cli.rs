@@ -188,7 +188,7 @@ fn sim_prints_a_working_config_and_stops_on_sigterm() {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     for line in lines.by_ref() {
         let line = line.unwrap();
-        let done = line.starts_with("store =");
+        let done = line.starts_with("description = \"GS1-128");
         snippet.push_str(&line);
         snippet.push('\n');
         if done {

@@ -4,6 +4,7 @@
 
 use super::secret::Secret;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 pub const MANUFACTURER_BASE_URL: &str = "https://api.movilitas.cloud/v1/manufacturer/v2/api/";
 pub const PRODUCTION_BASE_URL: &str = "https://capi.lagerkoll.com/v1/production_orders/";
@@ -14,6 +15,41 @@ pub struct FileConfig {
     pub station: StationFile,
     pub manufacturer: ManufacturerFile,
     pub production: ProductionFile,
+    pub ui: UiFile,
+    /// Action name → key names, e.g. `submit = ["ctrl+s", "f10"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub labels: LabelsFile,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiFile {
+    /// A built-in theme name (default, high-contrast, mono) or a path to a theme file.
+    pub theme: String,
+    /// Seconds between refreshes of the open orders.
+    pub refresh_secs: u64,
+}
+
+impl Default for UiFile {
+    fn default() -> Self {
+        UiFile { theme: "default".into(), refresh_secs: 30 }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelsFile {
+    pub destinations: Vec<TagFile>,
+    pub templates: Vec<TagFile>,
+}
+
+/// A Zebra destination or ZPL template as registered in Movilitas.Cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagFile {
+    pub tag: String,
+    #[serde(default)]
+    pub description: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

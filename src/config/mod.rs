@@ -5,13 +5,17 @@
 //! the line, the key and the form that was expected, so a plant's IT person can fix it blind.
 
 pub mod file;
+pub mod keys;
 pub mod secret;
+pub mod theme;
 
-use file::{FileConfig, HeaderStyle, PathsFile, TokenMode};
+use file::{FileConfig, HeaderStyle, PathsFile, TagFile, TokenMode};
+pub use keys::KeyMap;
 pub use secret::Secret;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+pub use theme::Theme;
 use url::Url;
 
 /// Environment variables that may hold secrets instead of the file (they win over the file).
@@ -35,6 +39,22 @@ pub struct Config {
     pub station: Station,
     pub manufacturer: ManufacturerConfig,
     pub production: ProductionConfig,
+    pub ui: UiConfig,
+    pub keys: KeyMap,
+    pub labels: Labels,
+}
+
+#[derive(Debug, Clone)]
+pub struct UiConfig {
+    pub theme: Theme,
+    pub refresh: Duration,
+}
+
+/// The label destinations and templates offered in the label order form.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub destinations: Vec<TagFile>,
+    pub templates: Vec<TagFile>,
 }
 
 #[derive(Debug, Clone)]
@@ -157,7 +177,7 @@ pub fn load(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Re
 pub fn parse(src: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, ConfigError> {
     let file: FileConfig = toml::from_str(src)
         .map_err(|e| ConfigError::Invalid { path: path.to_path_buf(), problems: vec![problem_from_toml(src, &e)] })?;
-    validate(file, src, env)
+    validate(file, src, path, env)
         .map(|config| Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings: Vec::new() })
         .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
 }
@@ -313,7 +333,12 @@ impl Checker<'_> {
     }
 }
 
-fn validate(f: FileConfig, src: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, Vec<Problem>> {
+fn validate(
+    f: FileConfig,
+    src: &str,
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, Vec<Problem>> {
     let mut c = Checker { src, problems: Vec::new() };
 
     for (key, value) in [("id", &f.station.id), ("packaging_line_tag", &f.station.packaging_line_tag)] {
@@ -436,8 +461,42 @@ fn validate(f: FileConfig, src: &str, env: &dyn Fn(&str) -> Option<String>) -> R
     }
     let p_timeout = c.timeout("production", p.timeout_secs);
 
-    match (c.problems.is_empty(), base_url, auth_url, p_base) {
-        (true, Some(base_url), Some(auth_url), Some(p_base)) => Ok(Config {
+    let theme = match load_theme(&f.ui.theme, path) {
+        Ok(t) if env("NO_COLOR").is_some() => Some(t.without_colour()),
+        Ok(t) => Some(t),
+        Err(e) => {
+            c.push("ui", "theme", e, "default, high-contrast, mono, or the path of a theme file");
+            None
+        }
+    };
+    if !(5..=3_600).contains(&f.ui.refresh_secs) {
+        c.push("ui", "refresh_secs", format!("{} is out of range", f.ui.refresh_secs), "seconds between 5 and 3600");
+    }
+    let keys = match KeyMap::build(&f.keys) {
+        Ok(k) => Some(k),
+        Err(errors) => {
+            for (key, message, expected) in errors {
+                c.push("keys", &key, message, expected);
+            }
+            None
+        }
+    };
+    for (list, what) in [(&f.labels.destinations, "destinations"), (&f.labels.templates, "templates")] {
+        let mut seen = std::collections::BTreeSet::new();
+        for t in list {
+            if t.tag.trim().is_empty() || !seen.insert(t.tag.clone()) {
+                c.problems.push(Problem {
+                    line: None,
+                    key: format!("labels.{what}"),
+                    message: format!("tag \"{}\" is empty or listed twice", t.tag),
+                    expected: "each [[labels.{what}]] with its own non-empty tag".replace("{what}", what),
+                });
+            }
+        }
+    }
+
+    match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
+        (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {
             source: None,
             station: Station { id: f.station.id, packaging_line_tag: f.station.packaging_line_tag },
             manufacturer: ManufacturerConfig {
@@ -458,9 +517,25 @@ fn validate(f: FileConfig, src: &str, env: &dyn Fn(&str) -> Option<String>) -> R
                 requests_per_minute: p.requests_per_minute,
                 timeout: p_timeout,
             },
+            ui: UiConfig { theme, refresh: Duration::from_secs(f.ui.refresh_secs) },
+            keys,
+            labels: Labels { destinations: f.labels.destinations, templates: f.labels.templates },
         }),
         _ => Err(c.problems),
     }
+}
+
+/// A built-in theme by name, or a theme file (relative to the config file's folder).
+fn load_theme(name: &str, config_path: &Path) -> Result<Theme, String> {
+    if let Some(t) = Theme::built_in(name) {
+        return Ok(t);
+    }
+    if !(name.contains('/') || name.contains('\\') || name.ends_with(".toml")) {
+        return Err(format!("\"{name}\" is not a built-in theme"));
+    }
+    let p = config_path.parent().unwrap_or(Path::new(".")).join(name);
+    let src = std::fs::read_to_string(&p).map_err(|e| format!("cannot read theme file {}: {e}", p.display()))?;
+    Theme::parse(&src).map_err(|e| format!("theme file {}: {e}", p.display()))
 }
 
 /// Names the file when it holds a secret and others than its owner may read it.
@@ -624,5 +699,67 @@ mod example_tests {
         };
         let keys: Vec<_> = p.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["manufacturer.token", "manufacturer.channel_key", "production.api_key", "production.store"]);
+    }
+}
+
+#[cfg(test)]
+mod ui_tests {
+    use super::*;
+
+    fn with(extra: &str) -> Result<Loaded, ConfigError> {
+        let env = |k: &str| k.starts_with("SHOPFLOOR_").then(|| "x".to_string());
+        parse(&format!("{EXAMPLE}\n{extra}"), Path::new("/etc/shopfloor/config.toml"), &env)
+    }
+
+    fn keys_of(r: Result<Loaded, ConfigError>) -> Vec<String> {
+        match r {
+            Err(ConfigError::Invalid { problems, .. }) => problems.into_iter().map(|p| p.key).collect(),
+            Ok(_) => vec![],
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn example_defaults() {
+        let c = with("").unwrap().config;
+        assert_eq!(c.ui.theme.name, "default");
+        assert_eq!(c.labels.destinations[0].tag, "zebra-cloud-device-1");
+        assert_eq!(c.keys.label(keys::Action::Submit), "Ctrl+S/F10");
+    }
+
+    #[test]
+    fn a_key_bound_twice_is_a_config_error() {
+        let src = EXAMPLE.replace("# refresh = [\"r\", \"ctrl+r\"]", "refresh = [\"f1\"]");
+        let env = |k: &str| k.starts_with("SHOPFLOOR_").then(|| "x".to_string());
+        let keys = keys_of(parse(&src, Path::new("c.toml"), &env));
+        assert_eq!(keys, ["keys.refresh"]);
+    }
+
+    #[test]
+    fn bad_theme_and_refresh_are_config_errors() {
+        let src =
+            EXAMPLE.replace("theme = \"default\"", "theme = \"neon\"").replace("refresh_secs = 30", "refresh_secs = 1");
+        let env = |k: &str| k.starts_with("SHOPFLOOR_").then(|| "x".to_string());
+        assert_eq!(keys_of(parse(&src, Path::new("c.toml"), &env)), ["ui.theme", "ui.refresh_secs"]);
+        let missing = EXAMPLE.replace("theme = \"default\"", "theme = \"themes/missing.toml\"");
+        match parse(&missing, Path::new("c.toml"), &env) {
+            Err(ConfigError::Invalid { problems, .. }) => {
+                assert!(problems[0].message.contains("cannot read theme file"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_color_strips_colours() {
+        let env = |k: &str| (k.starts_with("SHOPFLOOR_") || k == "NO_COLOR").then(|| "1".to_string());
+        let c = parse(EXAMPLE, Path::new("c.toml"), &env).unwrap().config;
+        assert!(c.ui.theme.style(theme::Role::Error).fg.is_none());
+    }
+
+    #[test]
+    fn duplicate_label_tags_are_refused() {
+        let keys = keys_of(with("[[labels.templates]]\ntag = \"data-matrix-example\""));
+        assert_eq!(keys, ["labels.templates"]);
     }
 }

@@ -276,6 +276,22 @@ channel_key = "{}"
 base_url = "http://{addr}{PRODUCTION_PREFIX}/"
 api_key = "{}"
 store = "{}"
+
+[[labels.destinations]]
+tag = "zebra-cloud-device-1"
+description = "Line 1 carton printer (Zebra ZT411)"
+
+[[labels.destinations]]
+tag = "zebra-cloud-device-2"
+description = "Line 2 carton printer (Zebra ZT421)"
+
+[[labels.templates]]
+tag = "data-matrix-example"
+description = "GS1 DataMatrix carton label"
+
+[[labels.templates]]
+tag = "gs1-128-shipper"
+description = "GS1-128 shipper label"
 "#,
         credentials::API_KEY,
         credentials::API_SECRET,

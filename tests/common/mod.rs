@@ -31,7 +31,9 @@ fn merge(base: &str, extra: &str) -> String {
         }
         let key = line.split('=').next().unwrap_or("").trim();
         let start = out.iter().position(|l| l.trim() == section).expect("section exists in the snippet");
+        // Only the plain sections take settings here; stop before any [[array]] table.
         let end = out[start + 1..].iter().position(|l| l.starts_with('[')).map(|i| start + 1 + i).unwrap_or(out.len());
+        let _ = &end;
         match out[start + 1..end].iter().position(|l| l.split('=').next().map(str::trim) == Some(key)) {
             Some(i) => out[start + 1 + i] = line.to_string(),
             None => out.insert(start + 1, line.to_string()),

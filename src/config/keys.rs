@@ -1,0 +1,325 @@
+//! Key bindings: the actions a user can rebind in `[keys]`, their defaults, parsing of key
+//! names ("ctrl+s", "f2", "alt+1", "q") and detection of a key bound twice.
+//!
+//! Keys are compared on (code, modifiers) only, never on kind or state, so a release or repeat
+//! event and terminal differences in reporting do not change what a key does.
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Everything a key can be bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Help,
+    TabPackaging,
+    TabLabels,
+    TabProduction,
+    TabScan,
+    Refresh,
+    NewOrder,
+    Lookup,
+    SetActive,
+    Submit,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Quit,
+        Action::Help,
+        Action::TabPackaging,
+        Action::TabLabels,
+        Action::TabProduction,
+        Action::TabScan,
+        Action::Refresh,
+        Action::NewOrder,
+        Action::Lookup,
+        Action::SetActive,
+        Action::Submit,
+    ];
+
+    /// The name used in `[keys]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Quit => "quit",
+            Action::Help => "help",
+            Action::TabPackaging => "tab_packaging",
+            Action::TabLabels => "tab_labels",
+            Action::TabProduction => "tab_production",
+            Action::TabScan => "tab_scan",
+            Action::Refresh => "refresh",
+            Action::NewOrder => "new_order",
+            Action::Lookup => "lookup",
+            Action::SetActive => "set_active",
+            Action::Submit => "submit",
+        }
+    }
+
+    /// What the action does, for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Action::Quit => "quit shopfloor",
+            Action::Help => "show or hide this help",
+            Action::TabPackaging => "Packaging orders tab",
+            Action::TabLabels => "Label orders tab",
+            Action::TabProduction => "Production orders tab",
+            Action::TabScan => "Scan tab",
+            Action::Refresh => "refresh the list now",
+            Action::NewOrder => "new order form",
+            Action::Lookup => "look up an order by id (type or scan)",
+            Action::SetActive => "make the selected order active for scanning",
+            Action::Submit => "send the form",
+        }
+    }
+
+    fn defaults(self) -> &'static [&'static str] {
+        match self {
+            Action::Quit => &["q", "ctrl+q", "ctrl+c"],
+            Action::Help => &["f1", "?"],
+            Action::TabPackaging => &["f2", "alt+1"],
+            Action::TabLabels => &["f3", "alt+2"],
+            Action::TabProduction => &["f4", "alt+3"],
+            Action::TabScan => &["f5", "alt+4"],
+            Action::Refresh => &["r", "ctrl+r"],
+            Action::NewOrder => &["n", "ctrl+n"],
+            Action::Lookup => &["/", "ctrl+f"],
+            Action::SetActive => &["a"],
+            Action::Submit => &["ctrl+s", "f10"],
+        }
+    }
+}
+
+/// One key as compared: code and modifiers, with Shift folded into the character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises what a terminal reports: Shift is part of a character ('A' not shift+'a').
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Self {
+        let mods = match code {
+            KeyCode::Char(_) | KeyCode::BackTab => mods - KeyModifiers::SHIFT,
+            _ => mods,
+        };
+        Key { code, mods }
+    }
+
+    /// A plain character: typed text when a field has focus, a shortcut only otherwise.
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_)) && (self.mods - KeyModifiers::SHIFT).is_empty()
+    }
+
+    pub fn parse(s: &str) -> Result<Key, String> {
+        let lower = s.trim().to_ascii_lowercase();
+        let mut parts: Vec<&str> = lower.split('+').collect();
+        // "ctrl++" means ctrl and the plus key.
+        if lower.ends_with("++") {
+            parts.truncate(parts.len() - 2);
+            parts.push("+");
+        }
+        let name = parts.pop().filter(|n| !n.is_empty()).ok_or_else(|| format!("\"{s}\" names no key"))?;
+        let mut mods = KeyModifiers::NONE;
+        for m in parts {
+            mods |= match m {
+                "ctrl" | "control" => KeyModifiers::CONTROL,
+                "alt" | "meta" => KeyModifiers::ALT,
+                "shift" => KeyModifiers::SHIFT,
+                other => return Err(format!("\"{other}\" in \"{s}\" is not a modifier (ctrl, alt, shift)")),
+            };
+        }
+        let code = match name {
+            "enter" | "return" => KeyCode::Enter,
+            "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "esc" | "escape" => KeyCode::Esc,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            f if f.starts_with('f') && f.len() > 1 && f[1..].chars().all(|c| c.is_ascii_digit()) => {
+                let n: u8 = f[1..].parse().map_err(|_| format!("\"{s}\" is not a function key"))?;
+                if !(1..=24).contains(&n) {
+                    return Err(format!("\"{s}\": function keys go from f1 to f24"));
+                }
+                KeyCode::F(n)
+            }
+            c if c.chars().count() == 1 => {
+                // Keep the case the user wrote for plain characters ("Q" differs from "q").
+                let original = s.trim().chars().last().unwrap_or(' ');
+                let ch = if mods.contains(KeyModifiers::SHIFT) { original.to_ascii_uppercase() } else { original };
+                KeyCode::Char(if mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+                    ch.to_ascii_lowercase()
+                } else {
+                    ch
+                })
+            }
+            _ => return Err(format!("\"{s}\" is not a key name (examples: q, ctrl+s, alt+1, f2, enter, pageup)")),
+        };
+        Ok(Key::new(code, mods))
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl+")?;
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            f.write_str("Alt+")?;
+        }
+        if self.mods.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift+")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{}", if self.mods.is_empty() { c } else { c.to_ascii_uppercase() }),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            KeyCode::BackTab => f.write_str("Shift+Tab"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Which key does what, in both directions.
+#[derive(Debug, Clone)]
+pub struct KeyMap {
+    by_key: BTreeMap<String, (Key, Action)>,
+    by_action: BTreeMap<Action, Vec<Key>>,
+}
+
+impl KeyMap {
+    pub fn action(&self, key: Key) -> Option<Action> {
+        self.by_key.get(&format!("{key:?}")).map(|(_, a)| *a)
+    }
+
+    pub fn keys(&self, action: Action) -> &[Key] {
+        self.by_action.get(&action).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The keys of an action as shown on screen ("F2/Alt+1").
+    pub fn label(&self, action: Action) -> String {
+        self.keys(action).iter().map(ToString::to_string).collect::<Vec<_>>().join("/")
+    }
+
+    /// Builds the map from the defaults with `overrides` (action name → key names) applied.
+    /// Errors are (key in `[keys]`, message, expected form).
+    pub fn build(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, Vec<(String, String, String)>> {
+        let mut errors = Vec::new();
+        let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
+        for name in overrides.keys() {
+            if !Action::ALL.iter().any(|a| a.name() == name) {
+                let names: Vec<_> = Action::ALL.iter().map(|a| a.name()).collect();
+                errors.push((
+                    name.clone(),
+                    format!("\"{name}\" is not an action"),
+                    format!("one of {}", names.join(", ")),
+                ));
+            }
+        }
+        for action in Action::ALL {
+            let names: Vec<String> = match overrides.get(action.name()) {
+                Some(list) => list.clone(),
+                None => action.defaults().iter().map(|s| s.to_string()).collect(),
+            };
+            let mut keys = Vec::new();
+            for n in names {
+                match Key::parse(&n) {
+                    Ok(k) => keys.push(k),
+                    Err(e) => errors.push((
+                        action.name().to_string(),
+                        e,
+                        "a list of key names, e.g. [\"ctrl+s\", \"f10\"]".into(),
+                    )),
+                }
+            }
+            by_action.insert(action, keys);
+        }
+        let mut by_key: BTreeMap<String, (Key, Action)> = BTreeMap::new();
+        for (action, keys) in &by_action {
+            for k in keys {
+                if let Some((_, other)) = by_key.get(&format!("{k:?}")) {
+                    if other != action {
+                        errors.push((
+                            action.name().to_string(),
+                            format!("{k} is bound to both {} and {}", other.name(), action.name()),
+                            "each key bound to one action only".into(),
+                        ));
+                    }
+                    continue;
+                }
+                by_key.insert(format!("{k:?}"), (*k, *action));
+            }
+        }
+        if errors.is_empty() {
+            Ok(KeyMap { by_key, by_action })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Default for KeyMap {
+    fn default() -> Self {
+        // The defaults are fixed and tested to build.
+        KeyMap::build(&BTreeMap::new()).unwrap_or(KeyMap { by_key: BTreeMap::new(), by_action: BTreeMap::new() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_names() {
+        assert_eq!(Key::parse("ctrl+s").unwrap(), Key::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+        assert_eq!(Key::parse("F2").unwrap(), Key::new(KeyCode::F(2), KeyModifiers::NONE));
+        assert_eq!(Key::parse("alt+1").unwrap(), Key::new(KeyCode::Char('1'), KeyModifiers::ALT));
+        assert_eq!(Key::parse("shift+tab").unwrap(), Key::new(KeyCode::BackTab, KeyModifiers::NONE));
+        assert_eq!(Key::parse("Q").unwrap().code, KeyCode::Char('Q'));
+        assert!(Key::parse("hyper+x").is_err());
+        assert!(Key::parse("f99").is_err());
+        assert!(Key::parse("banana").is_err());
+    }
+
+    #[test]
+    fn shift_is_folded_into_characters() {
+        // Terminals report 'A' with SHIFT; the map must not care.
+        assert_eq!(Key::new(KeyCode::Char('A'), KeyModifiers::SHIFT), Key::new(KeyCode::Char('A'), KeyModifiers::NONE));
+    }
+
+    #[test]
+    fn defaults_build_and_overrides_apply() {
+        let m = KeyMap::default();
+        assert_eq!(m.action(Key::parse("f3").unwrap()), Some(Action::TabLabels));
+        assert_eq!(m.label(Action::TabPackaging), "F2/Alt+1");
+        let mut o = BTreeMap::new();
+        o.insert("submit".to_string(), vec!["f9".to_string()]);
+        let m = KeyMap::build(&o).unwrap();
+        assert_eq!(m.action(Key::parse("f9").unwrap()), Some(Action::Submit));
+        assert_eq!(m.action(Key::parse("ctrl+s").unwrap()), None);
+    }
+
+    #[test]
+    fn collisions_and_unknown_actions_are_errors() {
+        let mut o = BTreeMap::new();
+        o.insert("refresh".to_string(), vec!["f1".to_string()]);
+        o.insert("frobnicate".to_string(), vec!["x".to_string()]);
+        let e = KeyMap::build(&o).unwrap_err();
+        assert!(e.iter().any(|(k, m, _)| k == "frobnicate" && m.contains("not an action")), "{e:?}");
+        assert!(e.iter().any(|(_, m, _)| m.contains("F1 is bound to both help and refresh")), "{e:?}");
+    }
+}
