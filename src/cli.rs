@@ -11,12 +11,20 @@ use std::path::PathBuf;
     about = "Terminal dashboard for pharmaceutical packaging lines",
     long_about = "Terminal dashboard for pharmaceutical packaging lines: packaging and label orders in \
                   Movilitas.Cloud, production orders in Lagerkoll, and live GS1 scanning with commissioning.\n\n\
-                  Try the simulator: `shopfloor sim`."
+                  Without a subcommand it runs the dashboard. Try it with `shopfloor --demo`."
 )]
 pub struct Cli {
     /// Config file to use (otherwise SHOPFLOOR_CONFIG, then the platform config directory).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+
+    /// Run the dashboard against the built-in simulator with demo data (no config needed).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// With --demo: the loopback address of the embedded simulator (default: a free port).
+    #[arg(long, value_name = "ADDR", requires = "demo")]
+    pub sim_listen: Option<SocketAddr>,
 
     #[command(subcommand)]
     pub command: Option<Command>,

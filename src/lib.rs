@@ -13,5 +13,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod label_log;
 pub mod logging;
 pub mod sim;
+pub mod tui;
+pub mod worker;

@@ -1,6 +1,7 @@
 //! What each subcommand does. This is the binary's edge: errors become messages and exit codes.
 
 mod check_config;
+mod dashboard;
 mod sim;
 
 use crate::cli::{Cli, Command};
@@ -18,10 +19,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
-        None => {
-            eprintln!("The dashboard arrives in a later release. For now: `shopfloor sim` runs the simulator, `shopfloor --help` lists the commands.");
-            Ok(ExitCode::from(EXIT_CONFIG))
-        }
+        None => dashboard::run(cli.config.as_deref(), cli.demo, cli.sim_listen),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

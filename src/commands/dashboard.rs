@@ -1,0 +1,64 @@
+//! `shopfloor` and `shopfloor --demo`: checks everything that can be checked before the
+//! terminal changes mode, then runs the dashboard.
+
+use super::EXIT_CONFIG;
+use crate::api::{ManufacturerClient, ProductionClient};
+use crate::config::{self, Config};
+use crate::sim::{self, SimOptions};
+use crate::worker::Clients;
+use anyhow::Context;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("error: the dashboard needs a terminal (its input and output are not one). Run it in a terminal or over `ssh -t`; `shopfloor --help` lists the commands that do not need one.");
+        return Ok(ExitCode::from(EXIT_CONFIG));
+    }
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let (config, _sim, data_dir) = if demo {
+            let listen = sim_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+            let handle = sim::start(SimOptions { listen, ..SimOptions::default() }).await?;
+            let snippet = sim::config_snippet(handle.addr);
+            // Only NO_COLOR is taken from the environment: the demo's secrets are the simulator's.
+            let env = |k: &str| if k == "NO_COLOR" { config::process_env(k) } else { None };
+            let loaded = config::parse(&snippet, Path::new("(demo)"), &env).context("the demo config is invalid")?;
+            let mut c = loaded.config;
+            c.source = None;
+            let dir = crate::logging::data_dir()
+                .map(|d| d.join("demo"))
+                .unwrap_or_else(|| std::env::temp_dir().join("shopfloor-demo"));
+            (c, Some(handle), dir)
+        } else {
+            let loaded = match config::load(config_path, &config::process_env) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(EXIT_CONFIG));
+                }
+            };
+            for w in &loaded.warnings {
+                eprintln!("{w}");
+            }
+            let dir = crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?;
+            (loaded.config, None, dir)
+        };
+        let clients = clients(&config)?;
+        let exit = crate::tui::run(&config, clients, &data_dir, demo).await?;
+        tracing::info!(?exit, "dashboard ended");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn clients(c: &Config) -> anyhow::Result<Clients> {
+    let job_timeout = c.manufacturer.timeout.max(c.production.timeout) * 2 + Duration::from_secs(5);
+    Ok(Clients {
+        manufacturer: ManufacturerClient::new(c.manufacturer.clone())?,
+        production: ProductionClient::new(c.production.clone())?,
+        job_timeout,
+    })
+}

@@ -1,0 +1,410 @@
+//! The dashboard's state and its one owner: `update(app, msg) -> effects`.
+//!
+//! `update` does no I/O. Keys, pastes, timer ticks and the worker's results come in as `Msg`s;
+//! what must happen outside (an API call, saving a label order, the bell, quitting) goes out as
+//! `Effect`s, and the runtime carries them out. So every behaviour here is testable without a
+//! terminal or a network.
+
+use super::tabs::labels::LabelsTab;
+use super::tabs::packaging::PackagingTab;
+use crate::api::ApiError;
+use crate::config::file::TagFile;
+use crate::config::keys::{Action, Key};
+use crate::config::{KeyMap, Theme};
+use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
+use crate::label_log::LabelRecord;
+use crate::worker::{Backend, Job, Outcome, Request, Response};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// Calls slower than this show the backend as slow.
+pub const SLOW: Duration = Duration::from_secs(2);
+
+/// What the app needs from the config, fixed for a run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub station_id: String,
+    pub line: String,
+    pub keys: KeyMap,
+    pub theme: Theme,
+    pub destinations: Vec<TagFile>,
+    pub templates: Vec<TagFile>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Packaging,
+    Labels,
+    Production,
+    Scan,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Packaging => "Packaging",
+            Tab::Labels => "Labels",
+            Tab::Production => "Production",
+            Tab::Scan => "Scan",
+        }
+    }
+
+    pub fn action(self) -> Action {
+        match self {
+            Tab::Packaging => Action::TabPackaging,
+            Tab::Labels => Action::TabLabels,
+            Tab::Production => Action::TabProduction,
+            Tab::Scan => Action::TabScan,
+        }
+    }
+
+    fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock changed minute: local date and time, "YYYY-MM-DD HH:MM".
+    Tick(String),
+    RefreshDue,
+    /// A worker result (boxed: it is much larger than the other messages).
+    Api(Box<Response>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Api(Request),
+    SaveLabel(LabelRecord),
+    Bell,
+    Quit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Unknown,
+    Online,
+    Slow(u64),
+    Offline(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Ok,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub severity: Severity,
+    pub text: String,
+}
+
+/// An irreversible action waiting for an explicit yes.
+#[derive(Debug, Clone)]
+pub enum Pending {
+    CreatePackaging(CreatePackagingOrder),
+    CreateLabel(LabelOrderRequest),
+}
+
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub pending: Pending,
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub tab: Tab,
+    pub help: bool,
+    pub confirm: Option<Confirm>,
+    pub packaging: PackagingTab,
+    pub labels: LabelsTab,
+    pub active: Option<PackagingOrder>,
+    pub manufacturer: Health,
+    pub production: Health,
+    pub in_flight: HashSet<u64>,
+    /// "YYYY-MM-DD HH:MM", local.
+    pub now: String,
+    pub flash: Option<Flash>,
+    pub size: (u16, u16),
+    pub quit: bool,
+    next_id: u64,
+}
+
+impl App {
+    /// A new app and the effects to start with (the first refresh).
+    pub fn new(settings: Settings, history: Vec<LabelRecord>, now: String, size: (u16, u16)) -> (App, Vec<Effect>) {
+        let packaging = PackagingTab::new(&settings.line);
+        let labels = LabelsTab::new(&settings, history);
+        let mut app = App {
+            settings,
+            tab: Tab::Packaging,
+            help: false,
+            confirm: None,
+            packaging,
+            labels,
+            active: None,
+            manufacturer: Health::Unknown,
+            production: Health::Unknown,
+            in_flight: HashSet::new(),
+            now,
+            flash: None,
+            size,
+            quit: false,
+            next_id: 1,
+        };
+        let effects = app.refresh();
+        (app, effects)
+    }
+
+    /// Sends a job to the worker; returns its request id.
+    pub fn request(&mut self, job: Job, effects: &mut Vec<Effect>) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight.insert(id);
+        effects.push(Effect::Api(Request { id, job }));
+        id
+    }
+
+    fn refresh(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let line = self.settings.line.clone();
+        let id = self.request(Job::OpenOrders { line }, &mut effects);
+        self.packaging.refresh_id = Some(id);
+        self.request(Job::ProductionProbe, &mut effects);
+        effects
+    }
+
+    pub fn flash(&mut self, severity: Severity, text: impl Into<String>) {
+        self.flash = Some(Flash { severity, text: text.into() });
+    }
+
+    /// The current screen has a text field with the cursor: plain letters are typed there.
+    pub fn text_focused(&self) -> bool {
+        match self.tab {
+            Tab::Packaging => self.packaging.text_focused(),
+            Tab::Labels => self.labels.form.text_focused(),
+            _ => false,
+        }
+    }
+
+    /// Makes an order the station's active order (the scan panel and label defaults use it).
+    pub fn set_active(&mut self, order: PackagingOrder) {
+        self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
+        self.labels.use_defaults_from(&order);
+        self.active = Some(order);
+    }
+
+    /// The actions that do something on the current screen, for the help overlay.
+    pub fn screen_actions(&self) -> Vec<Action> {
+        let mut list = vec![
+            Action::Help,
+            Action::Quit,
+            Action::TabPackaging,
+            Action::TabLabels,
+            Action::TabProduction,
+            Action::TabScan,
+        ];
+        match self.tab {
+            Tab::Packaging => {
+                list.extend([Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit])
+            }
+            Tab::Labels => list.push(Action::Submit),
+            _ => {}
+        }
+        list
+    }
+}
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(k) if k.kind == KeyEventKind::Press => key(app, k),
+        Msg::Key(_) => Vec::new(),
+        Msg::Paste(text) => {
+            paste(app, &text);
+            Vec::new()
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            app.now = now;
+            Vec::new()
+        }
+        Msg::RefreshDue => app.refresh(),
+        Msg::Api(resp) => api(app, *resp),
+    }
+}
+
+fn paste(app: &mut App, text: &str) {
+    if app.confirm.is_some() || app.help {
+        return;
+    }
+    match app.tab {
+        Tab::Packaging => app.packaging.paste(text),
+        Tab::Labels => {
+            app.labels.form.paste(text);
+            app.labels.revalidate(false);
+        }
+        _ => {}
+    }
+}
+
+fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let pressed = Key::new(k.code, k.modifiers);
+    if let Some(c) = app.confirm.take() {
+        return match k.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => confirmed(app, c.pending),
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                app.flash(Severity::Info, "Cancelled; nothing was sent");
+                Vec::new()
+            }
+            _ => {
+                app.confirm = Some(c);
+                Vec::new()
+            }
+        };
+    }
+    let action = app.settings.keys.action(pressed);
+    if app.help {
+        if k.code == KeyCode::Esc || action == Some(Action::Help) || action == Some(Action::Quit) {
+            app.help = false;
+        }
+        return Vec::new();
+    }
+    // Plain letters belong to the text field that has the cursor.
+    let action = action.filter(|_| !(pressed.is_text() && app.text_focused()));
+    match action {
+        Some(Action::Quit) => {
+            app.quit = true;
+            return vec![Effect::Quit];
+        }
+        Some(Action::Help) => {
+            app.help = true;
+            return Vec::new();
+        }
+        Some(a @ (Action::TabPackaging | Action::TabLabels | Action::TabProduction | Action::TabScan)) => {
+            if let Some(t) = Tab::ALL.into_iter().find(|t| t.action() == a) {
+                switch_tab(app, t);
+            }
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match app.tab {
+        Tab::Packaging => super::tabs::packaging::key(app, k, action),
+        Tab::Labels => super::tabs::labels::key(app, k, action),
+        Tab::Production | Tab::Scan => {
+            match k.code {
+                KeyCode::Tab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % 4]),
+                KeyCode::BackTab => switch_tab(app, Tab::ALL[(app.tab.index() + 3) % 4]),
+                _ => {}
+            }
+            Vec::new()
+        }
+    }
+}
+
+pub fn switch_tab(app: &mut App, tab: Tab) {
+    app.tab = tab;
+    if tab == Tab::Labels {
+        if let Some(o) = app.active.clone() {
+            app.labels.fill_empty_from(&o);
+        }
+    }
+}
+
+/// Tab / Shift-Tab on a screen without fields move between tabs.
+pub fn cycle_tab(app: &mut App, forward: bool) {
+    let i = app.tab.index();
+    switch_tab(app, Tab::ALL[if forward { (i + 1) % 4 } else { (i + 3) % 4 }]);
+}
+
+fn confirmed(app: &mut App, pending: Pending) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match pending {
+        Pending::CreatePackaging(order) => {
+            app.flash(Severity::Info, format!("Creating packaging order {}…", order.order_id));
+            let id = app.request(Job::CreatePackagingOrder(order), &mut effects);
+            app.packaging.create_id = Some(id);
+        }
+        Pending::CreateLabel(req) => {
+            app.flash(Severity::Info, format!("Sending label order {}…", req.order_id));
+            app.labels.sent = Some(req.clone());
+            let id = app.request(Job::CreateLabelOrder(req), &mut effects);
+            app.labels.submit_id = Some(id);
+        }
+    }
+    effects
+}
+
+/// How a backend looks after a call: an answer (even a refusal) means it is up.
+fn health_after(resp: &Response) -> Health {
+    match resp.outcome.error() {
+        Some(e @ (ApiError::Timeout(_) | ApiError::ConnectionRefused { .. } | ApiError::ConnectionDropped)) => {
+            Health::Offline(short(e))
+        }
+        Some(e @ (ApiError::Server { .. } | ApiError::RateLimited { .. })) => Health::Offline(short(e)),
+        Some(
+            e @ (ApiError::NoToken
+            | ApiError::TokenRejected
+            | ApiError::AuthFailed(_)
+            | ApiError::ChannelKeyMissing
+            | ApiError::UnexpectedResponse { .. }),
+        ) => Health::Offline(short(e)),
+        _ if resp.elapsed >= SLOW => Health::Slow(resp.elapsed.as_millis() as u64),
+        _ => Health::Online,
+    }
+}
+
+/// A few words for the status bar.
+pub fn short(e: &ApiError) -> String {
+    match e {
+        ApiError::Timeout(_) => "no answer (timeout)".into(),
+        ApiError::ConnectionRefused { .. } => "unreachable".into(),
+        ApiError::ConnectionDropped => "connection dropped".into(),
+        ApiError::Server { status } => format!("server error {status}"),
+        ApiError::RateLimited { retry_after } => format!("rate limited, retry in {} s", retry_after.as_secs()),
+        ApiError::NoToken | ApiError::TokenRejected | ApiError::AuthFailed(_) => {
+            "login refused: check token/API key".into()
+        }
+        ApiError::ChannelKeyMissing => "channel key refused".into(),
+        ApiError::UnexpectedResponse { .. } => "unexpected answers: check base_url".into(),
+        ApiError::Production { code_number, .. } => format!("error {code_number}"),
+        other => other.to_string(),
+    }
+}
+
+fn api(app: &mut App, resp: Response) -> Vec<Effect> {
+    app.in_flight.remove(&resp.id);
+    let health = health_after(&resp);
+    match resp.backend {
+        Backend::Manufacturer => app.manufacturer = health,
+        Backend::Production => app.production = health,
+    }
+    let id = resp.id;
+    match resp.outcome {
+        Outcome::OpenOrders(r) => app.packaging.orders_arrived(id, r, &app.now.clone()),
+        Outcome::OrderDetails(r) => {
+            if let Some(found) = app.packaging.lookup_arrived(id, r) {
+                app.flash(Severity::Ok, format!("Found order {} — press a to make it active", found.order_id));
+            }
+        }
+        Outcome::PackagingOrderCreated(r) => return super::tabs::packaging::created(app, id, r),
+        Outcome::LabelOrderCreated(r) => return super::tabs::labels::created(app, id, r),
+        Outcome::ProductionProbe(_) => {}
+    }
+    Vec::new()
+}

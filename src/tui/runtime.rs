@@ -1,0 +1,181 @@
+//! The event loop: waits for input, worker results, timers and signals; drains everything
+//! already queued; runs `update`; carries out the effects; and draws once if anything changed.
+//! No fixed frame rate: an idle dashboard writes nothing but the minute tick.
+
+use super::app::{update, App, Effect, Msg};
+use super::terminal::Term;
+use super::view::view;
+use crate::worker::{Request, Response};
+use crossterm::event::{Event, EventStream};
+use futures_util::StreamExt;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub struct Wiring {
+    pub requests: mpsc::UnboundedSender<Request>,
+    pub responses: mpsc::UnboundedReceiver<Response>,
+    pub refresh: Duration,
+    pub label_log: PathBuf,
+}
+
+/// Local date and time to the minute, as the app shows it.
+pub fn now_label() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn until_next_minute() -> Duration {
+    use chrono::Timelike;
+    let now = chrono::Local::now();
+    let into = Duration::from_secs(u64::from(now.second()))
+        + Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
+    Duration::from_secs(60).saturating_sub(into) + Duration::from_millis(20)
+}
+
+fn to_msg(e: Event) -> Option<Msg> {
+    match e {
+        Event::Key(k) => Some(Msg::Key(k)),
+        Event::Paste(s) => Some(Msg::Paste(s)),
+        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Why the loop ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    InputClosed,
+    Signal,
+}
+
+/// What the input task forwards: an event, or the end of input.
+enum Input {
+    Event(Event),
+    Closed,
+}
+
+/// Reads the terminal in its own task. Polling crossterm's stream only from here matters: its
+/// reader thread keeps the waker of the last poll, so polling it ad hoc (to drain) would leave
+/// the loop asleep while keys arrive.
+fn spawn_input() -> mpsc::UnboundedReceiver<Input> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        loop {
+            match events.next().await {
+                Some(Ok(e)) => {
+                    if tx.send(Input::Event(e)).is_err() {
+                        return;
+                    }
+                }
+                Some(Err(_)) | None => {
+                    let _ = tx.send(Input::Closed);
+                    return;
+                }
+            }
+        }
+    });
+    rx
+}
+
+pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: Wiring) -> std::io::Result<Exit> {
+    let mut input = spawn_input();
+    let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + w.refresh, w.refresh);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let minute = tokio::time::sleep(until_next_minute());
+    tokio::pin!(minute);
+    #[cfg(unix)]
+    let (mut term_sig, mut hup_sig) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::terminate())?, signal(SignalKind::hangup())?)
+    };
+    perform(&mut app, first, &w);
+    draw(terminal, &app)?;
+    loop {
+        let mut msgs = Vec::new();
+        #[cfg(unix)]
+        let signalled = async {
+            tokio::select! {
+                _ = term_sig.recv() => {}
+                _ = hup_sig.recv() => {}
+            }
+        };
+        #[cfg(not(unix))]
+        let signalled = std::future::pending::<()>();
+        tokio::select! {
+            ev = input.recv() => match ev {
+                Some(Input::Event(e)) => msgs.extend(to_msg(e)),
+                // The terminal went away (SSH dropped, input closed): shut down, do not spin.
+                Some(Input::Closed) | None => return Ok(Exit::InputClosed),
+            },
+            Some(r) = w.responses.recv() => msgs.push(Msg::Api(Box::new(r))),
+            _ = refresh.tick() => msgs.push(Msg::RefreshDue),
+            _ = &mut minute => {
+                msgs.push(Msg::Tick(now_label()));
+                minute.as_mut().reset(tokio::time::Instant::now() + until_next_minute());
+            }
+            _ = signalled => return Ok(Exit::Signal),
+        }
+        // Drain what is already waiting, so a burst costs one frame.
+        while let Ok(r) = w.responses.try_recv() {
+            msgs.push(Msg::Api(Box::new(r)));
+        }
+        while let Ok(ev) = input.try_recv() {
+            match ev {
+                Input::Event(e) => msgs.extend(to_msg(e)),
+                Input::Closed => return Ok(Exit::InputClosed),
+            }
+        }
+        if msgs.is_empty() {
+            continue;
+        }
+        for m in msgs {
+            let effects = update(&mut app, m);
+            perform(&mut app, effects, &w);
+        }
+        if app.quit {
+            return Ok(Exit::Quit);
+        }
+        draw(terminal, &app)?;
+    }
+}
+
+fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
+    for e in effects {
+        match e {
+            Effect::Api(req) => {
+                if w.requests.send(req).is_err() {
+                    app.flash(super::app::Severity::Error, "The network worker stopped; restart shopfloor");
+                }
+            }
+            Effect::SaveLabel(record) => {
+                if let Err(err) = crate::label_log::append(&w.label_log, &record) {
+                    tracing::error!("cannot save label order history: {err}");
+                    app.flash(
+                        super::app::Severity::Error,
+                        format!(
+                            "Label order {} was sent, but the local history could not be saved: {err}",
+                            record.order_id
+                        ),
+                    );
+                }
+            }
+            Effect::Bell => {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|_| out.flush());
+            }
+            Effect::Quit => {}
+        }
+    }
+}
+
+/// One frame inside a synchronized update, so terminals show it whole.
+fn draw(terminal: &mut Term, app: &App) -> std::io::Result<()> {
+    use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    crossterm::queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|f| view(app, f))?;
+    crossterm::execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    Ok(())
+}

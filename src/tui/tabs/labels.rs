@@ -1,0 +1,284 @@
+//! The Label orders tab: a create-label-order form with its defaults from the active packaging
+//! order, destinations and templates from the config, the extra labels' conditional type, the
+//! execute flag; and the list of label orders this station created, kept across restarts.
+
+use crate::api::ApiError;
+use crate::config::keys::Action;
+use crate::config::theme::{Role, Theme};
+use crate::domain::manufacturer::{LabelOrderRequest, PackagingOrder};
+use crate::domain::FieldError;
+use crate::label_log::LabelRecord;
+use crate::tui::app::{cycle_tab, App, Confirm, Effect, Pending, Settings, Severity};
+use crate::tui::form::{Field, Form};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use ratatui::Frame;
+
+pub struct LabelsTab {
+    pub form: Form,
+    pub submit_id: Option<u64>,
+    /// The request waiting for its answer (to record it when the answer comes).
+    pub sent: Option<LabelOrderRequest>,
+    pub history: Vec<LabelRecord>,
+    show_all_errors: bool,
+}
+
+fn tags(list: &[crate::config::file::TagFile]) -> Vec<(String, String)> {
+    list.iter().map(|t| (t.tag.clone(), t.description.clone())).collect()
+}
+
+impl LabelsTab {
+    pub fn new(settings: &Settings, history: Vec<LabelRecord>) -> Self {
+        let form = Form::new(vec![
+            Field::text("order_id", "Label order id"),
+            Field::text("product_code", "Product (GTIN)"),
+            Field::text("batch", "Batch"),
+            Field::text("quantity", "Labels"),
+            Field::text("extra_label_amount", "Extra labels"),
+            Field::choice(
+                "extra_label_type",
+                "Extra label type",
+                vec![
+                    (String::new(), "none".into()),
+                    ("amount".into(), "a number of labels".into()),
+                    ("percentage".into(), "percent of the labels".into()),
+                ],
+            ),
+            Field::choice("destination_tag", "Printer", tags(&settings.destinations)),
+            Field::choice("template_tag", "Template", tags(&settings.templates)),
+            Field::toggle("execute", "Print now", false),
+        ]);
+        LabelsTab { form, submit_id: None, sent: None, history, show_all_errors: false }
+    }
+
+    /// The active order's product and batch become the form's (when it is made active).
+    pub fn use_defaults_from(&mut self, o: &PackagingOrder) {
+        self.form.set("product_code", &o.product_code);
+        self.form.set("batch", o.batch.as_deref().unwrap_or(""));
+        self.revalidate(false);
+    }
+
+    /// Fills product and batch from the active order where they are still empty.
+    pub fn fill_empty_from(&mut self, o: &PackagingOrder) {
+        if self.form.value("product_code").is_empty() {
+            self.form.set("product_code", &o.product_code);
+        }
+        if self.form.value("batch").is_empty() {
+            self.form.set("batch", o.batch.as_deref().unwrap_or(""));
+        }
+    }
+
+    pub fn request(&self) -> Result<LabelOrderRequest, Vec<FieldError>> {
+        let f = &self.form;
+        let mut errors = Vec::new();
+        let mut number = |k: &str| -> Option<i64> {
+            let v = f.value(k);
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            v.parse().map_err(|_| errors.push(FieldError::new(k, "must be a whole number"))).ok()
+        };
+        let quantity = number("quantity");
+        let extra = number("extra_label_amount");
+        let kind = f.value("extra_label_type");
+        let req = LabelOrderRequest {
+            order_id: f.value("order_id").trim().to_string(),
+            product_code: f.value("product_code").trim().to_string(),
+            product_code_schema: "GTIN".into(),
+            batch: f.value("batch").trim().to_string(),
+            quantity: quantity.unwrap_or(-1),
+            extra_label_amount: extra,
+            extra_label_type: Some(kind).filter(|k| !k.is_empty()),
+            destination_tag: f.value("destination_tag"),
+            template_tag: f.value("template_tag"),
+            execute: Some(f.value("execute") == "true"),
+        };
+        if quantity.is_none() && !errors.iter().any(|e| e.field == "quantity") {
+            errors.push(FieldError::new("quantity", "is required: the number of labels to print"));
+        }
+        if errors.is_empty() {
+            Ok(req)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Applies seed 003's rules as the user types.
+    pub fn revalidate(&mut self, all: bool) -> Option<LabelOrderRequest> {
+        let (req, mut errors) = match self.request() {
+            Ok(r) => {
+                let e = r.validate();
+                (Some(r), e)
+            }
+            Err(e) => (None, e),
+        };
+        if !(all || self.show_all_errors) {
+            // Not yet shouting about empty fields; the conditional type rule always shows.
+            errors.retain(|e| e.field == "extra_label_type" || !self.form.value(&e.field).trim().is_empty());
+        }
+        let ok = errors.is_empty();
+        self.form.set_errors(&errors);
+        req.filter(|_| ok)
+    }
+}
+
+pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let l = &mut app.labels;
+    let submit = action == Some(Action::Submit) || (k.code == KeyCode::Enter && l.form.on_last_field());
+    if submit {
+        return submit_form(app);
+    }
+    match k.code {
+        KeyCode::Enter => l.form.next(),
+        KeyCode::Esc => {}
+        // Tab moves between fields here; F-keys and Alt+digits change tabs.
+        KeyCode::BackTab if l.form.focus == 0 => cycle_tab(app, false),
+        _ => {
+            if l.form.key(k) {
+                l.revalidate(false);
+            }
+        }
+    }
+    Vec::new()
+}
+
+fn submit_form(app: &mut App) -> Vec<Effect> {
+    if app.labels.submit_id.is_some() {
+        app.flash(Severity::Warning, "Still waiting for the answer to the last label order");
+        return Vec::new();
+    }
+    match app.labels.revalidate(true) {
+        Some(req) => {
+            let dest = req.destination_tag.clone();
+            app.confirm = Some(Confirm {
+                title: if req.execute == Some(true) { "Create and print label order?" } else { "Create label order?" }
+                    .into(),
+                lines: vec![
+                    format!("Label order {} — {} batch {}", req.order_id, req.product_code, req.batch),
+                    format!("{} labels (+{} extra) with template {}", req.quantity, extra_text(&req), req.template_tag),
+                    if req.execute == Some(true) {
+                        format!("Printing starts at once on {dest}.")
+                    } else {
+                        format!("Released later from Movilitas; printer {dest}.")
+                    },
+                ],
+                pending: Pending::CreateLabel(req),
+            });
+        }
+        None => app.flash(Severity::Error, "Fix the fields marked ✗ first; nothing was sent"),
+    }
+    Vec::new()
+}
+
+fn extra_text(r: &LabelOrderRequest) -> String {
+    match (r.extra_label_amount, r.extra_label_type.as_deref()) {
+        (Some(n), Some("percentage")) => format!("{n}%"),
+        (Some(n), _) => n.to_string(),
+        (None, _) => "0".into(),
+    }
+}
+
+pub fn created(app: &mut App, id: u64, r: Result<String, ApiError>) -> Vec<Effect> {
+    if app.labels.submit_id != Some(id) {
+        return Vec::new();
+    }
+    app.labels.submit_id = None;
+    let Some(req) = app.labels.sent.take() else { return Vec::new() };
+    let outcome = match &r {
+        Ok(_) if req.execute == Some(true) => Some("Released".to_string()),
+        Ok(_) => Some("Created".to_string()),
+        // The order exists in Movilitas, suspended until serials arrive.
+        Err(ApiError::NotEnoughSerialsAssigned) | Err(ApiError::SerialsBeingReplenished) => {
+            Some("Suspended: not enough serials".to_string())
+        }
+        Err(_) => None,
+    };
+    let mut effects = Vec::new();
+    if let Some(outcome) = outcome {
+        let record = LabelRecord {
+            at: app.now.clone(),
+            order_id: req.order_id.clone(),
+            product_code: req.product_code.clone(),
+            batch: req.batch.clone(),
+            quantity: req.quantity,
+            destination_tag: req.destination_tag.clone(),
+            template_tag: req.template_tag.clone(),
+            execute: req.execute == Some(true),
+            outcome,
+        };
+        app.labels.history.insert(0, record.clone());
+        effects.push(Effect::SaveLabel(record));
+    }
+    match r {
+        Ok(message) => {
+            app.flash(Severity::Ok, format!("Label order {}: {message}", req.order_id));
+            app.labels.form.set("order_id", "");
+            app.labels.form.form_error = None;
+        }
+        Err(ApiError::Validation { details }) | Err(ApiError::Invalid(details)) => {
+            app.labels.form.set_errors(&details);
+            app.flash(Severity::Error, "Movilitas refused the label order: see the fields marked ✗");
+        }
+        Err(e) => {
+            app.labels.form.form_error = Some(e.to_string());
+            app.flash(Severity::Error, e.to_string());
+            effects.push(Effect::Bell);
+        }
+    }
+    effects
+}
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.settings.theme;
+    let l = &app.labels;
+    let form_h = l.form.fields.len() as u16 + 4;
+    let [form_area, list_area] = Layout::vertical([Constraint::Length(form_h), Constraint::Min(3)]).areas(area);
+    let title = match &app.active {
+        Some(o) => format!(" New label order — active order {} ", o.order_id),
+        None => " New label order — no active order (set one on the Packaging tab) ".to_string(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(title, t.style(Role::Title)));
+    let inner = block.inner(form_area);
+    frame.render_widget(block, form_area);
+    let [fields, msg] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
+    l.form.render(frame, fields, t, app.confirm.is_none() && !app.help);
+    l.form.render_message(frame, msg, t, l.submit_id.is_some());
+    history_view(l, frame, list_area, t);
+}
+
+fn history_view(l: &LabelsTab, frame: &mut Frame, area: Rect, t: &Theme) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(format!(" Label orders from this station ({}) ", l.history.len()), t.style(Role::Title)));
+    let rows = l.history.iter().map(|r| {
+        let style = if r.outcome.starts_with("Suspended") { t.style(Role::Warning) } else { t.style(Role::Ok) };
+        Row::new(vec![
+            Cell::from(r.at.get(5..).unwrap_or(&r.at).to_string()),
+            Cell::from(r.order_id.clone()),
+            Cell::from(r.product_code.clone()),
+            Cell::from(r.batch.clone()),
+            Cell::from(r.quantity.to_string()),
+            Cell::from(r.destination_tag.clone()),
+            Cell::from(r.outcome.clone()).style(style),
+        ])
+    });
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Min(9),
+        Constraint::Length(14),
+        Constraint::Length(9),
+        Constraint::Length(5),
+        Constraint::Length(14),
+        Constraint::Length(9),
+    ];
+    let header =
+        Row::new(["When", "Order", "Product", "Batch", "Qty", "Printer", "Result"]).style(t.style(Role::Muted));
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}

@@ -1,0 +1,4 @@
+//! One module per tab: its state, its key handling, and its (pure) rendering.
+
+pub mod labels;
+pub mod packaging;

@@ -1,0 +1,236 @@
+//! Rendering: a pure function of the app state. The frame is a tab bar, the current tab, a
+//! message line and the status bar; overlays (help, confirmation) sit on top.
+
+use super::app::{App, Health, Severity, Tab};
+use super::tabs;
+use crate::config::keys::Action;
+use crate::config::theme::{Role, Theme};
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+pub fn view(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let t = &app.settings.theme;
+    frame.render_widget(Block::default().style(t.style(Role::Base)), area);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, area, t);
+        return;
+    }
+    let [tabs_area, body, message, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
+            .areas(area);
+    tab_bar(app, frame, tabs_area, t);
+    match app.tab {
+        Tab::Packaging => tabs::packaging::view(app, frame, body),
+        Tab::Labels => tabs::labels::view(app, frame, body),
+        Tab::Production => placeholder(
+            frame,
+            body,
+            t,
+            "Production orders",
+            "Production orders from Lagerkoll will be worked here: lists by state, customer order or article, one order's articles and batches, and every change. This screen arrives in the next release.",
+        ),
+        Tab::Scan => placeholder(
+            frame,
+            body,
+            t,
+            "Scan",
+            "The live scan panel will be here: scans checked against the active order, kept in a local journal and commissioned in batches. This screen arrives in the next release.",
+        ),
+    }
+    message_line(app, frame, message, t);
+    status_bar(app, frame, status, t);
+    if app.help {
+        help(app, frame, area, t);
+    }
+    if let Some(c) = &app.confirm {
+        confirm(c, frame, area, t);
+    }
+}
+
+fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
+    let text = vec![
+        Line::from(Span::styled("Terminal too small", t.style(Role::Warning))),
+        Line::from(format!("needs {MIN_WIDTH}×{MIN_HEIGHT}, now {}×{}", area.width, area.height)),
+        Line::from("Enlarge the window or reduce the font size."),
+    ];
+    let y = area.y + area.height.saturating_sub(3) / 2;
+    let r = Rect { y, height: area.height.min(3), ..area };
+    frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), r);
+}
+
+fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+    let mut spans = Vec::new();
+    for tab in Tab::ALL {
+        let key = app.settings.keys.keys(tab.action()).first().map(|k| format!(" {k}")).unwrap_or_default();
+        let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::TabInactive) };
+        spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
+        spans.push(Span::raw(" "));
+    }
+    let active = match &app.active {
+        Some(o) => Span::styled(format!("● active {} ", o.order_id), t.style(Role::Ok)),
+        None => Span::styled("○ no active order ", t.style(Role::Muted)),
+    };
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + active.width());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(active);
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn placeholder(frame: &mut Frame, area: Rect, t: &Theme, title: &str, text: &str) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Border))
+        .title(Span::styled(format!(" {title} "), t.style(Role::Title)));
+    frame.render_widget(
+        Paragraph::new(Span::styled(text, t.style(Role::Muted))).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}
+
+fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+    let line = match &app.flash {
+        Some(f) => {
+            let (mark, role) = match f.severity {
+                Severity::Ok => ("✓ ", Role::Ok),
+                Severity::Error => ("✗ ", Role::Error),
+                Severity::Warning => ("! ", Role::Warning),
+                Severity::Info => ("", Role::Base),
+            };
+            Line::from(Span::styled(format!("{mark}{}", f.text), t.style(role)))
+        }
+        None => {
+            let k = &app.settings.keys;
+            let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+            let hint = match app.tab {
+                Tab::Packaging => format!(
+                    "{} help · {} new order · {} look up · {} make active · {} refresh · {} quit",
+                    first(Action::Help),
+                    first(Action::NewOrder),
+                    first(Action::Lookup),
+                    first(Action::SetActive),
+                    first(Action::Refresh),
+                    first(Action::Quit)
+                ),
+                Tab::Labels => format!(
+                    "{} help · Tab next field · ←/→/Space choose · {} send · {} quit",
+                    first(Action::Help),
+                    k.label(Action::Submit),
+                    k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
+                ),
+                _ => format!("{} help · {} quit", first(Action::Help), first(Action::Quit)),
+            };
+            Line::from(Span::styled(hint, t.style(Role::Muted)))
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn health_span(name: &str, h: &Health, t: &Theme) -> Span<'static> {
+    let (text, style): (String, Style) = match h {
+        Health::Unknown => (format!("{name} ○ …"), t.style(Role::StatusBar)),
+        Health::Online => (format!("{name} ● online"), t.style(Role::StatusBar)),
+        Health::Slow(ms) => (format!("{name} ◐ slow {:.1}s", *ms as f64 / 1000.0), t.style(Role::Warning)),
+        Health::Offline(why) => (format!("{name} ✗ {why}"), t.style(Role::Error)),
+    };
+    Span::styled(format!(" {text} "), style)
+}
+
+fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+    let bar = t.style(Role::StatusBar);
+    let station = if app.settings.demo {
+        format!(" {} (demo) ", app.settings.station_id)
+    } else {
+        format!(" {} ", app.settings.station_id)
+    };
+    let mut spans = vec![
+        Span::styled(station, bar),
+        Span::styled("│", bar),
+        health_span("Movilitas", &app.manufacturer, t),
+        Span::styled("│", bar),
+        health_span("Lagerkoll", &app.production, t),
+        Span::styled("│", bar),
+        Span::styled(
+            if app.in_flight.is_empty() {
+                " idle ".to_string()
+            } else {
+                format!(" ⧗ {} in flight ", app.in_flight.len())
+            },
+            bar,
+        ),
+    ];
+    let clock = format!(" {} ", app.now.get(11..16).unwrap_or(&app.now));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let pad = (area.width as usize).saturating_sub(used + clock.chars().count());
+    spans.push(Span::styled(" ".repeat(pad), bar));
+    spans.push(Span::styled(clock, bar));
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+/// The keys of the current screen, from the same key map the app dispatches with.
+fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+    let k = &app.settings.keys;
+    let mut lines: Vec<Line> = app
+        .screen_actions()
+        .into_iter()
+        .map(|a| {
+            Line::from(vec![
+                Span::styled(format!("{:<22}", k.label(a)), t.style(Role::Accent)),
+                Span::raw(a.describe()),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(""));
+    for (keys, what) in [
+        ("↑ ↓ PgUp PgDn Home End", "move in lists and between fields"),
+        ("Tab / Shift+Tab", "next / previous field (or tab)"),
+        ("Enter", "next field; on the last field, send"),
+        ("← → Space", "change a choice or a yes/no field"),
+        ("Esc", "close a lookup, a form (kept) or this help"),
+    ] {
+        lines.push(Line::from(vec![Span::styled(format!("{keys:<22}"), t.style(Role::Muted)), Span::raw(what)]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Letters act as shortcuts only when no text field has the cursor.",
+        t.style(Role::Muted),
+    )));
+    let r = centered(area, 72, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(format!(" Keys — {} ", app.tab.title()), t.style(Role::Title)));
+    frame.render_widget(Paragraph::new(lines).block(block).style(t.style(Role::Base)), r);
+}
+
+fn confirm(c: &super::app::Confirm, frame: &mut Frame, area: Rect, t: &Theme) {
+    let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::from(l.as_str())).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled(" y ", t.style(Role::TabActive)),
+        Span::raw(" yes, send it    "),
+        Span::styled(" n ", t.style(Role::TabActive)),
+        Span::raw(" no, go back"),
+    ]));
+    let r = centered(area, 68, lines.len() as u16 + 2);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Warning))
+        .title(Span::styled(format!(" {} ", c.title), t.style(Role::Warning)));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }).style(t.style(Role::Base)), r);
+}

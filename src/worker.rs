@@ -1,0 +1,175 @@
+//! The API worker: the only place the dashboard's network calls run.
+//!
+//! The UI sends typed jobs with request ids over a channel and never awaits the network; each
+//! job runs as its own task under a timeout, and its result comes back as a message carrying
+//! the same id. Refreshes are coalesced: while one refresh of a kind is in flight, a newer one
+//! waits and replaces any older waiting one, so a slow backend never piles up stale refreshes.
+
+use crate::api::{ApiError, ManufacturerClient, ProductionClient};
+use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Which backend a job talks to (for the status bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Manufacturer,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub enum Job {
+    OpenOrders {
+        line: String,
+    },
+    OrderDetails {
+        order_id: String,
+    },
+    CreatePackagingOrder(CreatePackagingOrder),
+    CreateLabelOrder(LabelOrderRequest),
+    /// A cheap call that tells whether the production API answers.
+    ProductionProbe,
+}
+
+impl Job {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Job::ProductionProbe => Backend::Production,
+            _ => Backend::Manufacturer,
+        }
+    }
+
+    /// Refreshes of the same kind replace each other; other jobs always run.
+    fn refresh_slot(&self) -> Option<&'static str> {
+        match self {
+            Job::OpenOrders { .. } => Some("open-orders"),
+            Job::ProductionProbe => Some("production-probe"),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: u64,
+    pub job: Job,
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    OpenOrders(Result<Vec<PackagingOrder>, ApiError>),
+    OrderDetails(Result<PackagingOrder, ApiError>),
+    PackagingOrderCreated(Result<PackagingOrder, ApiError>),
+    LabelOrderCreated(Result<String, ApiError>),
+    ProductionProbe(Result<(), ApiError>),
+}
+
+impl Outcome {
+    pub fn error(&self) -> Option<&ApiError> {
+        match self {
+            Outcome::OpenOrders(r) => r.as_ref().err(),
+            Outcome::OrderDetails(r) | Outcome::PackagingOrderCreated(r) => r.as_ref().err(),
+            Outcome::LabelOrderCreated(r) => r.as_ref().err(),
+            Outcome::ProductionProbe(r) => r.as_ref().err(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub id: u64,
+    pub backend: Backend,
+    pub elapsed: Duration,
+    pub outcome: Outcome,
+}
+
+pub struct Clients {
+    pub manufacturer: ManufacturerClient,
+    pub production: ProductionClient,
+    /// The outer bound on one job, above the clients' own HTTP timeouts (a dynamic token
+    /// request plus the call itself, or a 429 wait, may take longer than one HTTP timeout).
+    pub job_timeout: Duration,
+}
+
+/// Starts the worker; returns where to send requests and where results arrive.
+pub fn spawn(clients: Clients) -> (mpsc::UnboundedSender<Request>, mpsc::UnboundedReceiver<Response>) {
+    let (req_tx, req_rx) = mpsc::unbounded_channel();
+    let (resp_tx, resp_rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(Arc::new(clients), req_rx, resp_tx));
+    (req_tx, resp_rx)
+}
+
+async fn run(
+    clients: Arc<Clients>,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    responses: mpsc::UnboundedSender<Response>,
+) {
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<&'static str>();
+    let mut in_flight: HashMap<&'static str, bool> = HashMap::new();
+    let mut waiting: HashMap<&'static str, Request> = HashMap::new();
+    loop {
+        tokio::select! {
+            req = requests.recv() => {
+                let Some(req) = req else { break };
+                match req.job.refresh_slot() {
+                    Some(slot) if in_flight.get(slot).copied().unwrap_or(false) => {
+                        waiting.insert(slot, req);
+                    }
+                    Some(slot) => {
+                        in_flight.insert(slot, true);
+                        start(&clients, req, &responses, Some((slot, done_tx.clone())));
+                    }
+                    None => start(&clients, req, &responses, None),
+                }
+            }
+            Some(slot) = done_rx.recv() => {
+                match waiting.remove(slot) {
+                    Some(next) => start(&clients, next, &responses, Some((slot, done_tx.clone()))),
+                    None => { in_flight.insert(slot, false); }
+                }
+            }
+        }
+    }
+}
+
+type SlotDone = (&'static str, mpsc::UnboundedSender<&'static str>);
+
+fn start(clients: &Arc<Clients>, req: Request, responses: &mpsc::UnboundedSender<Response>, slot: Option<SlotDone>) {
+    let clients = clients.clone();
+    let responses = responses.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let backend = req.job.backend();
+        let outcome = execute(&clients, req.job).await;
+        // The UI may have quit; a closed channel is not an error here.
+        let _ = responses.send(Response { id: req.id, backend, elapsed: started.elapsed(), outcome });
+        if let Some((name, done)) = slot {
+            let _ = done.send(name);
+        }
+    });
+}
+
+async fn execute(c: &Clients, job: Job) -> Outcome {
+    let limit = c.job_timeout;
+    macro_rules! bounded {
+        ($fut:expr) => {
+            match tokio::time::timeout(limit, $fut).await {
+                Ok(r) => r,
+                Err(_) => Err(ApiError::Timeout(limit)),
+            }
+        };
+    }
+    match job {
+        Job::OpenOrders { line } => Outcome::OpenOrders(bounded!(c.manufacturer.open_packaging_orders(Some(&line)))),
+        Job::OrderDetails { order_id } => Outcome::OrderDetails(bounded!(c.manufacturer.packaging_order(&order_id))),
+        Job::CreatePackagingOrder(o) => {
+            Outcome::PackagingOrderCreated(bounded!(c.manufacturer.create_packaging_order(&o)))
+        }
+        Job::CreateLabelOrder(l) => Outcome::LabelOrderCreated(bounded!(c.manufacturer.create_label_order(&l))),
+        Job::ProductionProbe => {
+            Outcome::ProductionProbe(bounded!(async { c.production.next_reference().await.map(|_| ()) }))
+        }
+    }
+}
