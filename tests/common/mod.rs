@@ -56,3 +56,87 @@ pub async fn requests_to(sim: &SimHandle, suffix: &str) -> usize {
     let log = get_json(sim, "/_sim/requests").await;
     log.as_array().unwrap().iter().filter(|e| e["path"].as_str().unwrap().ends_with(suffix)).count()
 }
+
+pub mod dashboard {
+    //! Building the dashboard's state without a terminal, and driving it with messages.
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+    use shopfloor::config::file::TagFile;
+    use shopfloor::config::{KeyMap, Theme};
+    use shopfloor::domain::manufacturer::PackagingOrder;
+    use shopfloor::tui::app::{update, App, Effect, Msg, Settings};
+    use shopfloor::worker::{Backend, Job, Outcome, Request, Response};
+    use std::time::Duration;
+
+    pub const NOW: &str = "2026-11-21 10:07";
+
+    pub fn settings() -> Settings {
+        let tag = |t: &str, d: &str| TagFile { tag: t.into(), description: d.into() };
+        Settings {
+            station_id: "demo-station-1".into(),
+            line: "test-packaging-line-1".into(),
+            keys: KeyMap::default(),
+            theme: Theme::built_in("default").unwrap(),
+            destinations: vec![
+                tag("zebra-cloud-device-1", "Line 1 carton printer"),
+                tag("zebra-cloud-device-2", "Line 2"),
+            ],
+            templates: vec![tag("data-matrix-example", "GS1 DataMatrix carton label")],
+            demo: true,
+        }
+    }
+
+    pub fn new_app() -> (App, Vec<Effect>) {
+        App::new(settings(), Vec::new(), NOW.into(), (80, 24))
+    }
+
+    pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    pub fn press_mod(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+        update(app, Msg::Key(KeyEvent::new(code, mods)))
+    }
+
+    pub fn release(app: &mut App, code: KeyCode) -> Vec<Effect> {
+        let mut k = KeyEvent::new(code, KeyModifiers::NONE);
+        k.kind = KeyEventKind::Release;
+        update(app, Msg::Key(k))
+    }
+
+    pub fn type_text(app: &mut App, text: &str) {
+        for c in text.chars() {
+            press(app, KeyCode::Char(c));
+        }
+    }
+
+    /// The API requests among the effects.
+    pub fn requests(effects: &[Effect]) -> Vec<Request> {
+        effects.iter().filter_map(|e| if let Effect::Api(r) = e { Some(r.clone()) } else { None }).collect()
+    }
+
+    pub fn answer(app: &mut App, id: u64, backend: Backend, outcome: Outcome) -> Vec<Effect> {
+        update(app, Msg::Api(Box::new(Response { id, backend, elapsed: Duration::from_millis(40), outcome })))
+    }
+
+    /// Answers the app's first refresh with these orders.
+    pub fn load_orders(app: &mut App, first: &[Effect], orders: Vec<PackagingOrder>) {
+        for r in requests(first) {
+            match r.job {
+                Job::OpenOrders { .. } => {
+                    answer(app, r.id, Backend::Manufacturer, Outcome::OpenOrders(Ok(orders.clone())));
+                }
+                Job::ProductionProbe => {
+                    answer(app, r.id, Backend::Production, Outcome::ProductionProbe(Ok(())));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The demo's open orders of line 1, as the simulator serves them.
+    pub async fn demo_orders() -> Vec<PackagingOrder> {
+        let sim = super::start_sim().await;
+        let c = shopfloor::api::ManufacturerClient::new(super::config_for(&sim, "").manufacturer).unwrap();
+        c.open_packaging_orders(Some("test-packaging-line-1")).await.unwrap()
+    }
+}

@@ -70,7 +70,9 @@ impl LabelsTab {
         }
     }
 
-    pub fn request(&self) -> Result<LabelOrderRequest, Vec<FieldError>> {
+    /// The form as a request, with the fields that do not even parse (numbers). Missing or
+    /// unparsable numbers are -1 in the request, which the domain rules also refuse.
+    pub fn request(&self) -> (LabelOrderRequest, Vec<FieldError>) {
         let f = &self.form;
         let mut errors = Vec::new();
         let mut number = |k: &str| -> Option<i64> {
@@ -99,29 +101,25 @@ impl LabelsTab {
         if quantity.is_none() && !errors.iter().any(|e| e.field == "quantity") {
             errors.push(FieldError::new("quantity", "is required: the number of labels to print"));
         }
-        if errors.is_empty() {
-            Ok(req)
-        } else {
-            Err(errors)
-        }
+        (req, errors)
     }
 
     /// Applies seed 003's rules as the user types.
     pub fn revalidate(&mut self, all: bool) -> Option<LabelOrderRequest> {
-        let (req, mut errors) = match self.request() {
-            Ok(r) => {
-                let e = r.validate();
-                (Some(r), e)
+        let (req, mut errors) = self.request();
+        // A field that does not parse shows that, not the rule its placeholder breaks.
+        for e in req.validate() {
+            if !errors.iter().any(|p| p.field == e.field) {
+                errors.push(e);
             }
-            Err(e) => (None, e),
-        };
+        }
         if !(all || self.show_all_errors) {
             // Not yet shouting about empty fields; the conditional type rule always shows.
             errors.retain(|e| e.field == "extra_label_type" || !self.form.value(&e.field).trim().is_empty());
         }
         let ok = errors.is_empty();
         self.form.set_errors(&errors);
-        req.filter(|_| ok)
+        Some(req).filter(|_| ok)
     }
 }
 

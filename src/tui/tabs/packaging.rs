@@ -102,7 +102,9 @@ impl PackagingTab {
     }
 
     /// The form as a request, or the fields that are not even numbers.
-    pub fn request(&self) -> Result<CreatePackagingOrder, Vec<FieldError>> {
+    /// The form as a request, with the fields that do not even parse (numbers). Missing or
+    /// unparsable numbers are -1 in the request, which the domain rules also refuse.
+    pub fn request(&self) -> (CreatePackagingOrder, Vec<FieldError>) {
         let f = &self.form;
         let mut errors = Vec::new();
         let opt = |k: &str| Some(f.value(k).trim().to_string()).filter(|v| !v.is_empty());
@@ -132,29 +134,25 @@ impl PackagingTab {
         if quantity.is_none() && !errors.iter().any(|e| e.field == "quantity") {
             errors.push(FieldError::new("quantity", "is required (0 to 100000)"));
         }
-        if errors.is_empty() {
-            Ok(req)
-        } else {
-            Err(errors)
-        }
+        (req, errors)
     }
 
     /// Checks every rule of seed 001 as the user types; shows errors of empty fields only
     /// after a submit attempt.
     pub fn revalidate(&mut self) -> Option<CreatePackagingOrder> {
-        let (req, mut errors) = match self.request() {
-            Ok(r) => {
-                let e = r.validate(date::current_year());
-                (Some(r), e)
+        let (req, mut errors) = self.request();
+        // A field that does not parse shows that, not the rule its placeholder breaks.
+        for e in req.validate(date::current_year()) {
+            if !errors.iter().any(|p| p.field == e.field) {
+                errors.push(e);
             }
-            Err(e) => (None, e),
-        };
+        }
         if !self.show_all_errors {
             errors.retain(|e| !self.form.value(e.field.split('[').next().unwrap_or("")).trim().is_empty());
         }
         let ok = errors.is_empty();
         self.form.set_errors(&errors);
-        req.filter(|_| ok)
+        Some(req).filter(|_| ok)
     }
 
     pub fn orders_arrived(&mut self, id: u64, r: Result<Vec<PackagingOrder>, ApiError>, now: &str) {
