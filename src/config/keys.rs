@@ -210,9 +210,10 @@ impl KeyMap {
         self.by_action.get(&action).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// The keys of an action as shown on screen ("F2/Alt+1").
+    /// The keys of an action as shown on screen ("F2, Alt+1"; a slash would be ambiguous
+    /// next to the "/" key).
     pub fn label(&self, action: Action) -> String {
-        self.keys(action).iter().map(ToString::to_string).collect::<Vec<_>>().join("/")
+        self.keys(action).iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     }
 
     /// Builds the map from the defaults with `overrides` (action name → key names) applied.
@@ -305,7 +306,7 @@ mod tests {
     fn defaults_build_and_overrides_apply() {
         let m = KeyMap::default();
         assert_eq!(m.action(Key::parse("f3").unwrap()), Some(Action::TabLabels));
-        assert_eq!(m.label(Action::TabPackaging), "F2/Alt+1");
+        assert_eq!(m.label(Action::TabPackaging), "F2, Alt+1");
         let mut o = BTreeMap::new();
         o.insert("submit".to_string(), vec!["f9".to_string()]);
         let m = KeyMap::build(&o).unwrap();

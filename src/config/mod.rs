@@ -724,7 +724,7 @@ mod ui_tests {
         let c = with("").unwrap().config;
         assert_eq!(c.ui.theme.name, "default");
         assert_eq!(c.labels.destinations[0].tag, "zebra-cloud-device-1");
-        assert_eq!(c.keys.label(keys::Action::Submit), "Ctrl+S/F10");
+        assert_eq!(c.keys.label(keys::Action::Submit), "Ctrl+S, F10");
     }
 
     #[test]

@@ -188,7 +188,7 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         .into_iter()
         .map(|a| {
             Line::from(vec![
-                Span::styled(format!("{:<22}", k.label(a)), t.style(Role::Accent)),
+                Span::styled(format!("{:<24}", k.label(a)), t.style(Role::Accent)),
                 Span::raw(a.describe()),
             ])
         })
@@ -201,14 +201,14 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         ("← → Space", "change a choice or a yes/no field"),
         ("Esc", "close a lookup, a form (kept) or this help"),
     ] {
-        lines.push(Line::from(vec![Span::styled(format!("{keys:<22}"), t.style(Role::Muted)), Span::raw(what)]));
+        lines.push(Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Muted)), Span::raw(what)]));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "Letters act as shortcuts only when no text field has the cursor.",
         t.style(Role::Muted),
     )));
-    let r = centered(area, 72, lines.len() as u16 + 2);
+    let r = centered(area, 76, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)

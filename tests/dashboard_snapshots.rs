@@ -1,0 +1,147 @@
+//! Every tab rendered into ratatui's TestBackend at 80×24 and 160×48 in the demo state, kept
+//! as insta snapshots; colours are asserted on the cells where they carry meaning.
+
+mod common;
+
+use common::dashboard::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+use ratatui::Terminal;
+use shopfloor::tui::app::App;
+use shopfloor::tui::view::view;
+
+fn render(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(app, f)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let area = buf.area;
+    (0..area.height)
+        .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The cell where `needle` starts on the screen.
+fn find(buf: &Buffer, needle: &str) -> (u16, u16) {
+    for (y, line) in text(buf).lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            return (line[..byte].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{needle:?} not on screen:\n{}", text(buf));
+}
+
+async fn demo_app() -> App {
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, demo_orders().await);
+    app.flash = None;
+    app
+}
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in [(80, 24), (160, 48)] {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&render(app, w, h)));
+    }
+}
+
+#[tokio::test]
+async fn packaging_tab() {
+    let app = demo_app().await;
+    snap("packaging", &app);
+    let buf = render(&app, 80, 24);
+    let (x, y) = find(&buf, "In progress");
+    assert_eq!(buf[(x, y)].fg, Color::Green, "an order in progress is shown in the ok colour");
+    let (x, y) = find(&buf, "Pending release");
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    let (x, y) = find(&buf, "Order143");
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED), "the selected row is in reverse video");
+}
+
+#[tokio::test]
+async fn packaging_form_with_an_error() {
+    let mut app = demo_app().await;
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "Order146");
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "291301");
+    snap("packaging_form", &app);
+    let buf = render(&app, 80, 24);
+    let (x, y) = find(&buf, "✗ \"291301\"");
+    assert_eq!(buf[(x, y)].fg, Color::Red, "a field error is red");
+    let (x, y) = find(&buf, "✓");
+    assert_eq!(buf[(x, y)].fg, Color::Green, "a good field is green");
+}
+
+#[tokio::test]
+async fn labels_tab_with_active_order() {
+    let mut app = demo_app().await;
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::F(3));
+    app.flash = None;
+    snap("labels", &app);
+}
+
+#[tokio::test]
+async fn production_and_scan_placeholders() {
+    let mut app = demo_app().await;
+    press(&mut app, KeyCode::F(4));
+    snap("production", &app);
+    press(&mut app, KeyCode::F(5));
+    snap("scan", &app);
+}
+
+#[tokio::test]
+async fn help_overlay_lists_the_configured_keys() {
+    let mut app = demo_app().await;
+    press(&mut app, KeyCode::F(1));
+    let screen = text(&render(&app, 80, 24));
+    assert!(screen.contains("F2, Alt+1") && screen.contains("Ctrl+S, F10") && screen.contains("look up an order"), "{screen}");
+    snap("help", &app);
+}
+
+#[tokio::test]
+async fn confirmation_dialog() {
+    let mut app = demo_app().await;
+    press(&mut app, KeyCode::F(3));
+    for (t, tabs) in [("L-1", 1), ("02026041310005", 1), ("MCS36042", 1), ("10", 0)] {
+        type_text(&mut app, t);
+        for _ in 0..tabs {
+            press(&mut app, KeyCode::Tab);
+        }
+    }
+    press_mod(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    assert!(app.confirm.is_some());
+    snap("confirm", &app);
+}
+
+#[tokio::test]
+async fn too_small_terminal_says_so() {
+    let app = demo_app().await;
+    let screen = text(&render(&app, 60, 20));
+    assert!(screen.contains("Terminal too small") && screen.contains("needs 80×24, now 60×20"), "{screen}");
+    let screen = text(&render(&app, 79, 24));
+    assert!(screen.contains("needs 80×24, now 79×24"), "{screen}");
+}
+
+#[tokio::test]
+async fn offline_backend_shows_in_red_in_the_status_bar() {
+    let (mut app, first) = new_app();
+    let r = requests(&first);
+    answer(
+        &mut app,
+        r[0].id,
+        shopfloor::worker::Backend::Manufacturer,
+        shopfloor::worker::Outcome::OpenOrders(Err(shopfloor::api::ApiError::ConnectionRefused { host: "h".into() })),
+    );
+    let buf = render(&app, 80, 24);
+    let (x, y) = find(&buf, "Movilitas ✗ unreachable");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    assert!(text(&buf).contains("refresh failed"), "{}", text(&buf));
+}
