@@ -102,7 +102,10 @@ async fn help_overlay_lists_the_configured_keys() {
     let mut app = demo_app().await;
     press(&mut app, KeyCode::F(1));
     let screen = text(&render(&app, 80, 24));
-    assert!(screen.contains("F2, Alt+1") && screen.contains("Ctrl+S, F10") && screen.contains("look up an order"), "{screen}");
+    assert!(
+        screen.contains("F2, Alt+1") && screen.contains("Ctrl+S, F10") && screen.contains("look up an order"),
+        "{screen}"
+    );
     snap("help", &app);
 }
 

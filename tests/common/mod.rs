@@ -2,6 +2,9 @@
 //! that point the real clients at it over HTTP.
 #![allow(dead_code)]
 
+#[cfg(unix)]
+pub mod pty;
+
 use shopfloor::config::{self, Config};
 use shopfloor::sim::{self, SimHandle, SimOptions};
 use std::path::Path;

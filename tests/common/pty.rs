@@ -1,0 +1,150 @@
+//! Runs the real binary in a pseudo-terminal and reads its screen back through a terminal
+//! emulator (vt100). A reader thread keeps draining the PTY and answers the cursor-position
+//! query a terminal would answer; tests wait for a screen state instead of sleeping.
+#![allow(dead_code)]
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Pty {
+    pub parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, with the time it arrived.
+    pub log: Arc<Mutex<Vec<(Instant, usize)>>>,
+    writer: Box<dyn Write + Send>,
+    pub child: Box<dyn Child + Send + Sync>,
+    pub master: Box<dyn MasterPty + Send>,
+    replies: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
+}
+
+impl Pty {
+    pub fn spawn(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_shopfloor"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        for (k, _) in std::env::vars() {
+            if k.starts_with("SHOPFLOOR_") || k == "NO_COLOR" {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("the binary starts");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (p, l) = (parser.clone(), log.clone());
+        // Replies to queries go through a second handle of the same writer.
+        let replies: Arc<Mutex<Vec<Vec<u8>>>> = Arc::new(Mutex::new(Vec::new()));
+        let r2 = replies.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        let chunk = &buf[..n];
+                        l.lock().unwrap().push((Instant::now(), n));
+                        let mut parser = p.lock().unwrap();
+                        parser.process(chunk);
+                        if chunk.windows(4).any(|w| w == b"\x1b[6n") {
+                            let (row, col) = parser.screen().cursor_position();
+                            r2.lock().unwrap().push(format!("\x1b[{};{}R", row + 1, col + 1).into_bytes());
+                        }
+                    }
+                }
+            }
+        });
+        Pty { parser, log, writer, child, master: pair.master, replies: Some(replies) }
+    }
+}
+
+// Replies are queued by the reader thread and written from the test thread, which owns the
+// writer; `pump` does that, and every wait pumps.
+impl Pty {
+    fn pump(&mut self) {
+        if let Some(r) = &self.replies {
+            let pending: Vec<Vec<u8>> = r.lock().unwrap().drain(..).collect();
+            for reply in pending {
+                let _ = self.writer.write_all(&reply);
+                let _ = self.writer.flush();
+            }
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.pump();
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Sends text one key at a time, as a person (or a scanner) would type it.
+    pub fn type_keys(&mut self, text: &str) {
+        for c in text.chars() {
+            let mut b = [0u8; 4];
+            self.send(c.encode_utf8(&mut b).as_bytes());
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen satisfies `want`; panics with the screen after `timeout`.
+    pub fn wait_for(&mut self, what: &str, timeout: Duration, want: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            self.pump();
+            let screen = self.screen();
+            if want(&screen) {
+                return;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn wait_text(&mut self, text: &str) {
+        let t = text.to_string();
+        self.wait_for(text, Duration::from_secs(20), move |s| s.contains(&t));
+    }
+
+    /// Waits for the process to end; returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> u32 {
+        let start = Instant::now();
+        loop {
+            self.pump();
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the reader take in the last bytes.
+                std::thread::sleep(Duration::from_millis(100));
+                return status.exit_code();
+            }
+            if start.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!("the process did not exit; the screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether the terminal is back in cooked mode (line editing and echo on).
+    #[cfg(unix)]
+    pub fn cooked(&self) -> bool {
+        let fd = self.master.as_raw_fd().expect("a unix pty");
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: fd is the open master of this pty and t is a valid termios to fill.
+        let rc = unsafe { libc::tcgetattr(fd, &mut t) };
+        assert_eq!(rc, 0, "tcgetattr");
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+}
