@@ -148,3 +148,36 @@ async fn offline_backend_shows_in_red_in_the_status_bar() {
     assert_eq!(buf[(x, y)].fg, Color::Red);
     assert!(text(&buf).contains("refresh failed"), "{}", text(&buf));
 }
+
+#[tokio::test]
+async fn the_selection_stays_on_screen_in_a_long_list() {
+    let many: Vec<_> = (0..60)
+        .map(|i| shopfloor::domain::manufacturer::PackagingOrder {
+            order_id: format!("LONG-{i:03}"),
+            order_description: None,
+            product_code: "02022090117459".into(),
+            product_code_schema: "GTIN".into(),
+            batch: None,
+            expiry_date: None,
+            quantity: i,
+            extra_percentage: None,
+            serialized: None,
+            packaging_line_tag: None,
+            market: None,
+            status: "Open".into(),
+        })
+        .collect();
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, many);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::PageDown);
+    }
+    press(&mut app, KeyCode::Down);
+    let buf = render(&app, 80, 24);
+    let (x, y) = find(&buf, "LONG-031");
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED), "{}", text(&buf));
+    press(&mut app, KeyCode::End);
+    assert!(text(&render(&app, 80, 24)).contains("LONG-059"));
+    press(&mut app, KeyCode::Home);
+    assert!(text(&render(&app, 80, 24)).contains("LONG-000"));
+}

@@ -25,6 +25,10 @@ impl Pty {
             .expect("a pseudo-terminal");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_shopfloor"));
         cmd.args(args);
+        // Without a working directory portable-pty uses $HOME, which tests point elsewhere.
+        if let Ok(dir) = std::env::current_dir() {
+            cmd.cwd(dir);
+        }
         cmd.env("TERM", "xterm-256color");
         for (k, _) in std::env::vars() {
             if k.starts_with("SHOPFLOOR_") || k == "NO_COLOR" {

@@ -421,7 +421,11 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     ]);
     let block = Block::default().borders(Borders::ALL).border_style(t.style(Role::Border)).title(title);
     let active = app.active.as_ref().map(|a| a.order_id.as_str());
-    let rows = p.orders.iter().map(|o| {
+    // Only the page holding the selection is built: a thousand rows cost a frame its budget,
+    // and the page follows from the selection alone, so rendering stays pure.
+    let page = (area.height.saturating_sub(3) as usize).max(1);
+    let first = (p.selected / page) * page;
+    let rows = p.orders.iter().skip(first).take(page).map(|o| {
         let mark = if Some(o.order_id.as_str()) == active { "●" } else { " " };
         Row::new(vec![
             Cell::from(format!("{mark}{}", o.order_id)),
@@ -441,7 +445,7 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         Constraint::Length(15),
     ];
     let header = Row::new(["Order", "Product", "Batch", "Expiry", "Qty", "Status"]).style(t.style(Role::Muted));
-    let selected = if p.found.is_some() { None } else { Some(p.selected) };
+    let selected = if p.found.is_some() { None } else { Some(p.selected - first) };
     let table = Table::new(rows, widths).header(header).block(block).row_highlight_style(t.style(Role::Selection));
     let mut state = TableState::default().with_selected(selected.filter(|_| !p.orders.is_empty()));
     frame.render_stateful_widget(table, area, &mut state);
