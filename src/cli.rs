@@ -41,6 +41,21 @@ pub enum Command {
     },
     /// Print a complete, commented config file to start from.
     PrintDefaultConfig,
+    /// Decode GS1 codes, one per line from standard input, into one JSON object per line.
+    Decode(DecodeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    /// How to read each line: auto, scan (AIM identifier required), bare, hri (bracketed), dl.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "scan", "bare", "hri", "dl"])]
+    pub mode: String,
+    /// A character the scanner sends in place of the GS separator, e.g. '|'.
+    #[arg(long, value_name = "C")]
+    pub separator: Option<char>,
+    /// Also check requisite AIs (e.g. a serial needs a GTIN).
+    #[arg(long)]
+    pub requisites: bool,
 }
 
 #[derive(Debug, clap::Args)]

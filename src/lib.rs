@@ -15,6 +15,7 @@ pub mod config;
 pub mod domain;
 pub mod label_log;
 pub mod logging;
+pub mod scan;
 pub mod sim;
 pub mod tui;
 pub mod worker;

@@ -224,3 +224,35 @@ fn sim_refuses_to_listen_beyond_loopback_and_bad_fault_values() {
     assert_ne!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("error_rate must be between 0 and 1"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn decode_prints_one_json_object_per_line_and_exits_0() {
+    use std::io::Write;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = shopfloor(home.path())
+        .args(["decode", "--separator", "|"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"]d20109520123456788172806001012345A\x1d21SN0001\r\n(17)281301\n0109520123456788|21X\n\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = text(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["ok"], true);
+    assert_eq!(lines[0]["symbology"], "]d2");
+    assert_eq!(lines[0]["ais"]["21"], "SN0001");
+    assert_eq!((lines[1]["ok"].as_bool(), lines[1]["error"].as_str()), (Some(false), Some("bad_date")));
+    assert_eq!(lines[2]["ais"]["21"], "X", "the substitute separator ends (01)'s neighbour");
+    assert_eq!(lines[3]["error"], "empty_data");
+    let first = text(&out.stdout).lines().next().unwrap().to_string();
+    assert!(first.starts_with("{\"ok\":true,\"symbology\":\"]d2\",\"ais\":{\"01\""), "AIs keep their order: {first}");
+    let (help, _h) = run(&["decode", "--help"]);
+    assert!(text(&help.stdout).contains("--separator"));
+}

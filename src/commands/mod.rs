@@ -2,6 +2,7 @@
 
 mod check_config;
 mod dashboard;
+mod decode;
 mod sim;
 
 use crate::cli::{Cli, Command};
@@ -15,6 +16,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Sim(args)) => sim::run(args),
         Some(Command::CheckConfig { path }) => check_config::run(path.or(cli.config).as_deref()),
+        Some(Command::Decode(args)) => decode::run(args),
         Some(Command::PrintDefaultConfig) => {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,4 @@
+//! The scan pipeline: GS1 decoding (dictionary-driven). Wedge framing, the journal and
+//! commissioning build on it.
+
+pub mod gs1;
