@@ -2,3 +2,4 @@
 //! commissioning build on it.
 
 pub mod gs1;
+pub mod journal;

@@ -1,0 +1,387 @@
+//! The scan journal: every accepted scan on disk (SQLite, WAL, synchronous=FULL) before the
+//! screen says "accepted", with its commissioning state: pending → sent → commissioned, or
+//! rejected with the server's reason. A burst is written in one transaction (group commit).
+//! The pair GTIN + serial is unique, which is also how a duplicate scan is recognised.
+//! Alarms (wrong product, duplicates, …) are kept beside the scans, and the station's active
+//! order, so a restart resumes where the station stood.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("cannot open the scan journal {}: {source}. Check that the folder exists, is writable and the disk is not full", .path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("the scan journal failed: {0}. Check the disk (space, permissions); scanning is stopped until it works")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// A scan that passed every check, to be journaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScan {
+    pub at: String,
+    pub station: String,
+    pub operator: Option<String>,
+    pub order_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+    pub serial: String,
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    Accepted(i64),
+    /// This GTIN + serial is already in the journal (first scanned at that time).
+    Duplicate {
+        first_at: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Sent,
+    Commissioned,
+    Rejected,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Sent => "sent",
+            State::Commissioned => "commissioned",
+            State::Rejected => "rejected",
+        }
+    }
+
+    fn parse(s: &str) -> State {
+        match s {
+            "sent" => State::Sent,
+            "commissioned" => State::Commissioned,
+            "rejected" => State::Rejected,
+            _ => State::Pending,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    pub id: i64,
+    pub at: String,
+    pub order_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+    pub serial: String,
+    pub state: State,
+    pub reason: Option<String>,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub scanned: i64,
+    /// Waiting to be sent or sent without an answer yet.
+    pub pending: i64,
+    pub commissioned: i64,
+    pub rejected: i64,
+    pub duplicates: i64,
+}
+
+/// Serials of one product, batch and expiry: what one commissioning request can carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+}
+
+pub struct Journal {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS scans (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    station   TEXT NOT NULL,
+    operator  TEXT,
+    order_id  TEXT NOT NULL,
+    gtin      TEXT NOT NULL,
+    batch     TEXT NOT NULL,
+    expiry    TEXT NOT NULL,
+    serial    TEXT NOT NULL,
+    raw       TEXT NOT NULL,
+    state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','commissioned','rejected')),
+    reason    TEXT,
+    attempts  INTEGER NOT NULL DEFAULT 0,
+    updated   TEXT NOT NULL,
+    UNIQUE (gtin, serial)
+);
+CREATE INDEX IF NOT EXISTS scans_state ON scans (state, gtin, batch, expiry, id);
+CREATE INDEX IF NOT EXISTS scans_order ON scans (order_id, id);
+CREATE TABLE IF NOT EXISTS alarms (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    order_id  TEXT,
+    kind      TEXT NOT NULL,
+    raw       TEXT NOT NULL,
+    message   TEXT NOT NULL,
+    acknowledged_at TEXT
+);
+CREATE TABLE IF NOT EXISTS station (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Journal {
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let open_err = |source| JournalError::Open { path: path.to_path_buf(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| open_err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        }
+        let conn = Connection::open(path).map_err(open_err)?;
+        // WAL keeps readers and the writer apart; FULL makes every commit survive power loss,
+        // which "accepted" promises.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        Ok(Journal { conn })
+    }
+
+    /// Writes a burst in one transaction; each scan is accepted or found to be a duplicate.
+    pub fn append(&mut self, scans: &[NewScan]) -> Result<Vec<Appended>, JournalError> {
+        let tx = self.conn.transaction()?;
+        let mut out = Vec::with_capacity(scans.len());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO scans (at, station, operator, order_id, gtin, batch, expiry, serial, raw, updated)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?1)",
+            )?;
+            let mut first = tx.prepare_cached("SELECT at FROM scans WHERE gtin = ?1 AND serial = ?2")?;
+            for s in scans {
+                let n = insert.execute(params![
+                    s.at, s.station, s.operator, s.order_id, s.gtin, s.batch, s.expiry, s.serial, s.raw
+                ])?;
+                if n == 1 {
+                    out.push(Appended::Accepted(tx.last_insert_rowid()));
+                } else {
+                    let at: String = first.query_row(params![s.gtin, s.serial], |r| r.get(0))?;
+                    out.push(Appended::Duplicate { first_at: at });
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn record_alarm(
+        &mut self,
+        order_id: Option<&str>,
+        kind: &str,
+        raw: &str,
+        message: &str,
+    ) -> Result<i64, JournalError> {
+        self.conn.execute(
+            "INSERT INTO alarms (at, order_id, kind, raw, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![now(), order_id, kind, raw, message],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn acknowledge_alarms(&mut self) -> Result<usize, JournalError> {
+        Ok(self.conn.execute("UPDATE alarms SET acknowledged_at = ?1 WHERE acknowledged_at IS NULL", params![now()])?)
+    }
+
+    /// After a restart: requests that were out when the process stopped are sent again
+    /// (commissioning is idempotent, so a serial the server already has is not counted twice).
+    pub fn requeue_in_flight(&mut self) -> Result<usize, JournalError> {
+        Ok(self
+            .conn
+            .execute("UPDATE scans SET state = 'pending', updated = ?1 WHERE state = 'sent'", params![now()])?)
+    }
+
+    /// The oldest pending serials of one group, marked sent (attempts counted) in the same step.
+    pub fn take_batch(&mut self, limit: usize) -> Result<Option<(Group, Vec<(i64, String)>)>, JournalError> {
+        let tx = self.conn.transaction()?;
+        let group: Option<Group> = tx
+            .query_row("SELECT gtin, batch, expiry FROM scans WHERE state = 'pending' ORDER BY id LIMIT 1", [], |r| {
+                Ok(Group { gtin: r.get(0)?, batch: r.get(1)?, expiry: r.get(2)? })
+            })
+            .optional()?;
+        let Some(group) = group else { return Ok(None) };
+        let rows: Vec<(i64, String)> = {
+            let mut q = tx.prepare_cached(
+                "SELECT id, serial FROM scans WHERE state = 'pending' AND gtin = ?1 AND batch = ?2 AND expiry = ?3 ORDER BY id LIMIT ?4",
+            )?;
+            let rows = q.query_map(params![group.gtin, group.batch, group.expiry, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        {
+            let mut mark = tx.prepare_cached(
+                "UPDATE scans SET state = 'sent', attempts = attempts + 1, updated = ?2 WHERE id = ?1",
+            )?;
+            let t = now();
+            for (id, _) in &rows {
+                mark.execute(params![id, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(Some((group, rows)))
+    }
+
+    /// Moves rows to a state (with a reason for rejections), in one transaction.
+    pub fn mark(&mut self, ids: &[i64], state: State, reason: Option<&str>) -> Result<(), JournalError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut q = tx.prepare_cached("UPDATE scans SET state = ?2, reason = ?3, updated = ?4 WHERE id = ?1")?;
+            let t = now();
+            for id in ids {
+                q.execute(params![id, state.name(), reason, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn counts(&self, order_id: &str) -> Result<Counts, JournalError> {
+        let mut c = Counts::default();
+        let mut q = self.conn.prepare_cached("SELECT state, COUNT(*) FROM scans WHERE order_id = ?1 GROUP BY state")?;
+        let rows = q.query_map(params![order_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (state, n) = row?;
+            c.scanned += n;
+            match State::parse(&state) {
+                State::Pending | State::Sent => c.pending += n,
+                State::Commissioned => c.commissioned += n,
+                State::Rejected => c.rejected += n,
+            }
+        }
+        c.duplicates = self.conn.query_row(
+            "SELECT COUNT(*) FROM alarms WHERE order_id = ?1 AND kind = 'duplicate'",
+            params![order_id],
+            |r| r.get(0),
+        )?;
+        Ok(c)
+    }
+
+    /// Everything not yet answered by the server, over all orders (the queue depth).
+    pub fn queue_depth(&self) -> Result<i64, JournalError> {
+        Ok(self.conn.query_row("SELECT COUNT(*) FROM scans WHERE state IN ('pending','sent')", [], |r| r.get(0))?)
+    }
+
+    pub fn recent(&self, order_id: &str, n: usize) -> Result<Vec<ScanRow>, JournalError> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT id, at, order_id, gtin, batch, expiry, serial, state, reason, attempts FROM scans
+             WHERE order_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![order_id, n as i64], |r| {
+            Ok(ScanRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                order_id: r.get(2)?,
+                gtin: r.get(3)?,
+                batch: r.get(4)?,
+                expiry: r.get(5)?,
+                serial: r.get(6)?,
+                state: State::parse(&r.get::<_, String>(7)?),
+                reason: r.get(8)?,
+                attempts: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), JournalError> {
+        self.conn.execute(
+            "INSERT INTO station (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Result<Option<String>, JournalError> {
+        Ok(self.conn.query_row("SELECT value FROM station WHERE key = ?1", params![key], |r| r.get(0)).optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(serial: &str) -> NewScan {
+        NewScan {
+            at: now(),
+            station: "st".into(),
+            operator: None,
+            order_id: "O1".into(),
+            gtin: "02022090117459".into(),
+            batch: "B1".into(),
+            expiry: "290512".into(),
+            serial: serial.into(),
+            raw: format!("raw-{serial}"),
+        }
+    }
+
+    #[test]
+    fn append_counts_duplicates_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.db");
+        let mut j = Journal::open(&path).unwrap();
+        let r = j.append(&[scan("A"), scan("B"), scan("A")]).unwrap();
+        assert!(matches!(r[0], Appended::Accepted(_)) && matches!(r[1], Appended::Accepted(_)));
+        assert!(matches!(r[2], Appended::Duplicate { .. }), "the same serial twice in one burst");
+        j.record_alarm(Some("O1"), "duplicate", "raw-A", "dup").unwrap();
+        j.set("active_order", "{\"order_id\":\"O1\"}").unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap();
+        assert_eq!(
+            j.counts("O1").unwrap(),
+            Counts { scanned: 2, pending: 2, commissioned: 0, rejected: 0, duplicates: 1 }
+        );
+        assert_eq!(j.get("active_order").unwrap().as_deref(), Some("{\"order_id\":\"O1\"}"));
+    }
+
+    #[test]
+    fn batches_move_through_their_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.db")).unwrap();
+        let mut other = scan("Z");
+        other.batch = "B2".into();
+        j.append(&[scan("A"), other, scan("B"), scan("C")]).unwrap();
+        let (g, rows) = j.take_batch(2).unwrap().unwrap();
+        assert_eq!(g.batch, "B1");
+        assert_eq!(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+        // A crash now: the sent rows come back as pending on the next start.
+        assert_eq!(j.requeue_in_flight().unwrap(), 2);
+        let (_, rows) = j.take_batch(10).unwrap().unwrap();
+        assert_eq!(rows.len(), 3, "A, B and C share a group; Z waits for its own batch");
+        let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        j.mark(&ids[..2], State::Commissioned, None).unwrap();
+        j.mark(&ids[2..], State::Rejected, Some("Product not found")).unwrap();
+        let c = j.counts("O1").unwrap();
+        assert_eq!((c.commissioned, c.rejected, c.pending), (2, 1, 1));
+        let recent = j.recent("O1", 10).unwrap();
+        assert_eq!(recent[0].serial, "C");
+        assert_eq!(recent[0].reason.as_deref(), Some("Product not found"));
+        assert_eq!(recent.iter().find(|r| r.serial == "A").unwrap().attempts, 2);
+        assert_eq!(j.queue_depth().unwrap(), 1);
+    }
+
+    #[test]
+    fn an_unwritable_place_says_what_to_check() {
+        let e = Journal::open(Path::new("/proc/definitely/not/here/j.db")).err().unwrap();
+        assert!(e.to_string().contains("writable"), "{e}");
+    }
+}
