@@ -99,6 +99,13 @@ pub struct Group {
     pub expiry: String,
 }
 
+/// Serials taken for one commissioning request: (row id, serial) of one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub group: Group,
+    pub rows: Vec<(i64, String)>,
+}
+
 pub struct Journal {
     conn: Connection,
 }
@@ -211,7 +218,7 @@ impl Journal {
     }
 
     /// The oldest pending serials of one group, marked sent (attempts counted) in the same step.
-    pub fn take_batch(&mut self, limit: usize) -> Result<Option<(Group, Vec<(i64, String)>)>, JournalError> {
+    pub fn take_batch(&mut self, limit: usize) -> Result<Option<Batch>, JournalError> {
         let tx = self.conn.transaction()?;
         let group: Option<Group> = tx
             .query_row("SELECT gtin, batch, expiry FROM scans WHERE state = 'pending' ORDER BY id LIMIT 1", [], |r| {
@@ -238,7 +245,7 @@ impl Journal {
             }
         }
         tx.commit()?;
-        Ok(Some((group, rows)))
+        Ok(Some(Batch { group, rows }))
     }
 
     /// Moves rows to a state (with a reason for rejections), in one transaction.
@@ -360,12 +367,12 @@ mod tests {
         let mut other = scan("Z");
         other.batch = "B2".into();
         j.append(&[scan("A"), other, scan("B"), scan("C")]).unwrap();
-        let (g, rows) = j.take_batch(2).unwrap().unwrap();
+        let Batch { group: g, rows } = j.take_batch(2).unwrap().unwrap();
         assert_eq!(g.batch, "B1");
         assert_eq!(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["A", "B"]);
         // A crash now: the sent rows come back as pending on the next start.
         assert_eq!(j.requeue_in_flight().unwrap(), 2);
-        let (_, rows) = j.take_batch(10).unwrap().unwrap();
+        let rows = j.take_batch(10).unwrap().unwrap().rows;
         assert_eq!(rows.len(), 3, "A, B and C share a group; Z waits for its own batch");
         let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
         j.mark(&ids[..2], State::Commissioned, None).unwrap();
