@@ -1,0 +1,141 @@
+//! Does a decoded scan belong to the active order? A scan is accepted only with the order's
+//! GTIN (01), batch (10) and expiry (17), and a serial (21); anything else raises its own alarm.
+
+use super::gs1::{DecodeError, Decoded};
+use crate::domain::manufacturer::PackagingOrder;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+    pub serial: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Alarm {
+    NoActiveOrder,
+    Undecodable { kind: &'static str, message: String },
+    WrongProduct { got: String, want: String },
+    WrongBatch { got: String, want: String },
+    WrongExpiry { got: String, want: String },
+    NoSerial,
+    Duplicate { serial: String, first_at: String },
+}
+
+impl Alarm {
+    /// The name kept in the journal.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Alarm::NoActiveOrder => "no_active_order",
+            Alarm::Undecodable { .. } => "undecodable",
+            Alarm::WrongProduct { .. } => "wrong_product",
+            Alarm::WrongBatch { .. } => "wrong_batch",
+            Alarm::WrongExpiry { .. } => "wrong_expiry",
+            Alarm::NoSerial => "no_serial",
+            Alarm::Duplicate { .. } => "duplicate",
+        }
+    }
+
+    /// What the operator reads, large, in red.
+    pub fn headline(&self) -> &'static str {
+        match self {
+            Alarm::NoActiveOrder => "NO ACTIVE ORDER",
+            Alarm::Undecodable { .. } => "UNREADABLE",
+            Alarm::WrongProduct { .. } => "WRONG PRODUCT",
+            Alarm::WrongBatch { .. } => "WRONG BATCH",
+            Alarm::WrongExpiry { .. } => "WRONG EXPIRY",
+            Alarm::NoSerial => "NO SERIAL",
+            Alarm::Duplicate { .. } => "DUPLICATE",
+        }
+    }
+
+    /// What happened and what to do.
+    pub fn message(&self) -> String {
+        match self {
+            Alarm::NoActiveOrder => "No order is active: choose one on the Packaging tab (a), or scan an order barcode.".into(),
+            Alarm::Undecodable { message, .. } => format!("{message}. Put the pack aside or type its code in brackets."),
+            Alarm::WrongProduct { got, want } => {
+                format!("This pack is product {got}, the order is for {want}: take the pack off the line.")
+            }
+            Alarm::WrongBatch { got, want } => format!("This pack is batch {got}, the order is batch {want}: take the pack off the line."),
+            Alarm::WrongExpiry { got, want } => {
+                format!("This pack expires {got}, the order says {want}: take the pack off the line.")
+            }
+            Alarm::NoSerial => "The code has no serial number (21): this pack cannot be commissioned; take it off the line.".into(),
+            Alarm::Duplicate { serial, first_at } => {
+                format!("Serial {serial} was already scanned at {first_at}: a second pack with the same code, or the same pack twice.")
+            }
+        }
+    }
+}
+
+impl From<DecodeError> for Alarm {
+    fn from(e: DecodeError) -> Self {
+        Alarm::Undecodable { kind: e.kind.name(), message: e.message }
+    }
+}
+
+pub fn check(d: &Decoded, order: Option<&PackagingOrder>) -> Result<Accepted, Alarm> {
+    let Some(order) = order else { return Err(Alarm::NoActiveOrder) };
+    let gtin = d.get("01").unwrap_or("").to_string();
+    if gtin != order.product_code {
+        return Err(Alarm::WrongProduct { got: if gtin.is_empty() { "(none)".into() } else { gtin }, want: order.product_code.clone() });
+    }
+    let batch = d.get("10").unwrap_or("").to_string();
+    if let Some(want) = order.batch.as_deref() {
+        if batch != want {
+            return Err(Alarm::WrongBatch { got: if batch.is_empty() { "(none)".into() } else { batch }, want: want.into() });
+        }
+    }
+    let expiry = d.get("17").unwrap_or("").to_string();
+    if let Some(want) = order.expiry_date.as_deref() {
+        if expiry != want {
+            return Err(Alarm::WrongExpiry { got: if expiry.is_empty() { "(none)".into() } else { expiry }, want: want.into() });
+        }
+    }
+    let Some(serial) = d.get("21") else { return Err(Alarm::NoSerial) };
+    Ok(Accepted { gtin, batch, expiry, serial: serial.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::gs1::{decode, Options};
+
+    fn order() -> PackagingOrder {
+        PackagingOrder {
+            order_id: "Order143".into(),
+            order_description: None,
+            product_code: "02022090117459".into(),
+            product_code_schema: "GTIN".into(),
+            batch: Some("B2405121".into()),
+            expiry_date: Some("290512".into()),
+            quantity: 10,
+            extra_percentage: None,
+            serialized: Some(true),
+            packaging_line_tag: None,
+            market: None,
+            status: "Open".into(),
+        }
+    }
+
+    fn kind(code: &str) -> &'static str {
+        let d = decode(code, &Options { this_year: 2026, ..Options::default() }).unwrap();
+        check(&d, Some(&order())).unwrap_err().kind()
+    }
+
+    #[test]
+    fn each_mismatch_is_its_own_alarm() {
+        let ok = decode("(01)02022090117459(17)290512(10)B2405121(21)SN1", &Options::default()).unwrap();
+        assert_eq!(check(&ok, Some(&order())).unwrap().serial, "SN1");
+        assert_eq!(check(&ok, None).unwrap_err(), Alarm::NoActiveOrder);
+        assert_eq!(kind("(01)02026041310005(17)290512(10)B2405121(21)SN1"), "wrong_product");
+        assert_eq!(kind("(01)02022090117459(17)290512(10)B9(21)SN1"), "wrong_batch");
+        assert_eq!(kind("(01)02022090117459(17)290513(10)B2405121(21)SN1"), "wrong_expiry");
+        assert_eq!(kind("(01)02022090117459(17)290512(10)B2405121"), "no_serial");
+        let e: Alarm = decode("(01)1", &Options::default()).unwrap_err().into();
+        assert_eq!(e.kind(), "undecodable");
+        assert!(e.message().contains("brackets"));
+    }
+}
