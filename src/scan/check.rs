@@ -53,16 +53,24 @@ impl Alarm {
     /// What happened and what to do.
     pub fn message(&self) -> String {
         match self {
-            Alarm::NoActiveOrder => "No order is active: choose one on the Packaging tab (a), or scan an order barcode.".into(),
-            Alarm::Undecodable { message, .. } => format!("{message}. Put the pack aside or type its code in brackets."),
+            Alarm::NoActiveOrder => {
+                "No order is active: choose one on the Packaging tab (a), or scan an order barcode.".into()
+            }
+            Alarm::Undecodable { message, .. } => {
+                format!("{message}. Put the pack aside or type its code in brackets.")
+            }
             Alarm::WrongProduct { got, want } => {
                 format!("This pack is product {got}, the order is for {want}: take the pack off the line.")
             }
-            Alarm::WrongBatch { got, want } => format!("This pack is batch {got}, the order is batch {want}: take the pack off the line."),
+            Alarm::WrongBatch { got, want } => {
+                format!("This pack is batch {got}, the order is batch {want}: take the pack off the line.")
+            }
             Alarm::WrongExpiry { got, want } => {
                 format!("This pack expires {got}, the order says {want}: take the pack off the line.")
             }
-            Alarm::NoSerial => "The code has no serial number (21): this pack cannot be commissioned; take it off the line.".into(),
+            Alarm::NoSerial => {
+                "The code has no serial number (21): this pack cannot be commissioned; take it off the line.".into()
+            }
             Alarm::Duplicate { serial, first_at } => {
                 format!("Serial {serial} was already scanned at {first_at}: a second pack with the same code, or the same pack twice.")
             }
@@ -80,18 +88,27 @@ pub fn check(d: &Decoded, order: Option<&PackagingOrder>) -> Result<Accepted, Al
     let Some(order) = order else { return Err(Alarm::NoActiveOrder) };
     let gtin = d.get("01").unwrap_or("").to_string();
     if gtin != order.product_code {
-        return Err(Alarm::WrongProduct { got: if gtin.is_empty() { "(none)".into() } else { gtin }, want: order.product_code.clone() });
+        return Err(Alarm::WrongProduct {
+            got: if gtin.is_empty() { "(none)".into() } else { gtin },
+            want: order.product_code.clone(),
+        });
     }
     let batch = d.get("10").unwrap_or("").to_string();
     if let Some(want) = order.batch.as_deref() {
         if batch != want {
-            return Err(Alarm::WrongBatch { got: if batch.is_empty() { "(none)".into() } else { batch }, want: want.into() });
+            return Err(Alarm::WrongBatch {
+                got: if batch.is_empty() { "(none)".into() } else { batch },
+                want: want.into(),
+            });
         }
     }
     let expiry = d.get("17").unwrap_or("").to_string();
     if let Some(want) = order.expiry_date.as_deref() {
         if expiry != want {
-            return Err(Alarm::WrongExpiry { got: if expiry.is_empty() { "(none)".into() } else { expiry }, want: want.into() });
+            return Err(Alarm::WrongExpiry {
+                got: if expiry.is_empty() { "(none)".into() } else { expiry },
+                want: want.into(),
+            });
         }
     }
     let Some(serial) = d.get("21") else { return Err(Alarm::NoSerial) };

@@ -37,7 +37,9 @@ impl Separator {
             "ctrl+]" => Ok(Separator::CtrlBracket),
             "f8" => Ok(Separator::F8),
             c if c.chars().count() == 1 => Ok(Separator::Char(c.chars().next().unwrap_or('|'))),
-            _ => Err(format!("\"{s}\" is not a separator: use \"gs\", \"ctrl+]\", \"f8\" or one character such as \"|\"")),
+            _ => Err(format!(
+                "\"{s}\" is not a separator: use \"gs\", \"ctrl+]\", \"f8\" or one character such as \"|\""
+            )),
         }
     }
 }
@@ -85,7 +87,9 @@ impl Framer {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         match self.cfg.separator {
             // Terminals differ in how they report 0x1D; accept the spellings seen in the field.
-            Separator::Gs => ctrl && matches!(k.code, KeyCode::Char('5') | KeyCode::Char(']')) || k.code == KeyCode::Char(GS),
+            Separator::Gs => {
+                ctrl && matches!(k.code, KeyCode::Char('5') | KeyCode::Char(']')) || k.code == KeyCode::Char(GS)
+            }
             Separator::CtrlBracket => ctrl && k.code == KeyCode::Char(']'),
             Separator::F8 => k.code == KeyCode::F(8),
             Separator::Char(c) => k.code == KeyCode::Char(c) && !ctrl,
@@ -183,7 +187,9 @@ mod tests {
             (Separator::F8, key(KeyCode::F(8))),
             (Separator::Char('|'), key(KeyCode::Char('|'))),
         ] {
-            for (suffix, end) in [(Suffix::Tab, key(KeyCode::Tab)), (Suffix::Lf, ctrl('j')), (Suffix::Enter, key(KeyCode::Enter))] {
+            for (suffix, end) in
+                [(Suffix::Tab, key(KeyCode::Tab)), (Suffix::Lf, ctrl('j')), (Suffix::Enter, key(KeyCode::Enter))]
+            {
                 let mut f = Framer::new(WedgeConfig { prefix: String::new(), suffix, separator: sep });
                 let mut keys = typed("10A");
                 keys.push(sep_key);

@@ -5,6 +5,8 @@
 //! the same id. Refreshes are coalesced: while one refresh of a kind is in flight, a newer one
 //! waits and replaces any older waiting one, so a slow backend never piles up stale refreshes.
 
+pub mod commission;
+
 use crate::api::{ApiError, ManufacturerClient, ProductionClient};
 use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
 use std::collections::HashMap;
