@@ -44,9 +44,19 @@ fn app_with(n: usize) -> App {
         theme: Theme::built_in("default").expect("built-in theme"),
         destinations: vec![],
         templates: vec![],
+        wedge: Default::default(),
+        scan: shopfloor::config::ScanConfig {
+            batch_size: 100,
+            max_wait: Duration::from_millis(200),
+            block_on_alarm: true,
+            bell: true,
+            ack_barcode: "ACK".into(),
+            order_barcode_prefix: "ORDER:".into(),
+            requisites: false,
+        },
         demo: true,
     };
-    let (mut app, first) = App::new(settings, vec![], "2026-11-21 10:00".into(), (200, 60));
+    let (mut app, first) = App::new(settings, vec![], None, "2026-11-21 10:00".into(), (200, 60));
     for e in first {
         if let shopfloor::tui::app::Effect::Api(r) = e {
             if let Job::OpenOrders { .. } = r.job {

@@ -89,12 +89,52 @@ async fn labels_tab_with_active_order() {
 }
 
 #[tokio::test]
-async fn production_and_scan_placeholders() {
+async fn production_placeholder() {
     let mut app = demo_app().await;
     press(&mut app, KeyCode::F(4));
     snap("production", &app);
+}
+
+#[tokio::test]
+async fn scan_panel_with_an_active_order_and_an_alarm() {
+    use shopfloor::scan::journal::{Counts, ScanRow, State};
+    use shopfloor::tui::app::{update, Msg};
+    use shopfloor::tui::tabs::scan::ScanStats;
+    let mut app = demo_app().await;
+    press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::F(5));
+    let row = |serial: &str, state: State, reason: Option<&str>| ScanRow {
+        id: 1,
+        at: "2026-11-21T10:06:12.000Z".into(),
+        order_id: "Order143".into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: serial.into(),
+        state,
+        reason: reason.map(str::to_string),
+        attempts: 1,
+    };
+    update(
+        &mut app,
+        Msg::ScanStats(Box::new(ScanStats {
+            order_id: "Order143".into(),
+            counts: Counts { scanned: 3, pending: 1, commissioned: 2, rejected: 0, duplicates: 1 },
+            recent: vec![row("SN0003", State::Pending, None), row("SN0002", State::Commissioned, None), row("SN0001", State::Commissioned, None)],
+            queue: 1,
+            per_minute: 3,
+        })),
+    );
+    type_text(&mut app, "(01)02022090117459(17)290512(10)B9(21)SN0004");
+    press(&mut app, KeyCode::Enter);
+    app.flash = None;
     snap("scan", &app);
+    let buf = render(&app, 80, 24);
+    let (x, y) = find(&buf, "✗ WRONG BATCH");
+    assert_eq!(buf[(x, y)].fg, Color::Red, "an alarm is red");
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED), "and large: reversed");
+    let (x, y) = find(&buf, "commissioned");
+    assert_eq!(buf[(x, y)].fg, Color::Green);
 }
 
 #[tokio::test]

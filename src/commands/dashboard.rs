@@ -48,7 +48,9 @@ pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr
             (loaded.config, None, dir)
         };
         let clients = clients(&config)?;
-        let exit = crate::tui::run(&config, clients, &data_dir, demo).await?;
+        // The demo station starts with an order to scan for.
+        let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };
+        let exit = crate::tui::run(&config, clients, &data_dir, demo, default_active).await?;
         tracing::info!(?exit, "dashboard ended");
         Ok(ExitCode::SUCCESS)
     })
@@ -57,7 +59,7 @@ pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr
 fn clients(c: &Config) -> anyhow::Result<Clients> {
     let job_timeout = c.manufacturer.timeout.max(c.production.timeout) * 2 + Duration::from_secs(5);
     Ok(Clients {
-        manufacturer: ManufacturerClient::new(c.manufacturer.clone())?,
+        manufacturer: std::sync::Arc::new(ManufacturerClient::new(c.manufacturer.clone())?),
         production: ProductionClient::new(c.production.clone())?,
         job_timeout,
     })

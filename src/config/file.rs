@@ -19,6 +19,60 @@ pub struct FileConfig {
     /// Action name → key names, e.g. `submit = ["ctrl+s", "f10"]`.
     pub keys: BTreeMap<String, Vec<String>>,
     pub labels: LabelsFile,
+    pub scanner: ScannerFile,
+    pub scan: ScanFile,
+}
+
+/// How the barcode scanner types.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScannerFile {
+    /// Text before every scan: "" (none), an AIM identifier such as "]d2", or a custom marker.
+    pub prefix: String,
+    /// The key that ends a scan: "enter", "tab" or "lf".
+    pub suffix: String,
+    /// How the GS1 separator arrives: "gs" (the 0x1D byte), "ctrl+]", "f8", or one character.
+    pub separator: String,
+}
+
+impl Default for ScannerFile {
+    fn default() -> Self {
+        ScannerFile { prefix: String::new(), suffix: "enter".into(), separator: "gs".into() }
+    }
+}
+
+/// The scan panel and commissioning.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScanFile {
+    /// Serials per commissioning request.
+    pub batch_size: usize,
+    /// Milliseconds to wait for more scans before sending a batch that is not full.
+    pub max_wait_ms: u64,
+    /// Whether an alarm blocks further scans until it is acknowledged.
+    pub block_on_alarm: bool,
+    /// Whether an alarm rings the terminal bell.
+    pub bell: bool,
+    /// A barcode that acknowledges alarms when scanned ("" for none).
+    pub ack_barcode: String,
+    /// Scanning this prefix followed by an order id makes that order active ("" for none).
+    pub order_barcode_prefix: String,
+    /// Check requisite AIs (a serial needs a GTIN, …) as well.
+    pub requisites: bool,
+}
+
+impl Default for ScanFile {
+    fn default() -> Self {
+        ScanFile {
+            batch_size: 100,
+            max_wait_ms: 200,
+            block_on_alarm: true,
+            bell: true,
+            ack_barcode: "ACK".into(),
+            order_barcode_prefix: "ORDER:".into(),
+            requisites: false,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,10 +22,11 @@ pub enum Action {
     Lookup,
     SetActive,
     Submit,
+    Acknowledge,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Quit,
         Action::Help,
         Action::TabPackaging,
@@ -37,6 +38,7 @@ impl Action {
         Action::Lookup,
         Action::SetActive,
         Action::Submit,
+        Action::Acknowledge,
     ];
 
     /// The name used in `[keys]`.
@@ -53,6 +55,7 @@ impl Action {
             Action::Lookup => "lookup",
             Action::SetActive => "set_active",
             Action::Submit => "submit",
+            Action::Acknowledge => "acknowledge",
         }
     }
 
@@ -70,6 +73,7 @@ impl Action {
             Action::Lookup => "look up an order by id (type or scan)",
             Action::SetActive => "make the selected order active for scanning",
             Action::Submit => "send the form",
+            Action::Acknowledge => "acknowledge the scan alarm",
         }
     }
 
@@ -86,6 +90,7 @@ impl Action {
             Action::Lookup => &["/", "ctrl+f"],
             Action::SetActive => &["a"],
             Action::Submit => &["ctrl+s", "f10"],
+            Action::Acknowledge => &["f9", "ctrl+k"],
         }
     }
 }
@@ -308,9 +313,9 @@ mod tests {
         assert_eq!(m.action(Key::parse("f3").unwrap()), Some(Action::TabLabels));
         assert_eq!(m.label(Action::TabPackaging), "F2, Alt+1");
         let mut o = BTreeMap::new();
-        o.insert("submit".to_string(), vec!["f9".to_string()]);
+        o.insert("submit".to_string(), vec!["f11".to_string()]);
         let m = KeyMap::build(&o).unwrap();
-        assert_eq!(m.action(Key::parse("f9").unwrap()), Some(Action::Submit));
+        assert_eq!(m.action(Key::parse("f11").unwrap()), Some(Action::Submit));
         assert_eq!(m.action(Key::parse("ctrl+s").unwrap()), None);
     }
 

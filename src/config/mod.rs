@@ -42,6 +42,19 @@ pub struct Config {
     pub ui: UiConfig,
     pub keys: KeyMap,
     pub labels: Labels,
+    pub scanner: crate::scan::wedge::WedgeConfig,
+    pub scan: ScanConfig,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScanConfig {
+    pub batch_size: usize,
+    pub max_wait: Duration,
+    pub block_on_alarm: bool,
+    pub bell: bool,
+    pub ack_barcode: String,
+    pub order_barcode_prefix: String,
+    pub requisites: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -495,6 +508,46 @@ fn validate(
         }
     }
 
+    let suffix = match f.scanner.suffix.as_str() {
+        "enter" => crate::scan::wedge::Suffix::Enter,
+        "tab" => crate::scan::wedge::Suffix::Tab,
+        "lf" => crate::scan::wedge::Suffix::Lf,
+        other => {
+            c.push("scanner", "suffix", format!("\"{other}\" is not a suffix"), "\"enter\", \"tab\" or \"lf\"");
+            crate::scan::wedge::Suffix::Enter
+        }
+    };
+    let separator = crate::scan::wedge::Separator::parse(&f.scanner.separator).unwrap_or_else(|e| {
+        c.push("scanner", "separator", e, "\"gs\", \"ctrl+]\", \"f8\" or one character such as \"|\"");
+        crate::scan::wedge::Separator::Gs
+    });
+    if !(1..=10_000).contains(&f.scan.batch_size) {
+        c.push(
+            "scan",
+            "batch_size",
+            format!("{} is out of range", f.scan.batch_size),
+            "a whole number from 1 to 10000",
+        );
+    }
+    if !(10..=60_000).contains(&f.scan.max_wait_ms) {
+        c.push(
+            "scan",
+            "max_wait_ms",
+            format!("{} is out of range", f.scan.max_wait_ms),
+            "milliseconds from 10 to 60000",
+        );
+    }
+    let scanner = crate::scan::wedge::WedgeConfig { prefix: f.scanner.prefix.clone(), suffix, separator };
+    let scan = ScanConfig {
+        batch_size: f.scan.batch_size.clamp(1, 10_000),
+        max_wait: Duration::from_millis(f.scan.max_wait_ms),
+        block_on_alarm: f.scan.block_on_alarm,
+        bell: f.scan.bell,
+        ack_barcode: f.scan.ack_barcode.clone(),
+        order_barcode_prefix: f.scan.order_barcode_prefix.clone(),
+        requisites: f.scan.requisites,
+    };
+
     match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
         (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {
             source: None,
@@ -520,6 +573,8 @@ fn validate(
             ui: UiConfig { theme, refresh: Duration::from_secs(f.ui.refresh_secs) },
             keys,
             labels: Labels { destinations: f.labels.destinations, templates: f.labels.templates },
+            scanner,
+            scan,
         }),
         _ => Err(c.problems),
     }

@@ -15,12 +15,31 @@ pub struct Accepted {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Alarm {
     NoActiveOrder,
-    Undecodable { kind: &'static str, message: String },
-    WrongProduct { got: String, want: String },
-    WrongBatch { got: String, want: String },
-    WrongExpiry { got: String, want: String },
+    Undecodable {
+        kind: &'static str,
+        message: String,
+    },
+    WrongProduct {
+        got: String,
+        want: String,
+    },
+    WrongBatch {
+        got: String,
+        want: String,
+    },
+    WrongExpiry {
+        got: String,
+        want: String,
+    },
     NoSerial,
-    Duplicate { serial: String, first_at: String },
+    Duplicate {
+        serial: String,
+        first_at: String,
+    },
+    /// The journal could not store the scan: it is not accepted.
+    NotSaved {
+        message: String,
+    },
 }
 
 impl Alarm {
@@ -34,6 +53,7 @@ impl Alarm {
             Alarm::WrongExpiry { .. } => "wrong_expiry",
             Alarm::NoSerial => "no_serial",
             Alarm::Duplicate { .. } => "duplicate",
+            Alarm::NotSaved { .. } => "not_saved",
         }
     }
 
@@ -47,6 +67,7 @@ impl Alarm {
             Alarm::WrongExpiry { .. } => "WRONG EXPIRY",
             Alarm::NoSerial => "NO SERIAL",
             Alarm::Duplicate { .. } => "DUPLICATE",
+            Alarm::NotSaved { .. } => "NOT SAVED",
         }
     }
 
@@ -72,7 +93,11 @@ impl Alarm {
                 "The code has no serial number (21): this pack cannot be commissioned; take it off the line.".into()
             }
             Alarm::Duplicate { serial, first_at } => {
-                format!("Serial {serial} was already scanned at {first_at}: a second pack with the same code, or the same pack twice.")
+                let when = first_at.get(11..19).map(|t| format!("{t} UTC")).unwrap_or_else(|| first_at.clone());
+                format!("Serial {serial} was already scanned at {when}: a second pack with the same code, or the same pack twice.")
+            }
+            Alarm::NotSaved { message } => {
+                format!("{message}. The scan was NOT accepted: scan it again once this is fixed.")
             }
         }
     }

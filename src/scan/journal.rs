@@ -288,6 +288,15 @@ impl Journal {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM scans WHERE state IN ('pending','sent')", [], |r| r.get(0))?)
     }
 
+    /// Scans of the order journaled at or after `since` (RFC 3339, UTC): the packs per minute.
+    pub fn scanned_since(&self, order_id: &str, since: &str) -> Result<i64, JournalError> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM scans WHERE order_id = ?1 AND at >= ?2",
+            params![order_id, since],
+            |r| r.get(0),
+        )?)
+    }
+
     pub fn recent(&self, order_id: &str, n: usize) -> Result<Vec<ScanRow>, JournalError> {
         let mut q = self.conn.prepare_cached(
             "SELECT id, at, order_id, gtin, batch, expiry, serial, state, reason, attempts FROM scans

@@ -7,12 +7,17 @@
 
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
+use super::tabs::scan::{ScanStats, ScanTab};
 use crate::api::ApiError;
 use crate::config::file::TagFile;
 use crate::config::keys::{Action, Key};
+use crate::config::ScanConfig;
 use crate::config::{KeyMap, Theme};
 use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
 use crate::label_log::LabelRecord;
+use crate::scan::journal::{Appended, NewScan};
+use crate::scan::wedge::{Framer, WedgeConfig};
+use crate::worker::commission::Progress;
 use crate::worker::{Backend, Job, Outcome, Request, Response};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 use std::collections::HashSet;
@@ -30,6 +35,8 @@ pub struct Settings {
     pub theme: Theme,
     pub destinations: Vec<TagFile>,
     pub templates: Vec<TagFile>,
+    pub wedge: WedgeConfig,
+    pub scan: ScanConfig,
     pub demo: bool,
 }
 
@@ -77,12 +84,30 @@ pub enum Msg {
     RefreshDue,
     /// A worker result (boxed: it is much larger than the other messages).
     Api(Box<Response>),
+    /// The journal's answer for scans sent to it, in order.
+    Journaled(Vec<(NewScan, Result<Appended, String>)>),
+    /// Counters and last scans of the active order, read from the journal.
+    ScanStats(Box<ScanStats>),
+    /// News from the commissioning pipeline.
+    Pipeline(Progress),
 }
 
 #[derive(Debug, Clone)]
 pub enum Effect {
     Api(Request),
     SaveLabel(LabelRecord),
+    /// Journal an accepted scan (the runtime stamps the time and group-commits a burst).
+    Journal(NewScan),
+    RecordAlarm {
+        order_id: Option<String>,
+        kind: String,
+        raw: String,
+        message: String,
+    },
+    AckAlarms,
+    /// Keep the active order in the journal, so a restart resumes it.
+    SaveActive(PackagingOrder),
+    RefreshScanStats,
     Bell,
     Quit,
 }
@@ -130,6 +155,7 @@ pub struct App {
     pub confirm: Option<Confirm>,
     pub packaging: PackagingTab,
     pub labels: LabelsTab,
+    pub scan: ScanTab,
     pub active: Option<PackagingOrder>,
     pub manufacturer: Health,
     pub production: Health,
@@ -144,9 +170,19 @@ pub struct App {
 
 impl App {
     /// A new app and the effects to start with (the first refresh).
-    pub fn new(settings: Settings, history: Vec<LabelRecord>, now: String, size: (u16, u16)) -> (App, Vec<Effect>) {
+    pub fn new(
+        settings: Settings,
+        history: Vec<LabelRecord>,
+        active: Option<PackagingOrder>,
+        now: String,
+        size: (u16, u16),
+    ) -> (App, Vec<Effect>) {
         let packaging = PackagingTab::new(&settings.line);
-        let labels = LabelsTab::new(&settings, history);
+        let mut labels = LabelsTab::new(&settings, history);
+        if let Some(o) = &active {
+            labels.fill_empty_from(o);
+        }
+        let scan = ScanTab::new(Framer::new(settings.wedge.clone()));
         let mut app = App {
             settings,
             tab: Tab::Packaging,
@@ -154,7 +190,8 @@ impl App {
             confirm: None,
             packaging,
             labels,
-            active: None,
+            scan,
+            active,
             manufacturer: Health::Unknown,
             production: Health::Unknown,
             in_flight: HashSet::new(),
@@ -164,7 +201,8 @@ impl App {
             quit: false,
             next_id: 1,
         };
-        let effects = app.refresh();
+        let mut effects = app.refresh();
+        effects.push(Effect::RefreshScanStats);
         (app, effects)
     }
 
@@ -195,15 +233,18 @@ impl App {
         match self.tab {
             Tab::Packaging => self.packaging.text_focused(),
             Tab::Labels => self.labels.form.text_focused(),
-            _ => false,
+            // Everything typed on the Scan tab is scan input.
+            Tab::Scan => true,
+            Tab::Production => false,
         }
     }
 
     /// Makes an order the station's active order (the scan panel and label defaults use it).
-    pub fn set_active(&mut self, order: PackagingOrder) {
+    pub fn set_active(&mut self, order: PackagingOrder) -> Vec<Effect> {
         self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
         self.labels.use_defaults_from(&order);
-        self.active = Some(order);
+        self.active = Some(order.clone());
+        vec![Effect::SaveActive(order), Effect::RefreshScanStats]
     }
 
     /// The actions that do something on the current screen, for the help overlay.
@@ -221,7 +262,8 @@ impl App {
                 list.extend([Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit])
             }
             Tab::Labels => list.push(Action::Submit),
-            _ => {}
+            Tab::Scan => list.push(Action::Acknowledge),
+            Tab::Production => {}
         }
         list
     }
@@ -231,10 +273,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(k) if k.kind == KeyEventKind::Press => key(app, k),
         Msg::Key(_) => Vec::new(),
-        Msg::Paste(text) => {
-            paste(app, &text);
-            Vec::new()
-        }
+        Msg::Paste(text) => paste(app, &text),
         Msg::Resize(w, h) => {
             app.size = (w, h);
             Vec::new()
@@ -245,12 +284,41 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::RefreshDue => app.refresh(),
         Msg::Api(resp) => api(app, *resp),
+        Msg::Journaled(results) => super::tabs::scan::journaled(app, results),
+        Msg::ScanStats(stats) => {
+            // Stats of an order that is no longer active are stale.
+            if app.active.as_ref().map(|o| o.order_id.as_str()) == Some(stats.order_id.as_str()) {
+                app.scan.stats = *stats;
+            }
+            Vec::new()
+        }
+        Msg::Pipeline(p) => {
+            match &p {
+                Progress::Answered { .. } => {
+                    app.manufacturer = Health::Online;
+                    app.scan.pipeline_note = None;
+                }
+                Progress::Waiting { error, retry_in } => {
+                    app.manufacturer = Health::Offline(short(error));
+                    app.scan.pipeline_note = Some(format!(
+                        "commissioning waits: {} (next try in {} s)",
+                        short(error),
+                        retry_in.as_secs().max(1)
+                    ));
+                }
+                Progress::JournalFailed(e) => {
+                    app.scan.pipeline_note = Some(format!("journal failed: {e}"));
+                    app.flash(Severity::Error, format!("The scan journal failed: {e}"));
+                }
+            }
+            vec![Effect::RefreshScanStats]
+        }
     }
 }
 
-fn paste(app: &mut App, text: &str) {
+fn paste(app: &mut App, text: &str) -> Vec<Effect> {
     if app.confirm.is_some() || app.help {
-        return;
+        return Vec::new();
     }
     match app.tab {
         Tab::Packaging => app.packaging.paste(text),
@@ -258,8 +326,10 @@ fn paste(app: &mut App, text: &str) {
             app.labels.form.paste(text);
             app.labels.revalidate(false);
         }
-        _ => {}
+        Tab::Scan => return super::tabs::scan::paste(app, text),
+        Tab::Production => {}
     }
+    Vec::new()
 }
 
 fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
@@ -306,7 +376,8 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     match app.tab {
         Tab::Packaging => super::tabs::packaging::key(app, k, action),
         Tab::Labels => super::tabs::labels::key(app, k, action),
-        Tab::Production | Tab::Scan => {
+        Tab::Scan => super::tabs::scan::key(app, k, action),
+        Tab::Production => {
             match k.code {
                 KeyCode::Tab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % 4]),
                 KeyCode::BackTab => switch_tab(app, Tab::ALL[(app.tab.index() + 3) % 4]),
@@ -397,6 +468,16 @@ fn api(app: &mut App, resp: Response) -> Vec<Effect> {
     let id = resp.id;
     match resp.outcome {
         Outcome::OpenOrders(r) => app.packaging.orders_arrived(id, r, &app.now.clone()),
+        Outcome::OrderDetails(r) if app.scan.order_lookup_id == Some(id) => {
+            app.scan.order_lookup_id = None;
+            return match r {
+                Ok(o) => app.set_active(o),
+                Err(e) => {
+                    app.flash(Severity::Error, format!("The scanned order could not be made active: {e}"));
+                    Vec::new()
+                }
+            };
+        }
         Outcome::OrderDetails(r) => {
             if let Some(found) = app.packaging.lookup_arrived(id, r) {
                 app.flash(Severity::Ok, format!("Found order {} — press a to make it active", found.order_id));

@@ -4,18 +4,40 @@
 
 pub mod app;
 pub mod form;
+pub mod journal_writer;
 pub mod runtime;
 pub mod tabs;
 pub mod terminal;
 pub mod view;
 
 use crate::config::Config;
+use crate::domain::manufacturer::PackagingOrder;
 use crate::worker::Clients;
 use app::{App, Settings};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// Runs the dashboard until the user quits, the terminal goes away, or a signal arrives.
-pub async fn run(config: &Config, clients: Clients, data_dir: &Path, demo: bool) -> anyhow::Result<runtime::Exit> {
+/// `default_active` is used when the journal holds no active order (demo mode starts with one).
+pub async fn run(
+    config: &Config,
+    clients: Clients,
+    data_dir: &Path,
+    demo: bool,
+    default_active: Option<PackagingOrder>,
+) -> anyhow::Result<runtime::Exit> {
+    // Everything that can fail is opened before the terminal changes mode.
+    let mut journal = crate::scan::journal::Journal::open(&data_dir.join("journal.db"))?;
+    let requeued = journal.requeue_in_flight()?;
+    if requeued > 0 {
+        tracing::info!(requeued, "scans that were in flight at the last stop are sent again");
+    }
+    let stored: Option<PackagingOrder> = journal.get("active_order")?.and_then(|j| serde_json::from_str(&j).ok());
+    let active = stored.or(default_active);
+    if let Some(o) = &active {
+        journal.set("active_order", &serde_json::to_string(o)?)?;
+    }
+    let journal = Arc::new(Mutex::new(journal));
     let label_log = data_dir.join("label_orders.jsonl");
     let (history, damaged) = crate::label_log::load(&label_log);
     if damaged > 0 {
@@ -28,13 +50,34 @@ pub async fn run(config: &Config, clients: Clients, data_dir: &Path, demo: bool)
         theme: config.ui.theme.clone(),
         destinations: config.labels.destinations.clone(),
         templates: config.labels.templates.clone(),
+        wedge: config.scanner.clone(),
+        scan: config.scan.clone(),
         demo,
     };
+    let (progress_tx, progress) = tokio::sync::mpsc::unbounded_channel();
+    let pipeline_settings = crate::worker::commission::Settings {
+        batch_size: config.scan.batch_size,
+        max_wait: config.scan.max_wait,
+        ..Default::default()
+    };
+    let wake =
+        crate::worker::commission::spawn(journal.clone(), clients.manufacturer.clone(), pipeline_settings, progress_tx);
+    wake.notify_one();
+    let (internal_tx, internal) = tokio::sync::mpsc::unbounded_channel();
+    let journal_jobs = journal_writer::spawn(journal, internal_tx, wake);
     let (requests, responses) = crate::worker::spawn(clients);
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let (app, first) = App::new(settings, history, runtime::now_label(), size);
+    let (app, first) = App::new(settings, history, active, runtime::now_label(), size);
     let (mut term, _guard) = terminal::enter()?;
-    let wiring = runtime::Wiring { requests, responses, refresh: config.ui.refresh, label_log };
+    let wiring = runtime::Wiring {
+        requests,
+        responses,
+        refresh: config.ui.refresh,
+        label_log,
+        journal: journal_jobs,
+        internal,
+        progress,
+    };
     let exit = runtime::run(&mut term, app, first, wiring).await?;
     Ok(exit)
 }

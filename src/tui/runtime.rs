@@ -18,6 +18,10 @@ pub struct Wiring {
     pub responses: mpsc::UnboundedReceiver<Response>,
     pub refresh: Duration,
     pub label_log: PathBuf,
+    pub journal: std::sync::mpsc::Sender<super::journal_writer::Job>,
+    /// Messages from the journal thread.
+    pub internal: mpsc::UnboundedReceiver<Msg>,
+    pub progress: mpsc::UnboundedReceiver<crate::worker::commission::Progress>,
 }
 
 /// Local date and time to the minute, as the app shows it.
@@ -111,6 +115,8 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
                 Some(Input::Closed) | None => return Ok(Exit::InputClosed),
             },
             Some(r) = w.responses.recv() => msgs.push(Msg::Api(Box::new(r))),
+            Some(m) = w.internal.recv() => msgs.push(m),
+            Some(p) = w.progress.recv() => msgs.push(Msg::Pipeline(p)),
             _ = refresh.tick() => msgs.push(Msg::RefreshDue),
             _ = &mut minute => {
                 msgs.push(Msg::Tick(now_label()));
@@ -121,6 +127,12 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
         // Drain what is already waiting, so a burst costs one frame.
         while let Ok(r) = w.responses.try_recv() {
             msgs.push(Msg::Api(Box::new(r)));
+        }
+        while let Ok(m) = w.internal.try_recv() {
+            msgs.push(m);
+        }
+        while let Ok(p) = w.progress.try_recv() {
+            msgs.push(Msg::Pipeline(p));
         }
         while let Ok(ev) = input.try_recv() {
             match ev {
@@ -143,8 +155,28 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
 }
 
 fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
+    use super::journal_writer::Job;
+    let journal = |job: Job, app: &mut App| {
+        if w.journal.send(job).is_err() {
+            app.flash(super::app::Severity::Error, "The scan journal stopped: scans are not saved. Restart shopfloor.");
+        }
+    };
     for e in effects {
         match e {
+            Effect::Journal(scan) => journal(Job::Append(scan), app),
+            Effect::RecordAlarm { order_id, kind, raw, message } => {
+                journal(Job::Alarm { order_id, kind, raw, message }, app)
+            }
+            Effect::AckAlarms => journal(Job::Ack, app),
+            Effect::SaveActive(order) => match serde_json::to_string(&order) {
+                Ok(json) => journal(Job::SaveActive(json), app),
+                Err(e) => tracing::error!("cannot keep the active order: {e}"),
+            },
+            Effect::RefreshScanStats => {
+                if let Some(id) = app.active.as_ref().map(|o| o.order_id.clone()) {
+                    journal(Job::Stats(id), app);
+                }
+            }
             Effect::Api(req) => {
                 if w.requests.send(req).is_err() {
                     app.flash(super::app::Severity::Error, "The network worker stopped; restart shopfloor");

@@ -36,13 +36,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             "Production orders",
             "Production orders from Lagerkoll will be worked here: lists by state, customer order or article, one order's articles and batches, and every change. This screen arrives in the next release.",
         ),
-        Tab::Scan => placeholder(
-            frame,
-            body,
-            t,
-            "Scan",
-            "The live scan panel will be here: scans checked against the active order, kept in a local journal and commissioned in batches. This screen arrives in the next release.",
-        ),
+        Tab::Scan => tabs::scan::view(app, frame, body),
     }
     message_line(app, frame, message, t);
     status_bar(app, frame, status, t);
@@ -125,6 +119,15 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
                     k.label(Action::Submit),
                     k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
                 ),
+                Tab::Scan => match &app.scan.pipeline_note {
+                    Some(note) => format!("! {note}"),
+                    None => format!(
+                        "{} help · {} acknowledge alarm · {} quit · all typing here is scan input",
+                        first(Action::Help),
+                        first(Action::Acknowledge),
+                        k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
+                    ),
+                },
                 _ => format!("{} help · {} quit", first(Action::Help), first(Action::Quit)),
             };
             Line::from(Span::styled(hint, t.style(Role::Muted)))

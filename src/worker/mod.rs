@@ -88,7 +88,8 @@ pub struct Response {
 }
 
 pub struct Clients {
-    pub manufacturer: ManufacturerClient,
+    /// Shared with the commissioning pipeline.
+    pub manufacturer: Arc<ManufacturerClient>,
     pub production: ProductionClient,
     /// The outer bound on one job, above the clients' own HTTP timeouts (a dynamic token
     /// request plus the call itself, or a 429 wait, may take longer than one HTTP timeout).

@@ -84,12 +84,26 @@ pub mod dashboard {
                 tag("zebra-cloud-device-2", "Line 2"),
             ],
             templates: vec![tag("data-matrix-example", "GS1 DataMatrix carton label")],
+            wedge: Default::default(),
+            scan: scan_config(),
             demo: true,
         }
     }
 
+    pub fn scan_config() -> shopfloor::config::ScanConfig {
+        shopfloor::config::ScanConfig {
+            batch_size: 100,
+            max_wait: Duration::from_millis(200),
+            block_on_alarm: true,
+            bell: true,
+            ack_barcode: "ACK".into(),
+            order_barcode_prefix: "ORDER:".into(),
+            requisites: false,
+        }
+    }
+
     pub fn new_app() -> (App, Vec<Effect>) {
-        App::new(settings(), Vec::new(), NOW.into(), (80, 24))
+        App::new(settings(), Vec::new(), None, NOW.into(), (80, 24))
     }
 
     pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {

@@ -2,3 +2,4 @@
 
 pub mod labels;
 pub mod packaging;
+pub mod scan;

@@ -229,7 +229,7 @@ pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
                 app.packaging.lookup_error = None;
             }
             (Some(Action::SetActive), _) | (None, KeyCode::Enter) => match app.packaging.shown_order().cloned() {
-                Some(o) => app.set_active(o),
+                Some(o) => effects.extend(app.set_active(o)),
                 None => app.flash(Severity::Warning, "No order selected: refresh the list or look one up"),
             },
             (_, KeyCode::Tab) => cycle_tab(app, true),
