@@ -43,6 +43,18 @@ pub enum Command {
     PrintDefaultConfig,
     /// Decode GS1 codes, one per line from standard input, into one JSON object per line.
     Decode(DecodeArgs),
+    /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
+    DemoScans {
+        /// How many scans.
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// The demo packaging order (the demo station starts with Order143 active).
+        #[arg(long, default_value = "Order143")]
+        order: String,
+        /// Seed for the random serials; a new seed gives new serials.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, clap::Args)]

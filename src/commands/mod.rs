@@ -17,6 +17,21 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Sim(args)) => sim::run(args),
         Some(Command::CheckConfig { path }) => check_config::run(path.or(cli.config).as_deref()),
         Some(Command::Decode(args)) => decode::run(args),
+        Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
+            Some(scans) => {
+                use std::io::Write;
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                for s in scans {
+                    let _ = writeln!(out, "{s}");
+                }
+                let _ = out.flush();
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                eprintln!("error: {order} is not a demo packaging order; try Order143, PO-2611-001 … PO-2611-005");
+                Ok(ExitCode::from(EXIT_CONFIG))
+            }
+        },
         Some(Command::PrintDefaultConfig) => {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)

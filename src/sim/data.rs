@@ -289,9 +289,51 @@ fn insert_order(
     w.prod_orders.insert(id, order);
 }
 
+/// A demo packaging order by id, as the simulator serves it (without starting one).
+pub fn demo_packaging_order(id: &str) -> Option<PackagingOrder> {
+    build(1, 1, Duration::from_secs(60), Faults { latency_ms: 0, error_rate: 0.0, drop_rate: 0.0 })
+        .packaging_orders
+        .remove(id)
+}
+
+/// `count` distinct scans of a demo order as a GS1 DataMatrix scanner types them: AIM
+/// identifier `]d2`, GTIN, expiry, batch, the GS byte, and a random serial (EU FMD wants them
+/// random). The same seed gives the same serials.
+pub fn demo_scans(order_id: &str, count: usize, seed: u64) -> Option<Vec<String>> {
+    let o = demo_packaging_order(order_id)?;
+    let mut rng = Rng::new(seed);
+    let alphabet: Vec<char> = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789".chars().collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(count);
+    while out.len() < count {
+        let serial: String = (0..12).map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize]).collect();
+        if !seen.insert(serial.clone()) {
+            continue;
+        }
+        out.push(format!(
+            "]d201{}17{}10{}\u{1d}21{serial}",
+            o.product_code,
+            o.expiry_date.as_deref().unwrap_or("000000"),
+            o.batch.as_deref().unwrap_or("")
+        ));
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::domain::gtin;
+
+    #[test]
+    fn demo_scans_decode_to_the_order_and_are_distinct() {
+        let scans = super::demo_scans("Order143", 500, 7).unwrap();
+        let set: std::collections::HashSet<_> = scans.iter().collect();
+        assert_eq!(set.len(), 500);
+        let d = crate::scan::gs1::decode(&scans[0], &Default::default()).unwrap();
+        assert_eq!((d.get("01"), d.get("10"), d.get("17")), (Some("02022090117459"), Some("B2405121"), Some("290512")));
+        assert_eq!(super::demo_scans("Order143", 3, 7).unwrap(), scans[..3]);
+        assert!(super::demo_scans("nope", 1, 1).is_none());
+    }
 
     #[test]
     fn demo_gtins_are_valid_except_the_seed_sample() {

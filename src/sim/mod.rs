@@ -18,7 +18,7 @@ mod production;
 mod rng;
 mod world;
 
-pub use data::{LINE_1, LINE_2};
+pub use data::{demo_packaging_order, demo_scans, LINE_1, LINE_2};
 pub use faults::{FaultSettings, RateSettings};
 pub use world::credentials;
 

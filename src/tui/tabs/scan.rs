@@ -196,7 +196,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(5),
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
@@ -204,28 +204,30 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     order_view(app, frame, order_area, t);
     last_view(s, frame, last_area, t);
     let c = &s.stats.counts;
-    let counters = Line::from(vec![
-        Span::styled(format!(" Scanned {} ", c.scanned), t.style(Role::Base)),
+    let first = Line::from(vec![
+        Span::styled(format!(" Scanned {}", c.scanned), t.style(Role::Base)),
+        Span::styled(format!(" · Commissioned {}", c.commissioned), t.style(Role::Ok)),
         Span::styled(
-            format!("· Pending {} ", c.pending),
+            format!(" · Pending {}", c.pending),
             t.style(if c.pending > 0 { Role::Warning } else { Role::Muted }),
         ),
-        Span::styled(format!("· Commiss. {} ", c.commissioned), t.style(Role::Ok)),
         Span::styled(
-            format!("· Rejected {} ", c.rejected),
+            format!(" · Rejected {}", c.rejected),
             t.style(if c.rejected > 0 { Role::Error } else { Role::Muted }),
         ),
+    ]);
+    let second = Line::from(vec![
         Span::styled(
-            format!("· Dupl. {} ", c.duplicates),
+            format!(" Duplicates {}", c.duplicates),
             t.style(if c.duplicates > 0 { Role::Warning } else { Role::Muted }),
         ),
-        Span::styled(format!("· {}/min ", s.stats.per_minute), t.style(Role::Muted)),
+        Span::styled(format!(" · {} packs/min", s.stats.per_minute), t.style(Role::Muted)),
         Span::styled(
-            format!("· queue {}", s.stats.queue),
+            format!(" · queue {} to send", s.stats.queue),
             t.style(if s.stats.queue > 0 { Role::Warning } else { Role::Muted }),
         ),
     ]);
-    frame.render_widget(Paragraph::new(counters), counters_area);
+    frame.render_widget(Paragraph::new(vec![first, second]), counters_area);
     recent_view(s, frame, recent_area, t);
     let prompt = if s.alarm.is_some() && app.settings.scan.block_on_alarm {
         Line::from(Span::styled(
