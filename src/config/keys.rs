@@ -5,7 +5,7 @@
 //! event and terminal differences in reporting do not change what a key does.
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 /// Everything a key can be bound to.
@@ -202,13 +202,13 @@ impl fmt::Display for Key {
 /// Which key does what, in both directions.
 #[derive(Debug, Clone)]
 pub struct KeyMap {
-    by_key: BTreeMap<String, (Key, Action)>,
+    by_key: HashMap<Key, Action>,
     by_action: BTreeMap<Action, Vec<Key>>,
 }
 
 impl KeyMap {
     pub fn action(&self, key: Key) -> Option<Action> {
-        self.by_key.get(&format!("{key:?}")).map(|(_, a)| *a)
+        self.by_key.get(&key).copied()
     }
 
     pub fn keys(&self, action: Action) -> &[Key] {
@@ -254,10 +254,10 @@ impl KeyMap {
             }
             by_action.insert(action, keys);
         }
-        let mut by_key: BTreeMap<String, (Key, Action)> = BTreeMap::new();
+        let mut by_key: HashMap<Key, Action> = HashMap::new();
         for (action, keys) in &by_action {
             for k in keys {
-                if let Some((_, other)) = by_key.get(&format!("{k:?}")) {
+                if let Some(other) = by_key.get(k) {
                     if other != action {
                         errors.push((
                             action.name().to_string(),
@@ -267,7 +267,7 @@ impl KeyMap {
                     }
                     continue;
                 }
-                by_key.insert(format!("{k:?}"), (*k, *action));
+                by_key.insert(*k, *action);
             }
         }
         if errors.is_empty() {
@@ -281,7 +281,7 @@ impl KeyMap {
 impl Default for KeyMap {
     fn default() -> Self {
         // The defaults are fixed and tested to build.
-        KeyMap::build(&BTreeMap::new()).unwrap_or(KeyMap { by_key: BTreeMap::new(), by_action: BTreeMap::new() })
+        KeyMap::build(&BTreeMap::new()).unwrap_or(KeyMap { by_key: HashMap::new(), by_action: BTreeMap::new() })
     }
 }
 

@@ -6,12 +6,14 @@ use super::app::{update, App, Effect, Msg};
 use super::terminal::Term;
 use super::view::view;
 use crate::worker::{Request, Response};
-use crossterm::event::{Event, EventStream};
-use futures_util::StreamExt;
+use crossterm::event::Event;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// The shortest time between two frames during a burst.
+const FRAME: Duration = Duration::from_millis(16);
 
 pub struct Wiring {
     pub requests: mpsc::UnboundedSender<Request>,
@@ -60,27 +62,28 @@ enum Input {
     Closed,
 }
 
-/// Reads the terminal in its own task. Polling crossterm's stream only from here matters: its
-/// reader thread keeps the waker of the last poll, so polling it ad hoc (to drain) would leave
-/// the loop asleep while keys arrive.
+/// Reads the terminal on a thread of its own with crossterm's blocking `read`, forwarding each
+/// event. Two lessons behind this: polling crossterm's async stream ad hoc leaves its reader
+/// holding a stale waker (the loop then sleeps through keys), and the stream hands every event
+/// across threads, which capped a scanner burst at about a thousand scans a second.
 fn spawn_input() -> mpsc::UnboundedReceiver<Input> {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        loop {
-            match events.next().await {
-                Some(Ok(e)) => {
-                    if tx.send(Input::Event(e)).is_err() {
-                        return;
-                    }
-                }
-                Some(Err(_)) | None => {
-                    let _ = tx.send(Input::Closed);
+    let spawned = std::thread::Builder::new().name("input".into()).spawn(move || loop {
+        match crossterm::event::read() {
+            Ok(e) => {
+                if tx.send(Input::Event(e)).is_err() {
                     return;
                 }
             }
+            Err(_) => {
+                let _ = tx.send(Input::Closed);
+                return;
+            }
         }
     });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the input thread: {e}");
+    }
     rx
 }
 
@@ -97,6 +100,10 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
     };
     perform(&mut app, first, &w);
     draw(terminal, &app)?;
+    // A burst (a scanner types hundreds of keys at once) is drawn at most once per FRAME; an
+    // idle dashboard has no timer at all.
+    let mut last_draw = tokio::time::Instant::now();
+    let mut pending_draw: Option<tokio::time::Instant> = None;
     loop {
         let mut msgs = Vec::new();
         #[cfg(unix)]
@@ -123,6 +130,12 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
                 minute.as_mut().reset(tokio::time::Instant::now() + until_next_minute());
             }
             _ = signalled => return Ok(Exit::Signal),
+            _ = async { if let Some(t) = pending_draw { tokio::time::sleep_until(t).await } }, if pending_draw.is_some() => {
+                pending_draw = None;
+                draw(terminal, &app)?;
+                last_draw = tokio::time::Instant::now();
+                continue;
+            }
         }
         // Drain what is already waiting, so a burst costs one frame.
         while let Ok(r) = w.responses.try_recv() {
@@ -150,7 +163,14 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
         if app.quit {
             return Ok(Exit::Quit);
         }
-        draw(terminal, &app)?;
+        let due = last_draw + FRAME;
+        if tokio::time::Instant::now() >= due {
+            pending_draw = None;
+            draw(terminal, &app)?;
+            last_draw = tokio::time::Instant::now();
+        } else if pending_draw.is_none() {
+            pending_draw = Some(due);
+        }
     }
 }
 
