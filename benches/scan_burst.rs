@@ -11,8 +11,7 @@ use std::time::{Duration, Instant};
 fn commissioned(port: u16) -> usize {
     use std::io::{Read, Write};
     let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return 0 };
-    let req =
-        format!("GET /_sim/commissioned?product_code=02022090117459 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let req = "GET /_sim/commissioned?product_code=02022090117459 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     if s.write_all(req.as_bytes()).is_err() {
         return 0;
     }
