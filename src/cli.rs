@@ -43,6 +43,8 @@ pub enum Command {
     PrintDefaultConfig,
     /// Decode GS1 codes, one per line from standard input, into one JSON object per line.
     Decode(DecodeArgs),
+    /// Scan the README's test code to see what the scanner sends and which [scanner] settings fit it.
+    ScannerCheck,
     /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
     DemoScans {
         /// How many scans.

@@ -194,3 +194,24 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+#[test]
+fn scanner_check_reports_the_settings_for_what_arrived() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_str().unwrap().to_string();
+    let mut pty = Pty::spawn(&["scanner-check"], &env(&h), 100, 30);
+    pty.wait_text("Scan the test code");
+    pty.send(b"]d2010952012345678810ABC123\x1d21TEST0001\r");
+    pty.wait_text("separator = \"gs\"");
+    let screen = pty.screen();
+    assert!(screen.contains("suffix = \"enter\"") && screen.contains("prefix = \"]d2\""), "{screen}");
+    assert!(screen.contains("<Ctrl+5 (the GS byte 0x1D)>"), "{screen}");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    assert!(pty.cooked(), "raw mode is undone");
+
+    let mut lost = Pty::spawn(&["scanner-check"], &env(&h), 100, 30);
+    lost.wait_text("Scan the test code");
+    lost.send(b"010952012345678810ABC12321TEST0001\r");
+    lost.wait_text("separator was lost");
+    assert_eq!(lost.wait_exit(Duration::from_secs(10)), 1);
+}

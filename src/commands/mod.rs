@@ -3,6 +3,7 @@
 mod check_config;
 mod dashboard;
 mod decode;
+mod scanner_check;
 mod sim;
 
 use crate::cli::{Cli, Command};
@@ -17,6 +18,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Sim(args)) => sim::run(args),
         Some(Command::CheckConfig { path }) => check_config::run(path.or(cli.config).as_deref()),
         Some(Command::Decode(args)) => decode::run(args),
+        Some(Command::ScannerCheck) => scanner_check::run(),
         Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
             Some(scans) => {
                 use std::io::Write;

@@ -4,4 +4,5 @@
 pub mod check;
 pub mod gs1;
 pub mod journal;
+pub mod scanner_check;
 pub mod wedge;
