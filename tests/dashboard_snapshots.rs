@@ -119,7 +119,7 @@ async fn scan_panel_with_an_active_order_and_an_alarm() {
         &mut app,
         Msg::ScanStats(Box::new(ScanStats {
             order_id: "Order143".into(),
-            counts: Counts { scanned: 3, pending: 1, commissioned: 2, rejected: 0, duplicates: 1 },
+            counts: Counts { scanned: 3, pending: 1, commissioned: 2, rejected: 0, duplicates: 1, decommissioned: 0 },
             recent: vec![
                 row("SN0003", State::Pending, None),
                 row("SN0002", State::Commissioned, None),

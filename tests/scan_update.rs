@@ -176,3 +176,96 @@ fn the_pipeline_reports_a_waiting_backend_in_the_status_bar() {
     update(&mut app, Msg::Pipeline(Progress::Answered { commissioned: 5, rejected: 0 }));
     assert_eq!(app.manufacturer, Health::Online);
 }
+
+#[test]
+fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirmation() {
+    use shopfloor::scan::journal::{ScanRow, State};
+    use shopfloor::tui::tabs::scan::ScanStats;
+    let mut app = on_scan_tab();
+    let row = |id: i64, serial: &str, state: State| ScanRow {
+        id,
+        at: "2026-11-21T10:00:00.000Z".into(),
+        order_id: "Order143".into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: serial.into(),
+        state,
+        reason: None,
+        attempts: 1,
+    };
+    update(
+        &mut app,
+        Msg::ScanStats(Box::new(ScanStats {
+            order_id: "Order143".into(),
+            recent: vec![row(2, "PEND", State::Pending), row(1, "DONE", State::Commissioned)],
+            ..Default::default()
+        })),
+    );
+    // Nothing selected yet, then a pending one: refused with a reason.
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_none());
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_none() && app.flash.as_ref().unwrap().text.contains("Only a commissioned serial"));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_some());
+    // y is not an answer here; a reason is.
+    assert!(requests(&press(&mut app, KeyCode::Char('y'))).is_empty() && app.confirm.is_some());
+    let effects = press(&mut app, KeyCode::Char('s'));
+    let req = requests(&effects).remove(0);
+    match &req.job {
+        Job::Decommission { request, row } => {
+            assert_eq!(
+                (request.reason.as_str(), request.serials.as_slice(), *row),
+                ("Sampled", &["DONE".to_string()][..], 1)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let ok = vec![shopfloor::domain::manufacturer::CommissionedSerial {
+        serial_number: "DONE".into(),
+        status: "Decommissioned".into(),
+    }];
+    let effects = answer(
+        &mut app,
+        req.id,
+        Backend::Manufacturer,
+        Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) },
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::MarkDecommissioned { row: 1, reason } if reason == "Sampled")));
+}
+
+fn with_prefix() -> App {
+    let mut s = settings();
+    s.wedge.prefix = "]d2".into();
+    let (mut app, first) = App::new(s, Vec::new(), None, NOW.into(), (80, 24));
+    load_orders(&mut app, &first, vec![order()]);
+    press(&mut app, KeyCode::Char('a'));
+    app
+}
+
+#[test]
+fn a_prefixed_scan_on_another_tab_goes_to_the_scan_panel_not_into_a_field() {
+    let mut app = with_prefix();
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Tab); // the product field of the label form
+    let before = app.labels.form.value("product_code");
+    let effects = scan(&mut app, &good("ROUTED1"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Journal(s) if s.serial == "ROUTED1")), "{effects:?}");
+    assert_eq!(app.labels.form.value("product_code"), before, "nothing was typed into the form");
+    assert_eq!(app.tab, Tab::Labels);
+    // Typing that merely starts like the prefix still reaches the field.
+    press(&mut app, KeyCode::Char(']'));
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.labels.form.value("product_code"), format!("{before}]x"));
+}
+
+#[test]
+fn a_prefixed_scan_fills_an_open_lookup() {
+    let mut app = with_prefix();
+    press(&mut app, KeyCode::Char('/'));
+    let effects = scan(&mut app, "]d2ORDER:PO-2611-004");
+    assert!(matches!(&requests(&effects)[0].job, Job::OrderDetails { order_id } if order_id == "PO-2611-004"));
+}

@@ -23,10 +23,11 @@ pub enum Action {
     SetActive,
     Submit,
     Acknowledge,
+    Decommission,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Quit,
         Action::Help,
         Action::TabPackaging,
@@ -39,6 +40,7 @@ impl Action {
         Action::SetActive,
         Action::Submit,
         Action::Acknowledge,
+        Action::Decommission,
     ];
 
     /// The name used in `[keys]`.
@@ -56,6 +58,7 @@ impl Action {
             Action::SetActive => "set_active",
             Action::Submit => "submit",
             Action::Acknowledge => "acknowledge",
+            Action::Decommission => "decommission",
         }
     }
 
@@ -74,6 +77,7 @@ impl Action {
             Action::SetActive => "make the selected order active for scanning",
             Action::Submit => "send the form",
             Action::Acknowledge => "acknowledge the scan alarm",
+            Action::Decommission => "decommission the selected serial (↑/↓ select)",
         }
     }
 
@@ -91,6 +95,7 @@ impl Action {
             Action::SetActive => &["a"],
             Action::Submit => &["ctrl+s", "f10"],
             Action::Acknowledge => &["f9", "ctrl+k"],
+            Action::Decommission => &["f7"],
         }
     }
 }

@@ -45,6 +45,8 @@ pub enum State {
     Sent,
     Commissioned,
     Rejected,
+    /// Commissioned, then taken out (destroyed, sampled) with a reason.
+    Decommissioned,
 }
 
 impl State {
@@ -54,6 +56,7 @@ impl State {
             State::Sent => "sent",
             State::Commissioned => "commissioned",
             State::Rejected => "rejected",
+            State::Decommissioned => "decommissioned",
         }
     }
 
@@ -62,6 +65,7 @@ impl State {
             "sent" => State::Sent,
             "commissioned" => State::Commissioned,
             "rejected" => State::Rejected,
+            "decommissioned" => State::Decommissioned,
             _ => State::Pending,
         }
     }
@@ -89,6 +93,7 @@ pub struct Counts {
     pub commissioned: i64,
     pub rejected: i64,
     pub duplicates: i64,
+    pub decommissioned: i64,
 }
 
 /// Serials of one product, batch and expiry: what one commissioning request can carry.
@@ -122,7 +127,7 @@ CREATE TABLE IF NOT EXISTS scans (
     expiry    TEXT NOT NULL,
     serial    TEXT NOT NULL,
     raw       TEXT NOT NULL,
-    state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','commissioned','rejected')),
+    state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','commissioned','rejected','decommissioned')),
     reason    TEXT,
     attempts  INTEGER NOT NULL DEFAULT 0,
     updated   TEXT NOT NULL,
@@ -273,6 +278,7 @@ impl Journal {
                 State::Pending | State::Sent => c.pending += n,
                 State::Commissioned => c.commissioned += n,
                 State::Rejected => c.rejected += n,
+                State::Decommissioned => c.decommissioned += n,
             }
         }
         c.duplicates = self.conn.query_row(
@@ -364,7 +370,7 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         assert_eq!(
             j.counts("O1").unwrap(),
-            Counts { scanned: 2, pending: 2, commissioned: 0, rejected: 0, duplicates: 1 }
+            Counts { scanned: 2, pending: 2, duplicates: 1, ..Counts::default() }
         );
         assert_eq!(j.get("active_order").unwrap().as_deref(), Some("{\"order_id\":\"O1\"}"));
     }

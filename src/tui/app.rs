@@ -108,6 +108,11 @@ pub enum Effect {
     /// Keep the active order in the journal, so a restart resumes it.
     SaveActive(PackagingOrder),
     RefreshScanStats,
+    /// Record in the journal that a serial was decommissioned, and why.
+    MarkDecommissioned {
+        row: i64,
+        reason: String,
+    },
     Bell,
     Quit,
 }
@@ -139,6 +144,12 @@ pub struct Flash {
 pub enum Pending {
     CreatePackaging(CreatePackagingOrder),
     CreateLabel(LabelOrderRequest),
+    /// Decommission one serial; the dialog asks for the reason.
+    Decommission {
+        gtin: String,
+        serial: String,
+        row: i64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +157,16 @@ pub struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
     pub pending: Pending,
+}
+
+impl Confirm {
+    /// The answer keys the dialog offers, with what each does.
+    pub fn choices(&self) -> Vec<(&'static str, &'static str)> {
+        match self.pending {
+            Pending::Decommission { .. } => vec![("d", "Destroyed"), ("s", "Sampled"), ("n", "no, go back")],
+            _ => vec![("y", "yes, send it"), ("n", "no, go back")],
+        }
+    }
 }
 
 pub struct App {
@@ -165,6 +186,10 @@ pub struct App {
     pub flash: Option<Flash>,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Keys held while they could be the start of a prefixed scan on another tab.
+    held: Vec<KeyEvent>,
+    /// A prefixed scan is being typed on another tab.
+    capturing: bool,
     next_id: u64,
 }
 
@@ -199,6 +224,8 @@ impl App {
             flash: None,
             size,
             quit: false,
+            held: Vec::new(),
+            capturing: false,
             next_id: 1,
         };
         let mut effects = app.refresh();
@@ -262,7 +289,7 @@ impl App {
                 list.extend([Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit])
             }
             Tab::Labels => list.push(Action::Submit),
-            Tab::Scan => list.push(Action::Acknowledge),
+            Tab::Scan => list.extend([Action::Acknowledge, Action::Decommission]),
             Tab::Production => {}
         }
         list
@@ -332,9 +359,102 @@ fn paste(app: &mut App, text: &str) -> Vec<Effect> {
     Vec::new()
 }
 
+/// On tabs other than Scan, a scan is recognised by its prefix (when the scanner sends one)
+/// and taken away from the fields, so it is never typed into the wrong one.
 fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
+    let prefix: Vec<char> = app.settings.wedge.prefix.chars().collect();
+    if prefix.is_empty() || app.tab == Tab::Scan || app.confirm.is_some() || app.help {
+        return key_now(app, k);
+    }
+    if app.capturing {
+        return match app.scan.framer.feed(&k) {
+            crate::scan::wedge::Fed::Frame(raw) => {
+                app.capturing = false;
+                routed_scan(app, raw)
+            }
+            _ => Vec::new(),
+        };
+    }
+    let plain = match k.code {
+        KeyCode::Char(c)
+            if !k
+                .modifiers
+                .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    };
+    let n = app.held.len();
+    if let Some(c) = plain.filter(|c| prefix.get(n) == Some(c)) {
+        app.held.push(k);
+        if app.held.len() == prefix.len() {
+            app.held.clear();
+            app.capturing = true;
+            app.scan.framer.clear();
+            for p in &prefix {
+                app.scan.framer.feed(&KeyEvent::new(KeyCode::Char(*p), crossterm::event::KeyModifiers::NONE));
+            }
+        }
+        let _ = c;
+        return Vec::new();
+    }
+    // Not a scan after all: the held keys were typing.
+    let mut effects = Vec::new();
+    for h in std::mem::take(&mut app.held) {
+        effects.extend(key_now(app, h));
+    }
+    effects.extend(key_now(app, k));
+    effects
+}
+
+/// A scan framed on another tab: an open lookup takes it, otherwise the scan panel does.
+fn routed_scan(app: &mut App, raw: String) -> Vec<Effect> {
+    if app.tab == Tab::Packaging && app.packaging.mode == super::tabs::packaging::Mode::Lookup {
+        // An AIM identifier says what kind of code it was; it is not part of an order id.
+        let text = if raw.starts_with(']') && raw.len() >= 3 { raw.get(3..).unwrap_or("") } else { raw.as_str() };
+        let id = text.strip_prefix(app.settings.scan.order_barcode_prefix.as_str()).unwrap_or(text).to_string();
+        app.packaging.lookup = tui_input::Input::new(id.clone());
+        let mut effects = Vec::new();
+        let rid = app.request(Job::OrderDetails { order_id: id }, &mut effects);
+        app.packaging.lookup_id = Some(rid);
+        return effects;
+    }
+    let effects = super::tabs::scan::frame(app, raw);
+    if app.flash.is_none() || matches!(app.scan.last, Some(super::tabs::scan::LastScan::Saving(_))) {
+        app.flash(Severity::Info, "A scan arrived: the Scan panel (F5) took it");
+    }
+    effects
+}
+
+fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let pressed = Key::new(k.code, k.modifiers);
     if let Some(c) = app.confirm.take() {
+        if let Pending::Decommission { gtin, serial, row } = &c.pending {
+            let reason = match k.code {
+                KeyCode::Char('d') | KeyCode::Char('D') => Some("Destroyed"),
+                KeyCode::Char('s') | KeyCode::Char('S') => Some("Sampled"),
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    app.flash(Severity::Info, "Cancelled; nothing was sent");
+                    return Vec::new();
+                }
+                _ => None,
+            };
+            let Some(reason) = reason else {
+                app.confirm = Some(c);
+                return Vec::new();
+            };
+            let request = crate::domain::manufacturer::DecommissionRequest {
+                product_code: gtin.clone(),
+                product_code_schema: "GTIN".into(),
+                reason: reason.into(),
+                serials: vec![serial.clone()],
+            };
+            let mut effects = Vec::new();
+            app.flash(Severity::Info, format!("Decommissioning {serial} ({reason})…"));
+            app.request(Job::Decommission { request, row: *row }, &mut effects);
+            return effects;
+        }
         return match k.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => confirmed(app, c.pending),
             KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
@@ -417,6 +537,8 @@ fn confirmed(app: &mut App, pending: Pending) -> Vec<Effect> {
             let id = app.request(Job::CreateLabelOrder(req), &mut effects);
             app.labels.submit_id = Some(id);
         }
+        // Answered with a reason key in `key`, never with y.
+        Pending::Decommission { .. } => {}
     }
     effects
 }
@@ -485,6 +607,19 @@ fn api(app: &mut App, resp: Response) -> Vec<Effect> {
         }
         Outcome::PackagingOrderCreated(r) => return super::tabs::packaging::created(app, id, r),
         Outcome::LabelOrderCreated(r) => return super::tabs::labels::created(app, id, r),
+        Outcome::Decommissioned { row, reason, result } => {
+            return match result {
+                Ok(list) => {
+                    let serial = list.first().map(|s| s.serial_number.clone()).unwrap_or_default();
+                    app.flash(Severity::Ok, format!("Serial {serial} decommissioned ({reason})"));
+                    vec![Effect::MarkDecommissioned { row, reason }, Effect::RefreshScanStats]
+                }
+                Err(e) => {
+                    app.flash(Severity::Error, format!("Not decommissioned: {e}"));
+                    vec![Effect::Bell]
+                }
+            };
+        }
         Outcome::ProductionProbe(_) => {}
     }
     Vec::new()

@@ -14,6 +14,7 @@ pub enum Job {
     Ack,
     SaveActive(String),
     Stats(String),
+    Decommissioned { row: i64, reason: String },
 }
 
 fn now() -> String {
@@ -60,6 +61,9 @@ pub fn spawn(journal: Arc<Mutex<Journal>>, to_app: UnboundedSender<Msg>, pipelin
                         }
                         Job::Ack => guard.acknowledge_alarms().map(|_| ()),
                         Job::SaveActive(json) => guard.set("active_order", &json),
+                        Job::Decommissioned { row, reason } => {
+                            guard.mark(&[row], crate::scan::journal::State::Decommissioned, Some(&reason))
+                        }
                         Job::Stats(order_id) => {
                             let since = (chrono::Utc::now() - chrono::Duration::seconds(60))
                                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);

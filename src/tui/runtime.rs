@@ -188,6 +188,7 @@ fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
                 journal(Job::Alarm { order_id, kind, raw, message }, app)
             }
             Effect::AckAlarms => journal(Job::Ack, app),
+            Effect::MarkDecommissioned { row, reason } => journal(Job::Decommissioned { row, reason }, app),
             Effect::SaveActive(order) => match serde_json::to_string(&order) {
                 Ok(json) => journal(Job::SaveActive(json), app),
                 Err(e) => tracing::error!("cannot keep the active order: {e}"),

@@ -223,12 +223,12 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
 fn confirm(c: &super::app::Confirm, frame: &mut Frame, area: Rect, t: &Theme) {
     let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::from(l.as_str())).collect();
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled(" y ", t.style(Role::TabActive)),
-        Span::raw(" yes, send it    "),
-        Span::styled(" n ", t.style(Role::TabActive)),
-        Span::raw(" no, go back"),
-    ]));
+    let mut answer = Vec::new();
+    for (key, what) in c.choices() {
+        answer.push(Span::styled(format!(" {key} "), t.style(Role::TabActive)));
+        answer.push(Span::raw(format!(" {what}    ")));
+    }
+    lines.push(Line::from(answer));
     let r = centered(area, 68, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     let block = Block::default()

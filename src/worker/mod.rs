@@ -8,7 +8,9 @@
 pub mod commission;
 
 use crate::api::{ApiError, ManufacturerClient, ProductionClient};
-use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
+use crate::domain::manufacturer::{
+    CommissionedSerial, CreatePackagingOrder, DecommissionRequest, LabelOrderRequest, PackagingOrder,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +33,11 @@ pub enum Job {
     },
     CreatePackagingOrder(CreatePackagingOrder),
     CreateLabelOrder(LabelOrderRequest),
+    /// Takes commissioned serials out, with a reason; `row` is the journal row to update.
+    Decommission {
+        request: DecommissionRequest,
+        row: i64,
+    },
     /// A cheap call that tells whether the production API answers.
     ProductionProbe,
 }
@@ -65,6 +72,7 @@ pub enum Outcome {
     OrderDetails(Result<PackagingOrder, ApiError>),
     PackagingOrderCreated(Result<PackagingOrder, ApiError>),
     LabelOrderCreated(Result<String, ApiError>),
+    Decommissioned { row: i64, reason: String, result: Result<Vec<CommissionedSerial>, ApiError> },
     ProductionProbe(Result<(), ApiError>),
 }
 
@@ -74,6 +82,7 @@ impl Outcome {
             Outcome::OpenOrders(r) => r.as_ref().err(),
             Outcome::OrderDetails(r) | Outcome::PackagingOrderCreated(r) => r.as_ref().err(),
             Outcome::LabelOrderCreated(r) => r.as_ref().err(),
+            Outcome::Decommissioned { result, .. } => result.as_ref().err(),
             Outcome::ProductionProbe(r) => r.as_ref().err(),
         }
     }
@@ -171,6 +180,10 @@ async fn execute(c: &Clients, job: Job) -> Outcome {
             Outcome::PackagingOrderCreated(bounded!(c.manufacturer.create_packaging_order(&o)))
         }
         Job::CreateLabelOrder(l) => Outcome::LabelOrderCreated(bounded!(c.manufacturer.create_label_order(&l))),
+        Job::Decommission { request, row } => {
+            let reason = request.reason.clone();
+            Outcome::Decommissioned { row, reason, result: bounded!(c.manufacturer.decommission(&request)) }
+        }
         Job::ProductionProbe => {
             Outcome::ProductionProbe(bounded!(async { c.production.next_reference().await.map(|_| ()) }))
         }

@@ -45,6 +45,8 @@ pub struct ScanTab {
     pub saving: usize,
     pub order_lookup_id: Option<u64>,
     pub pipeline_note: Option<String>,
+    /// The row of "Last scans" that ↑/↓ selected (for decommissioning).
+    pub selected: Option<usize>,
 }
 
 impl ScanTab {
@@ -57,6 +59,7 @@ impl ScanTab {
             saving: 0,
             order_lookup_id: None,
             pipeline_note: None,
+            selected: None,
         }
     }
 }
@@ -170,18 +173,51 @@ pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
         acknowledge(app, &mut effects);
         return effects;
     }
+    if action == Some(Action::Decommission) {
+        decommission(app);
+        return effects;
+    }
     match app.scan.framer.feed(&k) {
         Fed::Frame(raw) => frame(app, raw),
         Fed::Typed => effects,
         Fed::Ignored => {
+            let n = app.scan.stats.recent.len();
             match k.code {
                 KeyCode::Tab => cycle_tab(app, true),
                 KeyCode::BackTab => cycle_tab(app, false),
-                KeyCode::Esc => app.scan.framer.clear(),
+                KeyCode::Esc => {
+                    app.scan.framer.clear();
+                    app.scan.selected = None;
+                }
+                KeyCode::Down if n > 0 => app.scan.selected = Some(app.scan.selected.map_or(0, |i| (i + 1).min(n - 1))),
+                KeyCode::Up if n > 0 => app.scan.selected = Some(app.scan.selected.map_or(0, |i| i.saturating_sub(1))),
                 _ => {}
             }
             effects
         }
+    }
+}
+
+/// Asks for the reason to decommission the selected serial (only a commissioned one).
+fn decommission(app: &mut App) {
+    let row = app.scan.selected.and_then(|i| app.scan.stats.recent.get(i)).cloned();
+    match row {
+        Some(r) if r.state == State::Commissioned => {
+            app.confirm = Some(crate::tui::app::Confirm {
+                title: format!("Decommission serial {}?", r.serial),
+                lines: vec![
+                    format!("Product {} batch {}, scanned {}", r.gtin, r.batch, r.at.get(11..19).unwrap_or(&r.at)),
+                    "The pack leaves the supply chain; this cannot be undone.".into(),
+                    "Choose the reason:".into(),
+                ],
+                pending: crate::tui::app::Pending::Decommission { gtin: r.gtin, serial: r.serial, row: r.id },
+            });
+        }
+        Some(r) => app.flash(
+            Severity::Warning,
+            format!("Only a commissioned serial can be decommissioned; {} is {}", r.serial, r.state.name()),
+        ),
+        None => app.flash(Severity::Warning, "Select a serial under Last scans with ↑/↓ first"),
     }
 }
 
@@ -325,6 +361,7 @@ fn recent_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
         let role = match r.state {
             State::Commissioned => Role::Ok,
             State::Rejected => Role::Error,
+            State::Decommissioned => Role::Muted,
             _ => Role::Warning,
         };
         Row::new(vec![
