@@ -148,3 +148,53 @@ fn iban(v: &str) -> Lint {
         bad(ErrorKind::InvalidValue, format!("{v} is not a valid IBAN"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> Policy {
+        Policy { this_year: 2026, hhmm_9999_means_no_time: false }
+    }
+
+    #[test]
+    fn every_linter_accepts_good_and_refuses_bad_values() {
+        use ErrorKind::*;
+        // (linter, good, bad, kind of the refusal)
+        let cases: &[(&str, &str, &str, ErrorKind)] = &[
+            ("csum", "09520123456788", "09520123456787", BadCheckDigit),
+            ("yymmd0", "291200", "291300", BadDate),
+            ("yymmdd", "290228", "290229", BadDate),
+            ("yyyymmdd", "20240229", "20230229", BadDate),
+            ("hhmi", "2359", "2400", BadTime),
+            ("hh", "23", "24", BadTime),
+            ("mi", "59", "60", BadTime),
+            ("ss", "00", "61", BadTime),
+            ("iban", "GB82WEST12345698765432", "GB82WEST12345698765431", InvalidValue),
+            ("zero", "0", "1", InvalidValue),
+            ("nonzero", "0001", "0000", InvalidValue),
+            ("nozeroprefix", "10", "01", InvalidValue),
+            ("yesno", "1", "2", InvalidValue),
+            ("hyphen", "-", "+", InvalidValue),
+            ("winding", "9", "2", InvalidValue),
+            ("iso5218", "2", "3", InvalidValue),
+            ("iso3166alpha2", "SE", "se", InvalidValue),
+            ("hasnondigit", "12A", "123", InvalidValue),
+            ("pieceoftotal", "0204", "0502", InvalidValue),
+            ("latitude", "1800000000", "1800000001", InvalidValue),
+            ("longitude", "3600000000", "3600000001", InvalidValue),
+            ("pcenc", "a%2Fb", "a%2", InvalidValue),
+        ];
+        for (name, good, bad, kind) in cases {
+            assert!(run(name, good, &p()).is_ok(), "{name} refuses {good}");
+            assert_eq!(run(name, bad, &p()).map_err(|e| e.0), Err(*kind), "{name} accepts {bad}");
+        }
+        // The policy switch for AI 4324/4325.
+        assert!(run("hhmi", "9999", &p()).is_err());
+        assert!(run("hhmi", "9999", &Policy { hhmm_9999_means_no_time: true, ..p() }).is_ok());
+        // Linters that need outside code lists check only the form here.
+        for name in ["iso3166", "iso4217", "gcppos1", "csumalpha", "couponcode"] {
+            assert!(run(name, "anything", &p()).is_ok(), "{name}");
+        }
+    }
+}
