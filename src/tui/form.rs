@@ -91,6 +91,16 @@ impl Form {
         self.focus + 1 >= self.fields.len()
     }
 
+    /// A whole-number field: `None` when empty; an error on the field when it is not a number.
+    pub fn whole_number(&self, key: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+        let v = self.value(key);
+        let v = v.trim();
+        if v.is_empty() {
+            return None;
+        }
+        v.parse().map_err(|_| errors.push(FieldError::new(key, "must be a whole number"))).ok()
+    }
+
     pub fn value(&self, key: &str) -> String {
         self.fields.iter().find(|f| f.key == key).map(Field::value).unwrap_or_default()
     }

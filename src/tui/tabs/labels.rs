@@ -75,14 +75,7 @@ impl LabelsTab {
     pub fn request(&self) -> (LabelOrderRequest, Vec<FieldError>) {
         let f = &self.form;
         let mut errors = Vec::new();
-        let mut number = |k: &str| -> Option<i64> {
-            let v = f.value(k);
-            let v = v.trim();
-            if v.is_empty() {
-                return None;
-            }
-            v.parse().map_err(|_| errors.push(FieldError::new(k, "must be a whole number"))).ok()
-        };
+        let mut number = |k: &str| f.whole_number(k, &mut errors);
         let quantity = number("quantity");
         let extra = number("extra_label_amount");
         let kind = f.value("extra_label_type");

@@ -108,14 +108,7 @@ impl PackagingTab {
         let f = &self.form;
         let mut errors = Vec::new();
         let opt = |k: &str| Some(f.value(k).trim().to_string()).filter(|v| !v.is_empty());
-        let mut number = |k: &str| -> Option<i64> {
-            let v = f.value(k);
-            let v = v.trim();
-            if v.is_empty() {
-                return None;
-            }
-            v.parse().map_err(|_| errors.push(FieldError::new(k, "must be a whole number"))).ok()
-        };
+        let mut number = |k: &str| f.whole_number(k, &mut errors);
         let quantity = number("quantity");
         let extra = number("extra_percentage");
         let req = CreatePackagingOrder {
