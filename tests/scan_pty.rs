@@ -6,26 +6,12 @@
 
 mod common;
 
-use common::pty::Pty;
+use common::pty::{free_port, Pty};
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const GTIN: &str = "02022090117459";
-
-/// A free loopback port, never the same one twice in this test binary (tests run in parallel,
-/// and a port is released before the child binds it).
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
 
 fn scans(count: usize, seed: u64) -> Vec<String> {
     shopfloor::sim::demo_scans("Order143", count, seed).unwrap()
@@ -132,7 +118,8 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
     let mut snippet = String::new();
     {
         use std::io::{BufRead, BufReader};
-        for line in BufReader::new(sim.stdout.take().unwrap()).lines() {
+        let mut lines = BufReader::new(sim.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
             let line = line.unwrap();
             let done = line.starts_with("description = \"GS1-128");
             snippet.push_str(&line);
@@ -141,6 +128,8 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
                 break;
             }
         }
+        // Keep reading whatever else comes, so the simulator never writes into a closed pipe.
+        std::thread::spawn(move || for _ in lines {});
     }
     let port: u16 = snippet
         .lines()

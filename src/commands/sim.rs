@@ -21,7 +21,12 @@ pub fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
         eprintln!("  Production orders API  {base}{}/", sim::PRODUCTION_PREFIX);
         eprintln!("  Inspection             {base}/_sim/  (products, commissioned?product_code=GTIN, label_orders, production_orders, requests, faults)");
         eprintln!("Paste the following into a config file and check it with `shopfloor check-config FILE`:\n");
-        println!("{}", sim::config_snippet(handle.addr));
+        // A reader that stops early (`| head`) must not take the simulator down with it.
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "{}", sim::config_snippet(handle.addr)).and_then(|_| out.flush());
+        }
         eprintln!("Press Ctrl-C to stop.");
         wait_for_stop().await;
         handle.stop().await;
