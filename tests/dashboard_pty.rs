@@ -3,23 +3,10 @@
 
 mod common;
 
-use common::pty::Pty;
+use common::pty::{free_port, Pty};
 use std::time::Duration;
 
 const F10: &[u8] = b"\x1b[21~";
-
-/// A free loopback port, never the same one twice in this test binary.
-fn free_port() -> u16 {
-    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    loop {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut given = GIVEN.lock().unwrap();
-        if !given.contains(&port) {
-            given.push(port);
-            return port;
-        }
-    }
-}
 
 async fn sim_json(port: u16, path: &str) -> serde_json::Value {
     reqwest::get(format!("http://127.0.0.1:{port}{path}")).await.unwrap().json().await.unwrap()

@@ -15,20 +15,7 @@ use shopfloor::worker::{Backend, Job, Outcome};
 use std::time::Duration;
 
 fn order(id: &str) -> PackagingOrder {
-    PackagingOrder {
-        order_id: id.into(),
-        order_description: None,
-        product_code: "02022090117459".into(),
-        product_code_schema: "GTIN".into(),
-        batch: Some("B2405121".into()),
-        expiry_date: Some("290512".into()),
-        quantity: 10,
-        extra_percentage: None,
-        serialized: Some(true),
-        packaging_line_tag: Some("test-packaging-line-1".into()),
-        market: None,
-        status: "Open".into(),
-    }
+    sample_order(id)
 }
 
 #[test]

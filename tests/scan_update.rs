@@ -15,20 +15,7 @@ use shopfloor::worker::{Backend, Job, Outcome};
 use std::time::Duration;
 
 fn order() -> PackagingOrder {
-    PackagingOrder {
-        order_id: "Order143".into(),
-        order_description: None,
-        product_code: "02022090117459".into(),
-        product_code_schema: "GTIN".into(),
-        batch: Some("B2405121".into()),
-        expiry_date: Some("290512".into()),
-        quantity: 10,
-        extra_percentage: None,
-        serialized: Some(true),
-        packaging_line_tag: None,
-        market: None,
-        status: "Open".into(),
-    }
+    sample_order("Order143")
 }
 
 fn on_scan_tab() -> App {

@@ -29,6 +29,14 @@ pub fn spawn(journal: Arc<Mutex<Journal>>, to_app: UnboundedSender<Msg>, pipelin
             while let Ok(first) = rx.recv() {
                 let mut jobs = vec![first];
                 jobs.extend(rx.try_iter());
+                // Stats asked for several times while the thread was busy need reading once.
+                let last_stats = jobs.iter().rposition(|j| matches!(j, Job::Stats(_)));
+                let jobs: Vec<Job> = jobs
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, j)| !matches!(j, Job::Stats(_)) || Some(*i) == last_stats)
+                    .map(|(_, j)| j)
+                    .collect();
                 let mut scans: Vec<NewScan> = Vec::new();
                 let mut rest = Vec::new();
                 for j in jobs {

@@ -8,6 +8,20 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// A free loopback port, never the same one twice in this test binary (tests run in parallel,
+/// and a port is released before the child binds it).
+pub fn free_port() -> u16 {
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut given = GIVEN.lock().unwrap();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
 pub struct Pty {
     pub parser: Arc<Mutex<vt100::Parser>>,
     /// Every byte the program wrote, with the time it arrived.
