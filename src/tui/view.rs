@@ -190,27 +190,46 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         .screen_actions()
         .into_iter()
         .map(|a| {
+            // On the Scan tab plain letters are scan input, so only other keys are offered.
+            let keys: Vec<String> = k
+                .keys(a)
+                .iter()
+                .filter(|key| !(app.tab == Tab::Scan && key.is_text()))
+                .map(ToString::to_string)
+                .collect();
             Line::from(vec![
-                Span::styled(format!("{:<24}", k.label(a)), t.style(Role::Accent)),
+                Span::styled(format!("{:<24}", keys.join(", ")), t.style(Role::Accent)),
                 Span::raw(a.describe()),
             ])
         })
         .collect();
     lines.push(Line::from(""));
-    for (keys, what) in [
-        ("↑ ↓ PgUp PgDn Home End", "move in lists and between fields"),
-        ("Tab / Shift+Tab", "next / previous field (or tab)"),
-        ("Enter", "next field; on the last field, send"),
-        ("← → Space", "change a choice or a yes/no field"),
-        ("Esc", "close a lookup, a form (kept) or this help"),
-    ] {
-        lines.push(Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Muted)), Span::raw(what)]));
+    let fixed: &[(&str, &str)] = if app.tab == Tab::Scan {
+        &[
+            ("Enter", "ends a typed scan (a scanner sends it itself)"),
+            ("↑ ↓", "select a serial under Last scans"),
+            ("Esc", "clear what was typed; close this help"),
+            ("Tab / Shift+Tab", "next / previous tab"),
+        ]
+    } else {
+        &[
+            ("↑ ↓ PgUp PgDn Home End", "move in lists and between fields"),
+            ("Tab / Shift+Tab", "next / previous field (or tab)"),
+            ("Enter", "next field; on the last field, send"),
+            ("← → Space", "change a choice or a yes/no field"),
+            ("Esc", "close a lookup, a form (kept) or this help"),
+        ]
+    };
+    for (keys, what) in fixed {
+        lines.push(Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Muted)), Span::raw(*what)]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        "Letters act as shortcuts only when no text field has the cursor.",
-        t.style(Role::Muted),
-    )));
+    let note = if app.tab == Tab::Scan {
+        "Everything typed here is scan input: letters never act as shortcuts."
+    } else {
+        "Letters act as shortcuts only when no text field has the cursor."
+    };
+    lines.push(Line::from(Span::styled(note, t.style(Role::Muted))));
     let r = centered(area, 76, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     let block = Block::default()
