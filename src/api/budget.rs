@@ -16,9 +16,18 @@ pub struct Budget {
     state: Mutex<State>,
 }
 
+/// Who is asking: a person waiting at the screen goes before a background refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    User,
+    Background,
+}
+
 struct State {
     sent: VecDeque<Instant>,
     paused_until: Option<Instant>,
+    /// User requests waiting for room; background requests let them go first.
+    users_waiting: usize,
 }
 
 impl Budget {
@@ -30,12 +39,18 @@ impl Budget {
         Budget {
             per_window: per_window.max(1),
             window,
-            state: Mutex::new(State { sent: VecDeque::new(), paused_until: None }),
+            state: Mutex::new(State { sent: VecDeque::new(), paused_until: None, users_waiting: 0 }),
         }
     }
 
-    /// Waits until one more request fits, and counts it as sent.
+    /// Waits until one more request fits, and counts it as sent (a user request).
     pub async fn acquire(&self) {
+        self.acquire_as(Priority::User).await
+    }
+
+    /// Waits until one more request fits; background requests wait while users wait.
+    pub async fn acquire_as(&self, priority: Priority) {
+        let mut counted = false;
         loop {
             let wait_until = {
                 let mut s = self.state.lock().await;
@@ -43,13 +58,25 @@ impl Budget {
                 while s.sent.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
                     s.sent.pop_front();
                 }
+                let yield_to_users = priority == Priority::Background && s.users_waiting > 0;
                 match s.paused_until {
                     Some(p) if p > now => Some(p),
-                    _ if s.sent.len() < self.per_window => {
+                    _ if s.sent.len() < self.per_window && !yield_to_users => {
                         s.sent.push_back(now);
+                        if counted {
+                            s.users_waiting -= 1;
+                        }
                         return;
                     }
-                    _ => s.sent.front().map(|t| *t + self.window),
+                    // Room now but users first: look again in a moment.
+                    _ if s.sent.len() < self.per_window => Some(now + Duration::from_millis(10)),
+                    _ => {
+                        if priority == Priority::User && !counted {
+                            s.users_waiting += 1;
+                            counted = true;
+                        }
+                        s.sent.front().map(|t| *t + self.window)
+                    }
                 }
             };
             if let Some(t) = wait_until {
@@ -101,6 +128,34 @@ mod tests {
         }
         assert_eq!(times[199].duration_since(start), Duration::ZERO);
         assert_eq!(times[200].duration_since(start), WINDOW, "the 201st waits for the window");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn users_go_before_background_refreshes() {
+        let budget = std::sync::Arc::new(Budget::new(3, Duration::from_secs(60)));
+        for _ in 0..3 {
+            budget.acquire_as(Priority::Background).await;
+        }
+        let order = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
+        let mut handles = Vec::new();
+        // Background refreshes queue first, then a person acts.
+        for (i, p) in
+            [Priority::Background, Priority::Background, Priority::Background, Priority::User].into_iter().enumerate()
+        {
+            let (b, o) = (budget.clone(), order.clone());
+            handles.push(tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(i as u64)).await;
+                b.acquire_as(p).await;
+                o.lock().await.push(p);
+            }));
+            tokio::task::yield_now().await;
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let order = order.lock().await.clone();
+        assert_eq!(order.len(), 4, "none lost");
+        assert_eq!(order[0], Priority::User, "the user's request went first: {order:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -2,7 +2,7 @@
 //! headers, one 200-a-minute budget shared by all callers, and on 429 a pause of `Retry-After`
 //! seconds before the same request is sent again.
 
-use super::budget::Budget;
+use super::budget::{Budget, Priority};
 use super::http::{self, Answer};
 use super::ApiError;
 use crate::api::error::ProductionCode;
@@ -20,10 +20,12 @@ const MAX_RATE_LIMIT_RETRIES: u32 = 5;
 /// A `Retry-After` above this is taken as this, so one bad header cannot stall the station.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
+#[derive(Clone)]
 pub struct ProductionClient {
     http: reqwest::Client,
     cfg: ProductionConfig,
     budget: Arc<Budget>,
+    priority: Priority,
 }
 
 /// The picking list, as the API can send it.
@@ -40,7 +42,13 @@ impl ProductionClient {
 
     /// A client drawing on a budget shared with others (all calls of one station share one).
     pub fn with_budget(cfg: ProductionConfig, budget: Arc<Budget>) -> Result<Self, ApiError> {
-        Ok(ProductionClient { http: http::build_client(cfg.timeout)?, cfg, budget })
+        Ok(ProductionClient { http: http::build_client(cfg.timeout)?, cfg, budget, priority: Priority::User })
+    }
+
+    /// The same client drawing on the shared budget as a background refresh: it waits while a
+    /// person's request waits.
+    pub fn background(&self) -> ProductionClient {
+        ProductionClient { priority: Priority::Background, ..self.clone() }
     }
 
     pub fn budget(&self) -> &Arc<Budget> {
@@ -193,7 +201,7 @@ impl ProductionClient {
         })?;
         let mut attempt = 0;
         loop {
-            self.budget.acquire().await;
+            self.budget.acquire_as(self.priority).await;
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())

@@ -185,7 +185,8 @@ async fn execute(c: &Clients, job: Job) -> Outcome {
             Outcome::Decommissioned { row, reason, result: bounded!(c.manufacturer.decommission(&request)) }
         }
         Job::ProductionProbe => {
-            Outcome::ProductionProbe(bounded!(async { c.production.next_reference().await.map(|_| ()) }))
+            // A background call: it must not take budget from a person's request.
+            Outcome::ProductionProbe(bounded!(async { c.production.background().next_reference().await.map(|_| ()) }))
         }
     }
 }
