@@ -89,13 +89,6 @@ async fn labels_tab_with_active_order() {
 }
 
 #[tokio::test]
-async fn production_placeholder() {
-    let mut app = demo_app().await;
-    press(&mut app, KeyCode::F(4));
-    snap("production", &app);
-}
-
-#[tokio::test]
 async fn scan_panel_with_an_active_order_and_an_alarm() {
     use shopfloor::scan::journal::{Counts, ScanRow, State};
     use shopfloor::tui::app::{update, Msg};

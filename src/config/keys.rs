@@ -24,10 +24,14 @@ pub enum Action {
     Submit,
     Acknowledge,
     Decommission,
+    CycleState,
+    StartProduction,
+    FinishOrder,
+    CancelOrder,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 17] = [
         Action::Quit,
         Action::Help,
         Action::TabPackaging,
@@ -41,6 +45,10 @@ impl Action {
         Action::Submit,
         Action::Acknowledge,
         Action::Decommission,
+        Action::CycleState,
+        Action::StartProduction,
+        Action::FinishOrder,
+        Action::CancelOrder,
     ];
 
     /// The name used in `[keys]`.
@@ -59,6 +67,10 @@ impl Action {
             Action::Submit => "submit",
             Action::Acknowledge => "acknowledge",
             Action::Decommission => "decommission",
+            Action::CycleState => "cycle_state",
+            Action::StartProduction => "start_production",
+            Action::FinishOrder => "finish_order",
+            Action::CancelOrder => "cancel_order",
         }
     }
 
@@ -78,6 +90,10 @@ impl Action {
             Action::Submit => "send the form",
             Action::Acknowledge => "acknowledge the scan alarm",
             Action::Decommission => "decommission the selected serial (↑/↓ select)",
+            Action::CycleState => "show orders of the next state (all, NEW, DEVELOPING, …)",
+            Action::StartProduction => "start production of the selected order",
+            Action::FinishOrder => "finish the selected order",
+            Action::CancelOrder => "cancel the selected order",
         }
     }
 
@@ -96,6 +112,10 @@ impl Action {
             Action::Submit => &["ctrl+s", "f10"],
             Action::Acknowledge => &["f9", "ctrl+k"],
             Action::Decommission => &["f7"],
+            Action::CycleState => &["s"],
+            Action::StartProduction => &["p"],
+            Action::FinishOrder => &["f"],
+            Action::CancelOrder => &["x"],
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
+use super::tabs::production::ProductionTab;
 use super::tabs::scan::{ScanStats, ScanTab};
 use crate::api::ApiError;
 use crate::config::file::TagFile;
@@ -150,6 +151,12 @@ pub enum Pending {
         serial: String,
         row: i64,
     },
+    /// Change a production order's state.
+    Production {
+        id: i64,
+        change: crate::worker::ProdChange,
+        order: Box<crate::domain::production::ProductionOrder>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -177,6 +184,7 @@ pub struct App {
     pub packaging: PackagingTab,
     pub labels: LabelsTab,
     pub scan: ScanTab,
+    pub production_tab: ProductionTab,
     pub active: Option<PackagingOrder>,
     pub manufacturer: Health,
     pub production: Health,
@@ -216,6 +224,7 @@ impl App {
             packaging,
             labels,
             scan,
+            production_tab: ProductionTab::default(),
             active,
             manufacturer: Health::Unknown,
             production: Health::Unknown,
@@ -290,7 +299,13 @@ impl App {
             }
             Tab::Labels => list.push(Action::Submit),
             Tab::Scan => list.extend([Action::Acknowledge, Action::Decommission]),
-            Tab::Production => {}
+            Tab::Production => list.extend([
+                Action::Refresh,
+                Action::CycleState,
+                Action::StartProduction,
+                Action::FinishOrder,
+                Action::CancelOrder,
+            ]),
         }
         list
     }
@@ -489,7 +504,7 @@ fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             if let Some(t) = Tab::ALL.into_iter().find(|t| t.action() == a) {
                 switch_tab(app, t);
             }
-            return Vec::new();
+            return first_visit(app);
         }
         _ => {}
     }
@@ -497,15 +512,18 @@ fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         Tab::Packaging => super::tabs::packaging::key(app, k, action),
         Tab::Labels => super::tabs::labels::key(app, k, action),
         Tab::Scan => super::tabs::scan::key(app, k, action),
-        Tab::Production => {
-            match k.code {
-                KeyCode::Tab => switch_tab(app, Tab::ALL[(app.tab.index() + 1) % 4]),
-                KeyCode::BackTab => switch_tab(app, Tab::ALL[(app.tab.index() + 3) % 4]),
-                _ => {}
-            }
-            Vec::new()
-        }
+        Tab::Production => super::tabs::production::key(app, k, action),
     }
+}
+
+/// The Production tab loads its list the first time it is shown (it is not polled, to spare
+/// the 200-a-minute budget).
+fn first_visit(app: &mut App) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    if app.tab == Tab::Production && !app.production_tab.loaded_once {
+        super::tabs::production::load(app, &mut effects);
+    }
+    effects
 }
 
 pub fn switch_tab(app: &mut App, tab: Tab) {
@@ -539,6 +557,10 @@ fn confirmed(app: &mut App, pending: Pending) -> Vec<Effect> {
         }
         // Answered with a reason key in `key`, never with y.
         Pending::Decommission { .. } => {}
+        Pending::Production { id, change, order } => {
+            let rid = app.request(Job::ProdChange { id, change, order }, &mut effects);
+            app.production_tab.change_id = Some(rid);
+        }
     }
     effects
 }
@@ -621,6 +643,9 @@ fn api(app: &mut App, resp: Response) -> Vec<Effect> {
             };
         }
         Outcome::ProductionProbe(_) => {}
+        Outcome::ProdList(r) => super::tabs::production::list_arrived(app, id, r),
+        Outcome::ProdOrder(r) => super::tabs::production::order_arrived(app, id, r),
+        Outcome::ProdChanged { change, result } => return super::tabs::production::changed(app, id, change, result),
     }
     Vec::new()
 }

@@ -29,13 +29,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     match app.tab {
         Tab::Packaging => tabs::packaging::view(app, frame, body),
         Tab::Labels => tabs::labels::view(app, frame, body),
-        Tab::Production => placeholder(
-            frame,
-            body,
-            t,
-            "Production orders",
-            "Production orders from Lagerkoll will be worked here: lists by state, customer order or article, one order's articles and batches, and every change. This screen arrives in the next release.",
-        ),
+        Tab::Production => tabs::production::view(app, frame, body),
         Tab::Scan => tabs::scan::view(app, frame, body),
     }
     message_line(app, frame, message, t);
@@ -78,17 +72,6 @@ fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn placeholder(frame: &mut Frame, area: Rect, t: &Theme, title: &str, text: &str) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::Border))
-        .title(Span::styled(format!(" {title} "), t.style(Role::Title)));
-    frame.render_widget(
-        Paragraph::new(Span::styled(text, t.style(Role::Muted))).wrap(Wrap { trim: true }).block(block),
-        area,
-    );
-}
-
 fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let line = match &app.flash {
         Some(f) => {
@@ -128,7 +111,14 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
                         k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
                     ),
                 },
-                _ => format!("{} help · {} quit", first(Action::Help), first(Action::Quit)),
+                Tab::Production => format!(
+                    "{} help · {} state · Enter details · {} start · {} finish · {} cancel · PgDn page",
+                    first(Action::Help),
+                    first(Action::CycleState),
+                    first(Action::StartProduction),
+                    first(Action::FinishOrder),
+                    first(Action::CancelOrder)
+                ),
             };
             Line::from(Span::styled(hint, t.style(Role::Muted)))
         }
@@ -153,7 +143,7 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         format!(" {} ", app.settings.station_id)
     };
-    let mut spans = vec![
+    let spans = vec![
         Span::styled(station, bar),
         Span::styled("│", bar),
         health_span("Movilitas", &app.manufacturer, t),
@@ -169,12 +159,12 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             bar,
         ),
     ];
+    // The clock keeps its place at the right; the rest is cut short before it if need be.
     let clock = format!(" {} ", app.now.get(11..16).unwrap_or(&app.now));
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    let pad = (area.width as usize).saturating_sub(used + clock.chars().count());
-    spans.push(Span::styled(" ".repeat(pad), bar));
-    spans.push(Span::styled(clock, bar));
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+    let clock_w = clock.chars().count() as u16;
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
+    frame.render_widget(Paragraph::new(Span::styled(clock, bar)).style(bar), right);
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {

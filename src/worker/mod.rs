@@ -11,6 +11,7 @@ use crate::api::{ApiError, ManufacturerClient, ProductionClient};
 use crate::domain::manufacturer::{
     CommissionedSerial, CreatePackagingOrder, DecommissionRequest, LabelOrderRequest, PackagingOrder,
 };
+use crate::domain::production::{BetweenStatesQuery, OrderState, OrdersPage, ProductionOrder, StateQuery};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,12 +41,35 @@ pub enum Job {
     },
     /// A cheap call that tells whether the production API answers.
     ProductionProbe,
+    /// One page of production orders: of one state, or of all states.
+    ProdList {
+        state: Option<OrderState>,
+        page: i64,
+        limit: i64,
+    },
+    ProdOrder(i64),
+    /// `order` is the order as shown: a PUT sends it whole, so nothing is blanked by accident.
+    ProdChange {
+        id: i64,
+        change: ProdChange,
+        order: Box<ProductionOrder>,
+    },
+}
+
+/// The state changes of a production order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProdChange {
+    Start,
+    Finish,
+    Cancel,
 }
 
 impl Job {
     pub fn backend(&self) -> Backend {
         match self {
-            Job::ProductionProbe => Backend::Production,
+            Job::ProductionProbe | Job::ProdList { .. } | Job::ProdOrder(_) | Job::ProdChange { .. } => {
+                Backend::Production
+            }
             _ => Backend::Manufacturer,
         }
     }
@@ -55,6 +79,7 @@ impl Job {
         match self {
             Job::OpenOrders { .. } => Some("open-orders"),
             Job::ProductionProbe => Some("production-probe"),
+            Job::ProdList { .. } => Some("production-list"),
             _ => None,
         }
     }
@@ -74,6 +99,9 @@ pub enum Outcome {
     LabelOrderCreated(Result<String, ApiError>),
     Decommissioned { row: i64, reason: String, result: Result<Vec<CommissionedSerial>, ApiError> },
     ProductionProbe(Result<(), ApiError>),
+    ProdList(Result<OrdersPage, ApiError>),
+    ProdOrder(Result<ProductionOrder, ApiError>),
+    ProdChanged { change: ProdChange, result: Result<ProductionOrder, ApiError> },
 }
 
 impl Outcome {
@@ -84,6 +112,9 @@ impl Outcome {
             Outcome::LabelOrderCreated(r) => r.as_ref().err(),
             Outcome::Decommissioned { result, .. } => result.as_ref().err(),
             Outcome::ProductionProbe(r) => r.as_ref().err(),
+            Outcome::ProdList(r) => r.as_ref().err(),
+            Outcome::ProdOrder(r) => r.as_ref().err(),
+            Outcome::ProdChanged { result, .. } => result.as_ref().err(),
         }
     }
 }
@@ -184,6 +215,25 @@ async fn execute(c: &Clients, job: Job) -> Outcome {
             let reason = request.reason.clone();
             Outcome::Decommissioned { row, reason, result: bounded!(c.manufacturer.decommission(&request)) }
         }
+        Job::ProdList { state, page, limit } => Outcome::ProdList(bounded!(async {
+            match state {
+                Some(st) => c.production.orders_in_state(st, &StateQuery { page, limit, ..Default::default() }).await,
+                None => {
+                    c.production.orders_between_states(&BetweenStatesQuery { page, limit, ..Default::default() }).await
+                }
+            }
+        })),
+        Job::ProdOrder(id) => Outcome::ProdOrder(bounded!(c.production.order(id))),
+        Job::ProdChange { id, change, order } => Outcome::ProdChanged {
+            change,
+            result: bounded!(async {
+                match change {
+                    ProdChange::Start => c.production.update_order(id, &order, true).await,
+                    ProdChange::Finish => c.production.finish(id).await,
+                    ProdChange::Cancel => c.production.cancel(id).await,
+                }
+            }),
+        },
         Job::ProductionProbe => {
             // A background call: it must not take budget from a person's request.
             Outcome::ProductionProbe(bounded!(async { c.production.background().next_reference().await.map(|_| ()) }))

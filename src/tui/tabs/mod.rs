@@ -2,4 +2,5 @@
 
 pub mod labels;
 pub mod packaging;
+pub mod production;
 pub mod scan;
