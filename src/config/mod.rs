@@ -818,3 +818,19 @@ mod ui_tests {
         assert_eq!(keys, ["labels.templates"]);
     }
 }
+
+#[cfg(test)]
+mod documentation_tests {
+    use super::keys::Action;
+
+    #[test]
+    fn the_example_documents_every_bindable_action() {
+        for a in Action::ALL {
+            assert!(
+                super::EXAMPLE.contains(&format!("# {} = [", a.name())),
+                "config.example.toml does not document [keys] {}",
+                a.name()
+            );
+        }
+    }
+}
