@@ -254,11 +254,15 @@ async fn rate_limit_429_waits_retry_after_and_loses_nothing() {
     // A small server-side limit so the test takes a second, not a minute; the client's own
     // budget stays at 200/minute, so only the server's 429 slows it down.
     put_json(&sim, "/_sim/rate_limit", serde_json::json!({"per_window": 3, "window_secs": 1})).await;
-    let c = client(&sim);
+    let waits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = waits.clone();
+    let c = client(&sim).with_wait_hook(std::sync::Arc::new(move |d| seen.lock().unwrap().push(d)));
     let started = std::time::Instant::now();
     for _ in 0..5 {
         c.order(1001).await.unwrap();
     }
+    let waits = waits.lock().unwrap().clone();
+    assert!(!waits.is_empty() && waits.iter().all(|w| w.as_secs() >= 1), "the wait was reported: {waits:?}");
     let log = get_json(&sim, "/_sim/requests").await;
     let limited = log.as_array().unwrap().iter().filter(|e| e["status"] == 429).count();
     let ok = log.as_array().unwrap().iter().filter(|e| e["status"] == 200).count();

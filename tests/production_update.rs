@@ -153,3 +153,13 @@ fn snapshots_of_the_list_and_the_order() {
         insta::assert_snapshot!(format!("production_{w}x{h}"), text);
     }
 }
+
+#[test]
+fn a_rate_limit_wait_shows_in_the_status_bar_until_the_next_answer() {
+    let mut app = opened();
+    answer(&mut app, 0, Backend::Production, Outcome::ProductionWaiting(std::time::Duration::from_secs(7)));
+    assert_eq!(app.production, shopfloor::tui::app::Health::Offline("rate limited, next try in 7 s".into()));
+    let req = requests(&press(&mut app, KeyCode::Char('r'))).remove(0);
+    answer(&mut app, req.id, Backend::Production, Outcome::ProdList(Ok(page(vec![], 0, 1))));
+    assert_eq!(app.production, shopfloor::tui::app::Health::Online);
+}

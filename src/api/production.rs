@@ -20,12 +20,16 @@ const MAX_RATE_LIMIT_RETRIES: u32 = 5;
 /// A `Retry-After` above this is taken as this, so one bad header cannot stall the station.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
+/// Told how long the client waits after a 429, so the status bar can say so.
+pub type WaitHook = Arc<dyn Fn(Duration) + Send + Sync>;
+
 #[derive(Clone)]
 pub struct ProductionClient {
     http: reqwest::Client,
     cfg: ProductionConfig,
     budget: Arc<Budget>,
     priority: Priority,
+    on_wait: Option<WaitHook>,
 }
 
 /// The picking list, as the API can send it.
@@ -42,7 +46,18 @@ impl ProductionClient {
 
     /// A client drawing on a budget shared with others (all calls of one station share one).
     pub fn with_budget(cfg: ProductionConfig, budget: Arc<Budget>) -> Result<Self, ApiError> {
-        Ok(ProductionClient { http: http::build_client(cfg.timeout)?, cfg, budget, priority: Priority::User })
+        Ok(ProductionClient {
+            http: http::build_client(cfg.timeout)?,
+            cfg,
+            budget,
+            priority: Priority::User,
+            on_wait: None,
+        })
+    }
+
+    /// Calls `hook` with the wait whenever a 429 pauses this client (and its clones).
+    pub fn with_wait_hook(self, hook: WaitHook) -> ProductionClient {
+        ProductionClient { on_wait: Some(hook), ..self }
     }
 
     /// The same client drawing on the shared budget as a background refresh: it waits while a
@@ -216,6 +231,9 @@ impl ProductionClient {
             if answer.status == 429 {
                 let wait = retry_after(&answer).min(MAX_RETRY_AFTER);
                 self.budget.pause_until(tokio::time::Instant::now() + wait).await;
+                if let Some(hook) = &self.on_wait {
+                    hook(wait);
+                }
                 attempt += 1;
                 tracing::info!(attempt, wait_secs = wait.as_secs(), "production API rate limit hit; waiting");
                 if attempt > MAX_RATE_LIMIT_RETRIES {

@@ -643,6 +643,9 @@ fn api(app: &mut App, resp: Response) -> Vec<Effect> {
             };
         }
         Outcome::ProductionProbe(_) => {}
+        Outcome::ProductionWaiting(wait) => {
+            app.production = Health::Offline(format!("rate limited, next try in {} s", wait.as_secs().max(1)));
+        }
         Outcome::ProdList(r) => super::tabs::production::list_arrived(app, id, r),
         Outcome::ProdOrder(r) => super::tabs::production::order_arrived(app, id, r),
         Outcome::ProdChanged { change, result } => return super::tabs::production::changed(app, id, change, result),

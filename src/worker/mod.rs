@@ -97,11 +97,20 @@ pub enum Outcome {
     OrderDetails(Result<PackagingOrder, ApiError>),
     PackagingOrderCreated(Result<PackagingOrder, ApiError>),
     LabelOrderCreated(Result<String, ApiError>),
-    Decommissioned { row: i64, reason: String, result: Result<Vec<CommissionedSerial>, ApiError> },
+    Decommissioned {
+        row: i64,
+        reason: String,
+        result: Result<Vec<CommissionedSerial>, ApiError>,
+    },
     ProductionProbe(Result<(), ApiError>),
     ProdList(Result<OrdersPage, ApiError>),
     ProdOrder(Result<ProductionOrder, ApiError>),
-    ProdChanged { change: ProdChange, result: Result<ProductionOrder, ApiError> },
+    ProdChanged {
+        change: ProdChange,
+        result: Result<ProductionOrder, ApiError>,
+    },
+    /// Not an answer: Lagerkoll's limit was hit and calls wait this long (request id 0).
+    ProductionWaiting(Duration),
 }
 
 impl Outcome {
@@ -115,6 +124,7 @@ impl Outcome {
             Outcome::ProdList(r) => r.as_ref().err(),
             Outcome::ProdOrder(r) => r.as_ref().err(),
             Outcome::ProdChanged { result, .. } => result.as_ref().err(),
+            Outcome::ProductionWaiting(_) => None,
         }
     }
 }
@@ -137,9 +147,14 @@ pub struct Clients {
 }
 
 /// Starts the worker; returns where to send requests and where results arrive.
-pub fn spawn(clients: Clients) -> (mpsc::UnboundedSender<Request>, mpsc::UnboundedReceiver<Response>) {
+pub fn spawn(mut clients: Clients) -> (mpsc::UnboundedSender<Request>, mpsc::UnboundedReceiver<Response>) {
     let (req_tx, req_rx) = mpsc::unbounded_channel();
-    let (resp_tx, resp_rx) = mpsc::unbounded_channel();
+    let (resp_tx, resp_rx) = mpsc::unbounded_channel::<Response>();
+    let notify = resp_tx.clone();
+    clients.production = clients.production.clone().with_wait_hook(Arc::new(move |wait| {
+        let outcome = Outcome::ProductionWaiting(wait);
+        let _ = notify.send(Response { id: 0, backend: Backend::Production, elapsed: Duration::ZERO, outcome });
+    }));
     tokio::spawn(run(Arc::new(clients), req_rx, resp_tx));
     (req_tx, resp_rx)
 }
