@@ -11,6 +11,23 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use tui_input::{Input, InputRequest};
 
+/// The editing a key asks of a one-line text input (tui-input leaves key mapping to us).
+pub fn edit_request(k: &KeyEvent) -> Option<InputRequest> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    match k.code {
+        KeyCode::Char('u') if ctrl => Some(InputRequest::DeleteLine),
+        KeyCode::Char('w') if ctrl => Some(InputRequest::DeletePrevWord),
+        KeyCode::Char(c) if !ctrl && !k.modifiers.contains(KeyModifiers::ALT) => Some(InputRequest::InsertChar(c)),
+        KeyCode::Backspace => Some(InputRequest::DeletePrevChar),
+        KeyCode::Delete => Some(InputRequest::DeleteNextChar),
+        KeyCode::Left => Some(InputRequest::GoToPrevChar),
+        KeyCode::Right => Some(InputRequest::GoToNextChar),
+        KeyCode::Home => Some(InputRequest::GoToStart),
+        KeyCode::End => Some(InputRequest::GoToEnd),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Kind {
     Text,
@@ -177,24 +194,7 @@ impl Form {
         }
         let Some(f) = self.fields.get_mut(self.focus) else { return false };
         match &f.kind {
-            Kind::Text => {
-                let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-                let req = match k.code {
-                    KeyCode::Char('u') if ctrl => Some(InputRequest::DeleteLine),
-                    KeyCode::Char('w') if ctrl => Some(InputRequest::DeletePrevWord),
-                    KeyCode::Char(c) if !ctrl && !k.modifiers.contains(KeyModifiers::ALT) => {
-                        Some(InputRequest::InsertChar(c))
-                    }
-                    KeyCode::Backspace => Some(InputRequest::DeletePrevChar),
-                    KeyCode::Delete => Some(InputRequest::DeleteNextChar),
-                    KeyCode::Left => Some(InputRequest::GoToPrevChar),
-                    KeyCode::Right => Some(InputRequest::GoToNextChar),
-                    KeyCode::Home => Some(InputRequest::GoToStart),
-                    KeyCode::End => Some(InputRequest::GoToEnd),
-                    _ => None,
-                };
-                req.and_then(|r| f.input.handle(r)).is_some()
-            }
+            Kind::Text => edit_request(&k).and_then(|r| f.input.handle(r)).is_some(),
             Kind::Choice(opts) => {
                 let n = opts.len().max(1);
                 match k.code {

@@ -10,7 +10,7 @@ use crate::domain::{date, FieldError};
 use crate::tui::app::{cycle_tab, App, Confirm, Effect, Pending, Severity};
 use crate::tui::form::{Field, Form};
 use crate::worker::Job;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
@@ -249,19 +249,7 @@ pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
                 }
             }
             _ => {
-                let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-                let req = match k.code {
-                    KeyCode::Char('u') if ctrl => Some(InputRequest::DeleteLine),
-                    KeyCode::Char(c) if !ctrl => Some(InputRequest::InsertChar(c)),
-                    KeyCode::Backspace => Some(InputRequest::DeletePrevChar),
-                    KeyCode::Delete => Some(InputRequest::DeleteNextChar),
-                    KeyCode::Left => Some(InputRequest::GoToPrevChar),
-                    KeyCode::Right => Some(InputRequest::GoToNextChar),
-                    KeyCode::Home => Some(InputRequest::GoToStart),
-                    KeyCode::End => Some(InputRequest::GoToEnd),
-                    _ => None,
-                };
-                if let Some(r) = req {
+                if let Some(r) = crate::tui::form::edit_request(&k) {
                     app.packaging.lookup.handle(r);
                 }
             }
