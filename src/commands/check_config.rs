@@ -1,22 +1,14 @@
 //! `shopfloor check-config [PATH]`: validates a config file and says what it found.
 
-use super::EXIT_CONFIG;
-use crate::config::{self, ManufacturerAuth};
+use crate::config::ManufacturerAuth;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let loaded = match config::load(path, &config::process_env) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(EXIT_CONFIG));
-        }
+    let c = match super::load_config(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
-    for w in &loaded.warnings {
-        eprintln!("{w}");
-    }
-    let c = &loaded.config;
     let source = c.source.as_deref().map(|p| p.display().to_string()).unwrap_or_default();
     let auth = match c.manufacturer.auth {
         ManufacturerAuth::Static { .. } => "static token",

@@ -34,18 +34,12 @@ pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr
                 .unwrap_or_else(|| std::env::temp_dir().join("shopfloor-demo"));
             (c, Some(handle), dir)
         } else {
-            let loaded = match config::load(config_path, &config::process_env) {
-                Ok(l) => l,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return Ok(ExitCode::from(EXIT_CONFIG));
-                }
+            let c = match super::load_config(config_path) {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
             };
-            for w in &loaded.warnings {
-                eprintln!("{w}");
-            }
             let dir = crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?;
-            (loaded.config, None, dir)
+            (c, None, dir)
         };
         let clients = clients(&config)?;
         // The demo station starts with an order to scan for.

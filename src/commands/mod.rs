@@ -12,6 +12,23 @@ use std::process::ExitCode;
 /// Exit code for a config file that is missing or wrong.
 pub const EXIT_CONFIG: u8 = 2;
 
+/// Finds and checks the config file, printing warnings; on a problem prints it and gives the
+/// exit code to leave with (before any terminal mode changes).
+fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, ExitCode> {
+    match crate::config::load(path, &crate::config::process_env) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                eprintln!("{w}");
+            }
+            Ok(loaded.config)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(EXIT_CONFIG))
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
     let _log = crate::logging::init();
     let result = match cli.command {
