@@ -2,7 +2,8 @@
 //! line, key and expected form, before anything else happens), `print-default-config`, and
 //! `sim` in the foreground.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -178,23 +179,9 @@ fn every_subcommand_has_help() {
 #[test]
 fn sim_prints_a_working_config_and_stops_on_sigterm() {
     let home = tempfile::tempdir().unwrap();
-    let mut child = shopfloor(home.path())
-        .args(["sim", "--listen", "127.0.0.1:0", "--seed", "7"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut snippet = String::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        let done = line.starts_with("description = \"GS1-128");
-        snippet.push_str(&line);
-        snippet.push('\n');
-        if done {
-            break;
-        }
-    }
+    let mut cmd = shopfloor(home.path());
+    cmd.args(["sim", "--listen", "127.0.0.1:0", "--seed", "7"]);
+    let (mut child, snippet, _port) = common::sim_process(cmd);
     let path = home.path().join("sim.toml");
     std::fs::write(&path, &snippet).unwrap();
     let out = shopfloor(home.path()).args(["check-config", path.to_str().unwrap()]).output().unwrap();

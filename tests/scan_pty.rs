@@ -8,7 +8,7 @@ mod common;
 
 use common::pty::{free_port, Pty};
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const GTIN: &str = "02022090117459";
@@ -109,34 +109,9 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
     let h = home.path().to_str().unwrap().to_string();
     // The simulator in its own process, so it outlives the dashboard; it picks its own port and
     // says which in the snippet it prints.
-    let mut sim = Command::new(env!("CARGO_BIN_EXE_shopfloor"))
-        .args(["sim", "--listen", "127.0.0.1:0", "--drop-rate", "0.1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut snippet = String::new();
-    {
-        use std::io::{BufRead, BufReader};
-        let mut lines = BufReader::new(sim.stdout.take().unwrap()).lines();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            let done = line.starts_with("description = \"GS1-128");
-            snippet.push_str(&line);
-            snippet.push('\n');
-            if done {
-                break;
-            }
-        }
-        // Keep reading whatever else comes, so the simulator never writes into a closed pipe.
-        std::thread::spawn(move || for _ in lines {});
-    }
-    let port: u16 = snippet
-        .lines()
-        .find_map(|l| l.strip_prefix("base_url = \"http://127.0.0.1:"))
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .expect("the snippet names the simulator's port");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_shopfloor"));
+    cmd.args(["sim", "--listen", "127.0.0.1:0", "--drop-rate", "0.1"]);
+    let (mut sim, snippet, port) = common::sim_process(cmd);
     let config = home.path().join("config.toml");
     std::fs::write(&config, snippet).unwrap();
     let cfg = config.to_str().unwrap().to_string();

@@ -9,6 +9,37 @@ use shopfloor::config::{self, Config};
 use shopfloor::sim::{self, SimHandle, SimOptions};
 use std::path::Path;
 
+/// Runs `shopfloor sim …` (as prepared in `cmd`) as its own process and reads the config
+/// snippet it prints. Returns the child, the snippet and the port it chose. Its output keeps
+/// being drained, so the simulator never writes into a closed pipe.
+pub fn sim_process(mut cmd: std::process::Command) -> (std::process::Child, String, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("shopfloor sim starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+    let mut snippet = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("the snippet is text");
+        let done = line.starts_with("description = \"GS1-128");
+        snippet.push_str(&line);
+        snippet.push('\n');
+        if done {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let port = snippet
+        .lines()
+        .find_map(|l| l.strip_prefix("base_url = \"http://127.0.0.1:"))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("the snippet names the simulator's port:\n{snippet}"));
+    (child, snippet, port)
+}
+
 pub async fn start_sim() -> SimHandle {
     sim::start(SimOptions::default()).await.expect("simulator starts on loopback")
 }
