@@ -66,10 +66,6 @@ impl ProductionClient {
         ProductionClient { priority: Priority::Background, ..self.clone() }
     }
 
-    pub fn budget(&self) -> &Arc<Budget> {
-        &self.budget
-    }
-
     /// `GET pr_ref/next_id`.
     pub async fn next_reference(&self) -> Result<NextReference, ApiError> {
         self.json(Method::GET, "pr_ref/next_id", &(), None::<&()>).await
