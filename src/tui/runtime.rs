@@ -209,7 +209,7 @@ fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
                     app.flash(
                         super::app::Severity::Error,
                         format!(
-                            "Label order {} was sent, but the local history could not be saved: {err}",
+                            "Label order {} was created in Movilitas, but this station's list could not be saved ({err}): check disk space and permissions of the data folder",
                             record.order_id
                         ),
                     );
