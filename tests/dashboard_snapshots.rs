@@ -140,7 +140,10 @@ async fn help_overlay_lists_the_configured_keys() {
     press(&mut app, KeyCode::F(1));
     let screen = text(&render(&app, 80, 24));
     assert!(
-        screen.contains("F2, Alt+1") && screen.contains("Ctrl+S, F10") && screen.contains("look up an order"),
+        screen.contains("F2 F3 F4 F5")
+            && screen.contains("(also Alt+1 Alt+2")
+            && screen.contains("Ctrl+S, F10")
+            && screen.contains("look up an order"),
         "{screen}"
     );
     snap("help", &app);

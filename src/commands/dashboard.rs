@@ -5,7 +5,7 @@ use super::EXIT_CONFIG;
 use crate::api::{ManufacturerClient, ProductionClient};
 use crate::config::{self, Config};
 use crate::sim::{self, SimOptions};
-use crate::worker::Clients;
+use crate::worker::{Clients, PickingOutput};
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
@@ -41,7 +41,7 @@ pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr
             let dir = crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?;
             (c, None, dir)
         };
-        let clients = clients(&config)?;
+        let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.
         let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };
         let exit = crate::tui::run(&config, clients, &data_dir, demo, default_active).await?;
@@ -50,11 +50,15 @@ pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr
     })
 }
 
-fn clients(c: &Config) -> anyhow::Result<Clients> {
+fn clients(c: &Config, data_dir: &Path) -> anyhow::Result<Clients> {
     let job_timeout = c.manufacturer.timeout.max(c.production.timeout) * 2 + Duration::from_secs(5);
     Ok(Clients {
         manufacturer: std::sync::Arc::new(ManufacturerClient::new(c.manufacturer.clone())?),
         production: ProductionClient::new(c.production.clone())?,
         job_timeout,
+        picking: PickingOutput {
+            dir: data_dir.join("picking-lists"),
+            print_command: c.production.print_command.clone(),
+        },
     })
 }

@@ -200,6 +200,8 @@ pub struct ProductionFile {
     pub store: Option<Secret>,
     pub requests_per_minute: u32,
     pub timeout_secs: u64,
+    /// A command the picking-list PDF is handed to, e.g. `lp -d pick-printer`.
+    pub print_command: Option<String>,
 }
 
 impl Default for ProductionFile {
@@ -210,6 +212,7 @@ impl Default for ProductionFile {
             store: None,
             requests_per_minute: 200,
             timeout_secs: 10,
+            print_command: None,
         }
     }
 }

@@ -28,10 +28,21 @@ pub enum Action {
     StartProduction,
     FinishOrder,
     CancelOrder,
+    SortOrders,
+    OrdersOfCustomer,
+    OrdersWithArticle,
+    NewFromCustomerOrder,
+    EditOrder,
+    AddArticle,
+    EditArticle,
+    RemoveArticle,
+    ReportProduction,
+    NextSection,
+    PickingList,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::Help,
         Action::TabPackaging,
@@ -49,6 +60,17 @@ impl Action {
         Action::StartProduction,
         Action::FinishOrder,
         Action::CancelOrder,
+        Action::SortOrders,
+        Action::OrdersOfCustomer,
+        Action::OrdersWithArticle,
+        Action::NewFromCustomerOrder,
+        Action::EditOrder,
+        Action::AddArticle,
+        Action::EditArticle,
+        Action::RemoveArticle,
+        Action::ReportProduction,
+        Action::NextSection,
+        Action::PickingList,
     ];
 
     /// The name used in `[keys]`.
@@ -71,6 +93,17 @@ impl Action {
             Action::StartProduction => "start_production",
             Action::FinishOrder => "finish_order",
             Action::CancelOrder => "cancel_order",
+            Action::SortOrders => "sort_orders",
+            Action::OrdersOfCustomer => "orders_of_customer",
+            Action::OrdersWithArticle => "orders_with_article",
+            Action::NewFromCustomerOrder => "new_from_customer_order",
+            Action::EditOrder => "edit_order",
+            Action::AddArticle => "add_article",
+            Action::EditArticle => "edit_article",
+            Action::RemoveArticle => "remove_article",
+            Action::ReportProduction => "report_production",
+            Action::NextSection => "next_section",
+            Action::PickingList => "picking_list",
         }
     }
 
@@ -94,6 +127,17 @@ impl Action {
             Action::StartProduction => "start production of the selected order",
             Action::FinishOrder => "finish the selected order",
             Action::CancelOrder => "cancel the selected order",
+            Action::SortOrders => "change the sort: start or end date, newest or oldest first",
+            Action::OrdersOfCustomer => "the production orders of a customer order",
+            Action::OrdersWithArticle => "the production orders that contain an article",
+            Action::NewFromCustomerOrder => "new production order from a customer order",
+            Action::EditOrder => "edit the order's header",
+            Action::AddArticle => "add an article to the order",
+            Action::EditArticle => "edit the selected article",
+            Action::RemoveArticle => "remove the selected article",
+            Action::ReportProduction => "report production of the selected article (batch, serial, parts)",
+            Action::NextSection => "show the next part of the order (articles, parts, batches, …)",
+            Action::PickingList => "picking list: save and print the PDF, or show it here",
         }
     }
 
@@ -116,6 +160,17 @@ impl Action {
             Action::StartProduction => &["p"],
             Action::FinishOrder => &["f"],
             Action::CancelOrder => &["x"],
+            Action::SortOrders => &["o"],
+            Action::OrdersOfCustomer => &["c"],
+            Action::OrdersWithArticle => &["w"],
+            Action::NewFromCustomerOrder => &["N"],
+            Action::EditOrder => &["e"],
+            Action::AddArticle => &["i", "insert"],
+            Action::EditArticle => &["m"],
+            Action::RemoveArticle => &["-", "delete"],
+            Action::ReportProduction => &["t"],
+            Action::NextSection => &["v"],
+            Action::PickingList => &["l"],
         }
     }
 }

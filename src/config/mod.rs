@@ -103,6 +103,44 @@ pub struct ProductionConfig {
     pub store: Secret,
     pub requests_per_minute: u32,
     pub timeout: Duration,
+    /// Program and arguments the saved picking-list PDF's path is appended to.
+    pub print_command: Option<Vec<String>>,
+}
+
+/// Splits a command line into words: blanks separate, single or double quotes keep blanks in
+/// a word. No shell runs it, so nothing else is special. `None` when a quote is left open.
+pub fn split_command(cmd: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for ch in cmd.chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(ch);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return None;
+    }
+    if in_word {
+        words.push(word);
+    }
+    Some(words)
 }
 
 /// One thing wrong in a config file.
@@ -473,6 +511,21 @@ fn validate(
         );
     }
     let p_timeout = c.timeout("production", p.timeout_secs);
+    let print_command = match p.print_command.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(cmd) => match split_command(cmd) {
+            Some(words) => Some(words),
+            None => {
+                c.push(
+                    "production",
+                    "print_command",
+                    format!("\"{cmd}\" has an unclosed quote"),
+                    "a program and its arguments, e.g. \"lp -d pick-printer\" (the PDF's path is added at the end)",
+                );
+                None
+            }
+        },
+    };
 
     let theme = match load_theme(&f.ui.theme, path) {
         Ok(t) if env("NO_COLOR").is_some() => Some(t.without_colour()),
@@ -569,6 +622,7 @@ fn validate(
                 store,
                 requests_per_minute: p.requests_per_minute,
                 timeout: p_timeout,
+                print_command,
             },
             ui: UiConfig { theme, refresh: Duration::from_secs(f.ui.refresh_secs) },
             keys,
@@ -822,6 +876,8 @@ mod ui_tests {
 #[cfg(test)]
 mod documentation_tests {
     use super::keys::Action;
+    use super::{parse, split_command, EXAMPLE};
+    use std::path::Path;
 
     #[test]
     fn the_example_documents_every_bindable_action() {
@@ -832,5 +888,19 @@ mod documentation_tests {
                 a.name()
             );
         }
+    }
+
+    #[test]
+    fn print_commands_split_like_a_shell_would_without_one() {
+        assert_eq!(split_command("lp -d pick-printer").unwrap(), ["lp", "-d", "pick-printer"]);
+        assert_eq!(
+            split_command("lp -t 'Picking list'  -o \"a b\"").unwrap(),
+            ["lp", "-t", "Picking list", "-o", "a b"]
+        );
+        assert_eq!(split_command("lp ''").unwrap(), ["lp", ""]);
+        assert!(split_command("lp 'open").is_none());
+        let text = EXAMPLE.replace("# print_command = \"lp -d pick-printer\"", "print_command = \"lp 'x\"");
+        let problems = parse(&text, Path::new("c.toml"), &|_| None).unwrap_err();
+        assert!(format!("{problems:?}").contains("print_command"), "{problems:?}");
     }
 }

@@ -151,11 +151,10 @@ pub enum Pending {
         serial: String,
         row: i64,
     },
-    /// Change a production order's state.
+    /// Create or change a production order (`id` 0 for a new one).
     Production {
         id: i64,
         change: crate::worker::ProdChange,
-        order: Box<crate::domain::production::ProductionOrder>,
     },
 }
 
@@ -271,7 +270,7 @@ impl App {
             Tab::Labels => self.labels.form.text_focused(),
             // Everything typed on the Scan tab is scan input.
             Tab::Scan => true,
-            Tab::Production => false,
+            Tab::Production => self.production_tab.text_focused(),
         }
     }
 
@@ -283,30 +282,32 @@ impl App {
         vec![Effect::SaveActive(order), Effect::RefreshScanStats]
     }
 
-    /// The actions that do something on the current screen, for the help overlay.
-    pub fn screen_actions(&self) -> Vec<Action> {
-        let mut list = vec![
-            Action::Help,
-            Action::Quit,
+    /// The actions that do something on the current screen, with what they do there (for the
+    /// help overlay). The tab keys come first and are shown on one line.
+    pub fn screen_actions(&self) -> Vec<(Action, &'static str)> {
+        let mut list: Vec<(Action, &'static str)> = [
             Action::TabPackaging,
             Action::TabLabels,
             Action::TabProduction,
             Action::TabScan,
-        ];
-        match self.tab {
+            Action::Help,
+            Action::Quit,
+        ]
+        .into_iter()
+        .map(|a| (a, a.describe()))
+        .collect();
+        let here = match self.tab {
             Tab::Packaging => {
-                list.extend([Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit])
+                vec![Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit]
             }
-            Tab::Labels => list.push(Action::Submit),
-            Tab::Scan => list.extend([Action::Acknowledge, Action::Decommission]),
-            Tab::Production => list.extend([
-                Action::Refresh,
-                Action::CycleState,
-                Action::StartProduction,
-                Action::FinishOrder,
-                Action::CancelOrder,
-            ]),
-        }
+            Tab::Labels => vec![Action::Submit],
+            Tab::Scan => vec![Action::Acknowledge, Action::Decommission],
+            Tab::Production => {
+                list.extend(super::tabs::production::actions(self));
+                return list;
+            }
+        };
+        list.extend(here.into_iter().map(|a| (a, a.describe())));
         list
     }
 }
@@ -369,7 +370,7 @@ fn paste(app: &mut App, text: &str) -> Vec<Effect> {
             app.labels.revalidate(false);
         }
         Tab::Scan => return super::tabs::scan::paste(app, text),
-        Tab::Production => {}
+        Tab::Production => super::tabs::production::paste(app, text),
     }
     Vec::new()
 }
@@ -434,6 +435,9 @@ fn routed_scan(app: &mut App, raw: String) -> Vec<Effect> {
         let rid = app.request(Job::OrderDetails { order_id: id }, &mut effects);
         app.packaging.lookup_id = Some(rid);
         return effects;
+    }
+    if app.tab == Tab::Production && app.production_tab.form.is_some() {
+        return super::tabs::production::scanned(app, &raw);
     }
     let effects = super::tabs::scan::frame(app, raw);
     if app.flash.is_none() || matches!(app.scan.last, Some(super::tabs::scan::LastScan::Saving(_))) {
@@ -557,10 +561,7 @@ fn confirmed(app: &mut App, pending: Pending) -> Vec<Effect> {
         }
         // Answered with a reason key in `key`, never with y.
         Pending::Decommission { .. } => {}
-        Pending::Production { id, change, order } => {
-            let rid = app.request(Job::ProdChange { id, change, order }, &mut effects);
-            app.production_tab.change_id = Some(rid);
-        }
+        Pending::Production { id, change } => return super::tabs::production::send_change(app, id, change),
     }
     effects
 }
@@ -648,7 +649,15 @@ fn api(app: &mut App, resp: Response) -> Vec<Effect> {
         }
         Outcome::ProdList(r) => super::tabs::production::list_arrived(app, id, r),
         Outcome::ProdOrder(r) => super::tabs::production::order_arrived(app, id, r),
-        Outcome::ProdChanged { change, result } => return super::tabs::production::changed(app, id, change, result),
+        Outcome::ProdBatches(r) => {
+            super::tabs::production::section_arrived(app, id, r, super::tabs::production::batches)
+        }
+        Outcome::ProdFlat(r) => super::tabs::production::section_arrived(app, id, r, super::tabs::production::flat),
+        Outcome::ProdPicking(r) => {
+            super::tabs::production::section_arrived(app, id, r, super::tabs::production::picking)
+        }
+        Outcome::ProdNextRef(r) => super::tabs::production::next_ref_arrived(app, id, r),
+        Outcome::ProdChanged { done, result } => return super::tabs::production::changed(app, id, done, result),
     }
     Vec::new()
 }

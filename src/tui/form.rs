@@ -38,8 +38,8 @@ pub enum Kind {
 
 #[derive(Debug, Clone)]
 pub struct Field {
-    pub key: &'static str,
-    pub label: &'static str,
+    pub key: String,
+    pub label: String,
     pub kind: Kind,
     pub input: Input,
     pub choice: usize,
@@ -48,15 +48,23 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn text(key: &'static str, label: &'static str) -> Field {
-        Field { key, label, kind: Kind::Text, input: Input::default(), choice: 0, on: false, error: None }
+    pub fn text(key: impl Into<String>, label: impl Into<String>) -> Field {
+        Field {
+            key: key.into(),
+            label: label.into(),
+            kind: Kind::Text,
+            input: Input::default(),
+            choice: 0,
+            on: false,
+            error: None,
+        }
     }
 
-    pub fn choice(key: &'static str, label: &'static str, options: Vec<(String, String)>) -> Field {
+    pub fn choice(key: impl Into<String>, label: impl Into<String>, options: Vec<(String, String)>) -> Field {
         Field { kind: Kind::Choice(options), ..Field::text(key, label) }
     }
 
-    pub fn toggle(key: &'static str, label: &'static str, on: bool) -> Field {
+    pub fn toggle(key: impl Into<String>, label: impl Into<String>, on: bool) -> Field {
         Field { kind: Kind::Toggle, on, ..Field::text(key, label) }
     }
 
@@ -230,8 +238,10 @@ impl Form {
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme, active: bool) {
         let label_w = self.fields.iter().map(|f| f.label.chars().count()).max().unwrap_or(10) as u16 + 2;
         let value_w = (area.width.saturating_sub(label_w) / 2).clamp(16, 40);
-        for (i, f) in self.fields.iter().enumerate() {
-            let y = area.y + i as u16;
+        // A form taller than its area scrolls so that the focused field stays in sight.
+        let first = self.focus.saturating_sub((area.height as usize).saturating_sub(1));
+        for (i, f) in self.fields.iter().enumerate().skip(first) {
+            let y = area.y + (i - first) as u16;
             if y >= area.bottom() {
                 break;
             }

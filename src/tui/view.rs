@@ -111,14 +111,7 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
                         k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
                     ),
                 },
-                Tab::Production => format!(
-                    "{} help · {} state · Enter details · {} start · {} finish · {} cancel · PgDn page",
-                    first(Action::Help),
-                    first(Action::CycleState),
-                    first(Action::StartProduction),
-                    first(Action::FinishOrder),
-                    first(Action::CancelOrder)
-                ),
+                Tab::Production => super::tabs::production::hint(app),
             };
             Line::from(Span::styled(hint, t.style(Role::Muted)))
         }
@@ -176,23 +169,23 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 /// The keys of the current screen, from the same key map the app dispatches with.
 fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let k = &app.settings.keys;
-    let mut lines: Vec<Line> = app
-        .screen_actions()
-        .into_iter()
-        .map(|a| {
-            // On the Scan tab plain letters are scan input, so only other keys are offered.
-            let keys: Vec<String> = k
-                .keys(a)
-                .iter()
-                .filter(|key| !(app.tab == Tab::Scan && key.is_text()))
-                .map(ToString::to_string)
-                .collect();
-            Line::from(vec![
-                Span::styled(format!("{:<24}", keys.join(", ")), t.style(Role::Accent)),
-                Span::raw(a.describe()),
-            ])
-        })
-        .collect();
+    let keys_of = |a: Action| -> Vec<String> {
+        // On the Scan tab plain letters are scan input, so only other keys are offered.
+        k.keys(a).iter().filter(|key| !(app.tab == Tab::Scan && key.is_text())).map(ToString::to_string).collect()
+    };
+    let row = |keys: String, what: &str| {
+        Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Accent)), Span::raw(what.to_string())])
+    };
+    let actions = app.screen_actions();
+    let tab_actions: Vec<Action> = Tab::ALL.iter().map(|t| t.action()).collect();
+    // The four tab keys share a line, so the help of a busy screen fits 80×24.
+    let nth = |n: usize| -> Vec<String> { tab_actions.iter().filter_map(|a| keys_of(*a).into_iter().nth(n)).collect() };
+    let also = nth(1);
+    let what = if also.is_empty() { "switch tab".to_string() } else { format!("switch tab (also {})", also.join(" ")) };
+    let mut lines = vec![row(nth(0).join(" "), &what)];
+    lines.extend(
+        actions.iter().filter(|(a, _)| !tab_actions.contains(a)).map(|(a, what)| row(keys_of(*a).join(", "), what)),
+    );
     lines.push(Line::from(""));
     let fixed: &[(&str, &str)] = if app.tab == Tab::Scan {
         &[
@@ -210,16 +203,21 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             ("Esc", "close a lookup, a form (kept) or this help"),
         ]
     };
-    for (keys, what) in fixed {
-        lines.push(Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Muted)), Span::raw(*what)]));
-    }
-    lines.push(Line::from(""));
     let note = if app.tab == Tab::Scan {
         "Everything typed here is scan input: letters never act as shortcuts."
     } else {
         "Letters act as shortcuts only when no text field has the cursor."
     };
+    // The general keys are left out when the screen's own fill the overlay.
+    let room = area.height.saturating_sub(2) as usize;
+    if lines.len() + fixed.len() + 2 <= room {
+        for (keys, what) in fixed {
+            lines.push(Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Muted)), Span::raw(*what)]));
+        }
+        lines.push(Line::from(""));
+    }
     lines.push(Line::from(Span::styled(note, t.style(Role::Muted))));
+    lines.truncate(room);
     let r = centered(area, 76, lines.len() as u16 + 2);
     frame.render_widget(Clear, r);
     let block = Block::default()

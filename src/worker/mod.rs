@@ -6,12 +6,17 @@
 //! waits and replaces any older waiting one, so a slow backend never piles up stale refreshes.
 
 pub mod commission;
+mod picking;
 
 use crate::api::{ApiError, ManufacturerClient, ProductionClient};
 use crate::domain::manufacturer::{
     CommissionedSerial, CreatePackagingOrder, DecommissionRequest, LabelOrderRequest, PackagingOrder,
 };
-use crate::domain::production::{BetweenStatesQuery, OrderState, OrdersPage, ProductionOrder, StateQuery};
+use crate::domain::production::{
+    ArticleQuery, ArticleTraceability, BatchResponse, BetweenStatesQuery, DateColumn, FlatArticles, FlatQuery,
+    NextReference, OrderState, OrdersPage, PickingListQuery, ProductionOrder, ProductionOrderArticle, SortOrder,
+    StateQuery,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +29,7 @@ pub enum Backend {
     Production,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Job {
     OpenOrders {
         line: String,
@@ -41,35 +46,112 @@ pub enum Job {
     },
     /// A cheap call that tells whether the production API answers.
     ProductionProbe,
-    /// One page of production orders: of one state, or of all states.
+    /// One page of production orders found one of the API's ways.
     ProdList {
-        state: Option<OrderState>,
+        search: OrderSearch,
         page: i64,
         limit: i64,
     },
     ProdOrder(i64),
-    /// `order` is the order as shown: a PUT sends it whole, so nothing is blanked by accident.
+    /// Batches and serials reported for an order.
+    ProdBatches(i64),
+    /// The order's parts as a flat list, with their purchase orders.
+    ProdFlat {
+        id: i64,
+        query: FlatQuery,
+    },
+    /// The next free reference, to prefill the new-order form.
+    ProdNextRef,
+    /// The picking list: JSON to show, or a PDF saved as `file_stem` (and printed when set up).
+    ProdPicking {
+        id: i64,
+        query: PickingListQuery,
+        pdf: Option<String>,
+    },
+    /// Creates or changes an order; `id` is the order changed (0 for a new one).
     ProdChange {
         id: i64,
         change: ProdChange,
-        order: Box<ProductionOrder>,
     },
 }
 
-/// The state changes of a production order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The ways the Production tab finds orders.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderSearch {
+    /// `state/{state}` with its date window and sorting; `None` lists every state.
+    State { state: Option<OrderState>, sort: DateColumn, order: SortOrder, from: i64, to: i64 },
+    /// `production_orders_state`: a text query over a range of states.
+    Text { query: String, from: OrderState, to: OrderState },
+    /// `customer_order/{id}`.
+    CustomerOrder(i64),
+    /// `article/{article_id}`: orders holding an article, up to a state.
+    Article { article_id: String, max_state: Option<OrderState>, sort: DateColumn, order: SortOrder },
+}
+
+impl Default for OrderSearch {
+    fn default() -> Self {
+        OrderSearch::State { state: None, sort: DateColumn::StartDate, order: SortOrder::Desc, from: 0, to: 0 }
+    }
+}
+
+/// What a supervisor can do to a production order.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ProdChange {
-    Start,
+    Create(Box<ProductionOrder>),
+    CreateFromCustomerOrder(i64),
+    /// A PUT sends the order whole, so nothing is blanked by accident.
+    Edit(Box<ProductionOrder>),
+    Start(Box<ProductionOrder>),
+    AddArticle(ProductionOrderArticle),
+    EditArticle(ProductionOrderArticle),
+    RemoveArticle(String),
+    Report {
+        waste: f64,
+        report: Box<ArticleTraceability>,
+    },
     Finish,
     Cancel,
+}
+
+impl ProdChange {
+    /// For the message after it worked: "<reference> created".
+    pub fn done(&self) -> &'static str {
+        match self {
+            ProdChange::Create(_) | ProdChange::CreateFromCustomerOrder(_) => "created",
+            ProdChange::Edit(_) => "saved",
+            ProdChange::Start(_) => "started",
+            ProdChange::AddArticle(_) => "article added",
+            ProdChange::EditArticle(_) => "article saved",
+            ProdChange::RemoveArticle(_) => "article removed",
+            ProdChange::Report { .. } => "production reported",
+            ProdChange::Finish => "finished",
+            ProdChange::Cancel => "cancelled",
+        }
+    }
+}
+
+/// Where a picking list went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Picking {
+    Json(FlatArticles),
+    Pdf {
+        path: std::path::PathBuf,
+        /// `None`: no print command is set; otherwise what the command said.
+        printed: Option<Result<String, String>>,
+    },
 }
 
 impl Job {
     pub fn backend(&self) -> Backend {
         match self {
-            Job::ProductionProbe | Job::ProdList { .. } | Job::ProdOrder(_) | Job::ProdChange { .. } => {
-                Backend::Production
-            }
+            Job::ProductionProbe
+            | Job::ProdList { .. }
+            | Job::ProdOrder(_)
+            | Job::ProdBatches(_)
+            | Job::ProdFlat { .. }
+            | Job::ProdNextRef
+            | Job::ProdPicking { .. }
+            | Job::ProdChange { .. } => Backend::Production,
             _ => Backend::Manufacturer,
         }
     }
@@ -105,8 +187,13 @@ pub enum Outcome {
     ProductionProbe(Result<(), ApiError>),
     ProdList(Result<OrdersPage, ApiError>),
     ProdOrder(Result<ProductionOrder, ApiError>),
+    ProdBatches(Result<BatchResponse, ApiError>),
+    ProdFlat(Result<FlatArticles, ApiError>),
+    ProdNextRef(Result<NextReference, ApiError>),
+    ProdPicking(Result<Picking, ApiError>),
+    /// The order as it is after the change (read again when the call answers something else).
     ProdChanged {
-        change: ProdChange,
+        done: &'static str,
         result: Result<ProductionOrder, ApiError>,
     },
     /// Not an answer: Lagerkoll's limit was hit and calls wait this long (request id 0).
@@ -123,6 +210,10 @@ impl Outcome {
             Outcome::ProductionProbe(r) => r.as_ref().err(),
             Outcome::ProdList(r) => r.as_ref().err(),
             Outcome::ProdOrder(r) => r.as_ref().err(),
+            Outcome::ProdBatches(r) => r.as_ref().err(),
+            Outcome::ProdFlat(r) => r.as_ref().err(),
+            Outcome::ProdNextRef(r) => r.as_ref().err(),
+            Outcome::ProdPicking(r) => r.as_ref().err(),
             Outcome::ProdChanged { result, .. } => result.as_ref().err(),
             Outcome::ProductionWaiting(_) => None,
         }
@@ -144,6 +235,14 @@ pub struct Clients {
     /// The outer bound on one job, above the clients' own HTTP timeouts (a dynamic token
     /// request plus the call itself, or a 429 wait, may take longer than one HTTP timeout).
     pub job_timeout: Duration,
+    /// Where picking-list PDFs are saved, and the command that prints them.
+    pub picking: PickingOutput,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PickingOutput {
+    pub dir: std::path::PathBuf,
+    pub print_command: Option<Vec<String>>,
 }
 
 /// Starts the worker; returns where to send requests and where results arrive.
@@ -230,28 +329,69 @@ async fn execute(c: &Clients, job: Job) -> Outcome {
             let reason = request.reason.clone();
             Outcome::Decommissioned { row, reason, result: bounded!(c.manufacturer.decommission(&request)) }
         }
-        Job::ProdList { state, page, limit } => Outcome::ProdList(bounded!(async {
-            match state {
-                Some(st) => c.production.orders_in_state(st, &StateQuery { page, limit, ..Default::default() }).await,
-                None => {
-                    c.production.orders_between_states(&BetweenStatesQuery { page, limit, ..Default::default() }).await
-                }
-            }
-        })),
+        Job::ProdList { search, page, limit } => Outcome::ProdList(bounded!(list(&c.production, search, page, limit))),
         Job::ProdOrder(id) => Outcome::ProdOrder(bounded!(c.production.order(id))),
-        Job::ProdChange { id, change, order } => Outcome::ProdChanged {
-            change,
-            result: bounded!(async {
-                match change {
-                    ProdChange::Start => c.production.update_order(id, &order, true).await,
-                    ProdChange::Finish => c.production.finish(id).await,
-                    ProdChange::Cancel => c.production.cancel(id).await,
-                }
-            }),
-        },
+        Job::ProdBatches(id) => Outcome::ProdBatches(bounded!(c.production.order_batches(id))),
+        Job::ProdFlat { id, query } => Outcome::ProdFlat(bounded!(c.production.flat_products(id, &query))),
+        Job::ProdNextRef => Outcome::ProdNextRef(bounded!(c.production.next_reference())),
+        Job::ProdPicking { id, query, pdf: None } => {
+            Outcome::ProdPicking(bounded!(c.production.picking_list_json(id, &query)).map(Picking::Json))
+        }
+        Job::ProdPicking { id, query, pdf: Some(stem) } => {
+            let pdf = bounded!(c.production.picking_list_pdf(id, &query));
+            Outcome::ProdPicking(match pdf {
+                Ok(bytes) => picking::save_and_print(&c.picking, &stem, &bytes).await,
+                Err(e) => Err(e),
+            })
+        }
+        Job::ProdChange { id, change } => {
+            let done = change.done();
+            Outcome::ProdChanged { done, result: bounded!(apply(&c.production, id, change)) }
+        }
         Job::ProductionProbe => {
             // A background call: it must not take budget from a person's request.
             Outcome::ProductionProbe(bounded!(async { c.production.background().next_reference().await.map(|_| ()) }))
         }
+    }
+}
+
+async fn list(p: &ProductionClient, search: OrderSearch, page: i64, limit: i64) -> Result<OrdersPage, ApiError> {
+    match search {
+        OrderSearch::State { state: Some(state), sort, order, from, to } => {
+            p.orders_in_state(state, &StateQuery { from, to, page, limit, sort_column: sort, order }).await
+        }
+        OrderSearch::State { state: None, .. } => {
+            p.orders_between_states(&BetweenStatesQuery { page, limit, ..Default::default() }).await
+        }
+        OrderSearch::Text { query, from, to } => {
+            let query = Some(query).filter(|q| !q.trim().is_empty());
+            let q = BetweenStatesQuery { state_from: from.code(), state_to: to.code(), page, limit, query };
+            p.orders_between_states(&q).await
+        }
+        OrderSearch::CustomerOrder(id) => p.orders_for_customer_order(id).await,
+        OrderSearch::Article { article_id, max_state, sort, order } => {
+            let q = ArticleQuery { max_state: max_state.map(OrderState::code), page, limit, sort_column: sort, order };
+            p.orders_with_article(&article_id, &q).await
+        }
+    }
+}
+
+/// Carries out a change; answers the order as it now is.
+async fn apply(p: &ProductionClient, id: i64, change: ProdChange) -> Result<ProductionOrder, ApiError> {
+    match change {
+        ProdChange::Create(o) => p.create_order(&o).await,
+        ProdChange::CreateFromCustomerOrder(co) => p.create_from_customer_order(co).await,
+        ProdChange::Edit(o) => p.update_order(id, &o, false).await,
+        ProdChange::Start(o) => p.update_order(id, &o, true).await,
+        ProdChange::AddArticle(a) => {
+            // The answer holds the articles only; the whole order is read again for the screen.
+            p.add_article(id, &a).await?;
+            p.order(id).await
+        }
+        ProdChange::EditArticle(a) => p.update_article(id, &a).await,
+        ProdChange::RemoveArticle(article_id) => p.remove_article(id, &article_id).await,
+        ProdChange::Report { waste, report } => p.report_production(id, &report.article_id, waste, &report).await,
+        ProdChange::Finish => p.finish(id).await,
+        ProdChange::Cancel => p.cancel(id).await,
     }
 }
