@@ -466,8 +466,8 @@ fn the_picking_list_is_saved_and_printed_or_shown() {
     press(&mut app, KeyCode::Char('l'));
     let req = one(&submit(&mut app));
     let Job::ProdPicking { id: 2, pdf: Some(stem), .. } = &req.job else { panic!("{:?}", req.job) };
-    assert!(stem.starts_with("picking-list-PR-2-"), "{stem}");
-    let path = std::path::PathBuf::from("/data/picking-lists/picking-list-PR-2.pdf");
+    assert!(stem.starts_with("picking-PR-2-"), "{stem}");
+    let path = std::path::PathBuf::from("/data/picking-lists/picking-PR-2.pdf");
     answer(
         &mut app,
         req.id,
@@ -475,10 +475,9 @@ fn the_picking_list_is_saved_and_printed_or_shown() {
         Outcome::ProdPicking(Ok(Picking::Pdf { path, printed: Some(Ok("lp -d pick-printer".into())) })),
     );
     let flash = app.flash.clone().unwrap().text;
-    assert!(
-        flash.contains("/data/picking-lists/picking-list-PR-2.pdf") && flash.contains("lp -d pick-printer"),
-        "{flash}"
-    );
+    assert!(flash.contains("picking-PR-2.pdf") && flash.contains("lp -d pick-printer"), "{flash}");
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("in   /data/picking-lists"), "the whole path is on the Picking list section: {text}");
 
     press(&mut app, KeyCode::Char('l'));
     press(&mut app, KeyCode::Right); // show it here

@@ -100,6 +100,8 @@ pub struct ProductionTab {
     pub flat: Option<FlatArticles>,
     pub flat_query: FlatQuery,
     pub picking: Option<FlatArticles>,
+    /// The last picking-list PDF saved, and what became of it.
+    pub saved_picking: Option<(std::path::PathBuf, String)>,
     pub section_req: Option<u64>,
     pub section_error: Option<String>,
     pub form: Option<OpenForm>,
@@ -608,7 +610,7 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
             let id = o.order_id.unwrap_or_default();
             let stem = pdf.then(|| {
                 let when = chrono::Local::now().format("%Y%m%d-%H%M%S");
-                format!("picking-list-{}-{when}", o.pr_reference.as_deref().unwrap_or(&id.to_string()))
+                format!("picking-{}-{when}", o.pr_reference.as_deref().unwrap_or(&id.to_string()))
             });
             if !pdf {
                 p.section = Section::Picking;
@@ -689,21 +691,23 @@ pub fn flat(app: &mut App, f: FlatArticles) {
 }
 
 pub fn picking(app: &mut App, p: Picking) {
+    let reference = app.production_tab.order.as_ref().and_then(|o| o.pr_reference.clone()).unwrap_or_default();
     match p {
-        Picking::Json(list) => app.production_tab.picking = Some(list),
+        Picking::Json(list) => {
+            app.flash(Severity::Ok, format!("Picking list of {reference}: {} lines", list.articles.len()));
+            app.production_tab.picking = Some(list);
+        }
         Picking::Pdf { path, printed } => {
-            let path = path.display();
-            match printed {
-                None => app.flash(
-                    Severity::Ok,
-                    format!("Picking list saved to {path} (set [production] print_command to print it)"),
-                ),
-                Some(Ok(cmd)) => app.flash(Severity::Ok, format!("Picking list saved to {path} and sent to `{cmd}`")),
-                Some(Err(why)) => app.flash(
-                    Severity::Error,
-                    format!("Picking list saved to {path}, but printing failed: {why}. Print the file by hand"),
-                ),
-            }
+            // The whole path rarely fits the message line; the Picking list section shows it.
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let (severity, text) = match &printed {
+                None => (Severity::Ok, format!("Saved {name}; not printed (no print_command set)")),
+                Some(Ok(cmd)) => (Severity::Ok, format!("Saved {name} and sent it to `{cmd}`")),
+                Some(Err(why)) => (Severity::Error, format!("Saved {name}, but printing failed: {why}")),
+            };
+            app.flash(severity, text.clone());
+            app.production_tab.saved_picking = Some((path, text));
+            app.production_tab.section = Section::Picking;
         }
     }
 }

@@ -247,7 +247,16 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
             scrolled(lines, p.row, frame, inner, empty, t)
         }
         Section::Picking => {
-            let lines = p.picking.as_ref().map(|f| products(f, t)).unwrap_or_default();
+            let mut lines = Vec::new();
+            if let Some((path, what)) = &p.saved_picking {
+                let dir = path.parent().map(|d| d.display().to_string()).unwrap_or_default();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                lines.push(Line::from(vec![Span::raw("PDF  "), Span::styled(name, t.style(Role::Accent))]));
+                lines.push(Line::from(format!("in   {dir}")));
+                lines.push(Line::from(Span::styled(what.clone(), t.style(Role::Muted))));
+                lines.push(Line::from(""));
+            }
+            lines.extend(p.picking.as_ref().map(|f| products(f, t)).unwrap_or_default());
             let key = app.settings.keys.keys(Action::PickingList).first().map(|k| k.to_string()).unwrap_or_default();
             let empty = if p.section_req.is_some() {
                 "⧗ loading…".to_string()
@@ -272,11 +281,11 @@ fn articles(p: &ProductionTab, o: &ProductionOrder, frame: &mut Frame, area: Rec
             Row::new(vec![
                 Cell::from(a.article_id.clone()),
                 Cell::from(a.article_name.clone().unwrap_or_default()),
-                Cell::from(amount(a.amount)),
-                Cell::from(amount(a.finished)),
-                Cell::from(amount(a.waste)),
-                Cell::from(a.accuracy.map(|x| format!("{x:+.1}%")).unwrap_or_else(|| "-".into())),
-                Cell::from(a.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
+                right(amount(a.amount)),
+                right(amount(a.finished)),
+                right(amount(a.waste)),
+                right(a.accuracy.map(|x| format!("{x:+.1}%")).unwrap_or_else(|| "-".into())),
+                right(a.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
             ])
         })
         .collect();
@@ -289,11 +298,23 @@ fn articles(p: &ProductionTab, o: &ProductionOrder, frame: &mut Frame, area: Rec
         Constraint::Length(8),
         Constraint::Length(6),
     ];
-    let header =
-        Row::new(["Article", "Name", "Amount", "Finished", "Waste", "Accuracy", "Status"]).style(t.style(Role::Muted));
+    let header = Row::new(vec![
+        Cell::from("Article"),
+        Cell::from("Name"),
+        right("Amount".into()),
+        right("Finished".into()),
+        right("Waste".into()),
+        right("Accuracy".into()),
+        right("Status".into()),
+    ])
+    .style(t.style(Role::Muted));
     let table = Table::new(rows, widths).header(header).row_highlight_style(t.style(Role::Selection));
     let mut state = TableState::default().with_selected(Some(p.row.min(o.articles.len() - 1)));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn right<'a>(s: String) -> Cell<'a> {
+    Cell::from(Line::from(s).right_aligned())
 }
 
 fn parts<'a>(o: &ProductionOrder, t: &Theme) -> Vec<Line<'a>> {
@@ -327,14 +348,14 @@ fn parts<'a>(o: &ProductionOrder, t: &Theme) -> Vec<Line<'a>> {
 
 fn products<'a>(f: &FlatArticles, t: &Theme) -> Vec<Line<'a>> {
     let mut v = vec![Line::from(Span::styled(
-        format!("{:<14} {:<22} {:>7} {:>8} {:<16} {:<8}", "Article", "Name", "Amount", "Reserved", "Supplier", "Place"),
+        format!("{:<14} {:<20} {:>7} {:>8} {:<16} {:<8}", "Article", "Name", "Amount", "Reserved", "Supplier", "Place"),
         t.style(Role::Muted),
     ))];
     for a in &f.articles {
-        let name: String = a.article_name.clone().unwrap_or_default().chars().take(22).collect();
+        let name: String = a.article_name.clone().unwrap_or_default().chars().take(20).collect();
         let supplier: String = a.supplier_name.clone().unwrap_or_default().chars().take(16).collect();
         v.push(Line::from(format!(
-            "{:<14} {:<22} {:>7} {:>8} {:<16} {:<8}",
+            "{:<14} {:<20} {:>7} {:>8} {:<16} {:<8}",
             a.article_id,
             name,
             amount(a.amount),
