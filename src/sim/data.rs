@@ -284,7 +284,7 @@ fn insert_order(
             .collect(),
         ..Default::default()
     };
-    let mut order = ProdOrder { dto, batches };
+    let mut order = ProdOrder { dto, batches, reports: Vec::new() };
     super::production::recompute(w, &mut order);
     w.prod_orders.insert(id, order);
 }

@@ -218,8 +218,22 @@ async fn packaging_orders(State(s): State<Arc<Shared>>) -> Response {
     Json(s.world().packaging_orders.values().cloned().collect::<Vec<_>>()).into_response()
 }
 
+/// Each order as the API shows it, plus `_batches` and `_reports` as the simulator keeps them.
 async fn production_orders(State(s): State<Arc<Shared>>) -> Response {
-    Json(s.world().prod_orders.values().map(|o| o.dto.clone()).collect::<Vec<_>>()).into_response()
+    let w = s.world();
+    let list: Vec<serde_json::Value> = w
+        .prod_orders
+        .values()
+        .map(|o| {
+            let mut v = serde_json::to_value(&o.dto).unwrap_or_default();
+            if let Some(m) = v.as_object_mut() {
+                m.insert("_batches".into(), serde_json::to_value(&o.batches).unwrap_or_default());
+                m.insert("_reports".into(), serde_json::to_value(&o.reports).unwrap_or_default());
+            }
+            v
+        })
+        .collect();
+    Json(list).into_response()
 }
 
 async fn requests(State(s): State<Arc<Shared>>) -> Response {

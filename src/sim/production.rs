@@ -457,7 +457,7 @@ fn create_order(w: &mut World, bytes: &Bytes) -> Reply {
     dto.state = Some(dto.state.unwrap_or(OrderState::New));
     dto.start_date = dto.start_date.or(Some(now_ms()));
     dto.articles = std::mem::take(&mut dto.articles).into_iter().map(|a| article_with_defaults(a, id)).collect();
-    let o = store(w, ProdOrder { dto, batches: Vec::new() });
+    let o = store(w, ProdOrder { dto, batches: Vec::new(), reports: Vec::new() });
     ok(o)
 }
 
@@ -489,7 +489,7 @@ fn create_from_customer_order(w: &mut World, co: i64) -> Reply {
             .collect(),
         ..Default::default()
     };
-    ok(store(w, ProdOrder { dto, batches: Vec::new() }))
+    ok(store(w, ProdOrder { dto, batches: Vec::new(), reports: Vec::new() }))
 }
 
 fn update_order(w: &mut World, id: i64, bytes: &Bytes, start: bool) -> Reply {
@@ -583,6 +583,7 @@ fn report(w: &mut World, id: i64, article_id: &str, waste: f64, t: ArticleTracea
     x.finished = Some(x.finished.unwrap_or(0.0) + t.amount);
     x.waste = Some(x.waste.unwrap_or(0.0) + waste);
     x.status = Some(if x.finished >= x.amount { 2 } else { 1 });
+    o.reports.push(t.clone());
     if t.batch.is_some() || t.serial.is_some() {
         o.batches.push(ProductBatch {
             batch_id: t.batch.clone(),

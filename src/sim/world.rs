@@ -78,6 +78,8 @@ pub struct ArticleInfo {
 pub struct ProdOrder {
     pub dto: ProductionOrder,
     pub batches: Vec<ProductBatch>,
+    /// Every production report as received (with its parts' traceability), for inspection.
+    pub reports: Vec<crate::domain::production::ArticleTraceability>,
 }
 
 pub struct Faults {
