@@ -270,3 +270,48 @@ async fn rate_limit_429_waits_retry_after_and_loses_nothing() {
     assert!(limited >= 1, "the server refused at least one: {log}");
     assert!(started.elapsed() >= std::time::Duration::from_secs(1), "the client waited Retry-After");
 }
+
+/// A minute of traffic in simulated time: the window is scaled from 60 s to 2 s on both sides
+/// (client budget and simulator limit), so 300 requests take one window's wait, not a minute.
+/// The simulator counts arrivals with the real API's rule and answers 429 above it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_hundred_requests_stay_inside_the_budget_and_none_is_lost() {
+    use shopfloor::api::budget::{Budget, WINDOW};
+    const SCALE: u32 = 30;
+    let window = WINDOW / SCALE;
+    let sim = start_sim().await;
+    put_json(&sim, "/_sim/rate_limit", serde_json::json!({"per_window": 200, "window_secs": window.as_secs()})).await;
+    let before = get_json(&sim, "/_sim/requests").await.as_array().unwrap().len();
+    let budget = std::sync::Arc::new(Budget::new(200, window));
+    let user = ProductionClient::with_budget(config_for(&sim, "").production, budget).unwrap();
+    let background = user.background();
+    let started = std::time::Instant::now();
+    let mut calls = tokio::task::JoinSet::new();
+    for i in 0..300 {
+        // A third are background refreshes, the rest a person's lookups, interleaved.
+        let (u, b) = (user.clone(), background.clone());
+        calls.spawn(async move {
+            if i % 3 == 0 {
+                b.next_reference().await.map(|_| ())
+            } else {
+                u.order(1001 + (i % 20)).await.map(|_| ())
+            }
+        });
+    }
+    let mut answered = 0;
+    while let Some(r) = calls.join_next().await {
+        r.unwrap().expect("every request is answered");
+        answered += 1;
+    }
+    assert_eq!(answered, 300, "none lost");
+    assert!(started.elapsed() >= window, "the 201st waited for the window: {:?}", started.elapsed());
+
+    let log = get_json(&sim, "/_sim/requests").await;
+    let mine: Vec<&serde_json::Value> = log.as_array().unwrap()[before..].iter().collect();
+    assert_eq!(mine.len(), 300, "each request was sent once: none retried, none lost");
+    assert!(mine.iter().all(|e| e["status"] == 200), "the server refused none (no 429)");
+    let times: Vec<u64> = mine.iter().map(|e| e["at_ms"].as_u64().unwrap()).collect();
+    let window_ms = window.as_millis() as u64;
+    let busiest = times.iter().map(|t| times.iter().filter(|u| **u >= *t && **u < t + window_ms).count()).max();
+    assert!(busiest.unwrap() <= 200, "{busiest:?} arrivals within one window");
+}

@@ -1,11 +1,15 @@
 //! The client-side request budget: at most N requests in any 60-second window, shared by every
 //! caller of one backend, and a pause that a 429's `Retry-After` imposes on all of them.
 //!
+//! A request holds its place in the window from the moment it is sent until its answer has
+//! arrived, and the window is counted from the answer. The server counts arrivals, which come
+//! after the send and before the answer, so counting this way can never put more in the
+//! server's window than in ours, however long the network takes.
+//!
 //! Uses tokio's clock, so tests can run a minute of traffic in paused time.
 
-use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -24,11 +28,33 @@ pub enum Priority {
 }
 
 struct State {
-    sent: VecDeque<Instant>,
+    /// Requests in the window: `None` while in flight, else when the answer came.
+    sent: Vec<(u64, Option<Instant>)>,
+    next_id: u64,
     paused_until: Option<Instant>,
     /// User requests waiting for room; background requests let them go first.
     users_waiting: usize,
 }
+
+/// A request's place in the window; dropping it (answer arrived, or the call was given up)
+/// starts the window's count-down for it.
+pub struct Permit<'a> {
+    budget: &'a Budget,
+    id: u64,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut s = self.budget.lock();
+        let now = Instant::now();
+        if let Some(slot) = s.sent.iter_mut().find(|(id, _)| *id == self.id) {
+            slot.1 = Some(now);
+        }
+    }
+}
+
+/// How often a waiting request looks again when every place is held by a call in flight.
+const IN_FLIGHT_RECHECK: Duration = Duration::from_millis(20);
 
 impl Budget {
     pub fn per_minute(n: u32) -> Self {
@@ -39,63 +65,68 @@ impl Budget {
         Budget {
             per_window: per_window.max(1),
             window,
-            state: Mutex::new(State { sent: VecDeque::new(), paused_until: None, users_waiting: 0 }),
+            state: Mutex::new(State { sent: Vec::new(), next_id: 0, paused_until: None, users_waiting: 0 }),
         }
     }
 
-    /// Waits until one more request fits, and counts it as sent (a user request).
-    pub async fn acquire(&self) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent between statements, so a panic elsewhere leaves it usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until one more request fits (a user request).
+    pub async fn acquire(&self) -> Permit<'_> {
         self.acquire_as(Priority::User).await
     }
 
     /// Waits until one more request fits; background requests wait while users wait.
-    pub async fn acquire_as(&self, priority: Priority) {
+    pub async fn acquire_as(&self, priority: Priority) -> Permit<'_> {
         let mut counted = false;
         loop {
             let wait_until = {
-                let mut s = self.state.lock().await;
+                let mut s = self.lock();
                 let now = Instant::now();
-                while s.sent.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
-                    s.sent.pop_front();
-                }
+                let window = self.window;
+                s.sent.retain(|(_, done)| done.is_none_or(|t| now.duration_since(t) < window));
                 let yield_to_users = priority == Priority::Background && s.users_waiting > 0;
                 match s.paused_until {
-                    Some(p) if p > now => Some(p),
+                    Some(p) if p > now => p,
                     _ if s.sent.len() < self.per_window && !yield_to_users => {
-                        s.sent.push_back(now);
+                        let id = s.next_id;
+                        s.next_id += 1;
+                        s.sent.push((id, None));
                         if counted {
                             s.users_waiting -= 1;
                         }
-                        return;
+                        return Permit { budget: self, id };
                     }
                     // Room now but users first: look again in a moment.
-                    _ if s.sent.len() < self.per_window => Some(now + Duration::from_millis(10)),
+                    _ if s.sent.len() < self.per_window => now + Duration::from_millis(10),
                     _ => {
                         if priority == Priority::User && !counted {
                             s.users_waiting += 1;
                             counted = true;
                         }
-                        s.sent.front().map(|t| *t + self.window)
+                        let first_free = s.sent.iter().filter_map(|(_, t)| *t).min().map(|t| t + window);
+                        first_free.unwrap_or(now + IN_FLIGHT_RECHECK)
                     }
                 }
             };
-            if let Some(t) = wait_until {
-                tokio::time::sleep_until(t).await;
-            }
+            tokio::time::sleep_until(wait_until).await;
         }
     }
 
     /// After a 429: nobody sends before `until`.
-    pub async fn pause_until(&self, until: Instant) {
-        let mut s = self.state.lock().await;
+    pub fn pause_until(&self, until: Instant) {
+        let mut s = self.lock();
         if s.paused_until.is_none_or(|p| p < until) {
             s.paused_until = Some(until);
         }
     }
 
-    /// Seconds until the pause a 429 imposed ends (0 when there is none), for the status bar.
-    pub async fn paused_for(&self) -> Duration {
-        let s = self.state.lock().await;
+    /// How long the pause a 429 imposed still lasts (zero when there is none).
+    pub fn paused_for(&self) -> Duration {
+        let s = self.lock();
         s.paused_until.map(|p| p.saturating_duration_since(Instant::now())).unwrap_or_default()
     }
 }
@@ -112,7 +143,7 @@ mod tests {
         for _ in 0..300 {
             let b = budget.clone();
             handles.push(tokio::spawn(async move {
-                b.acquire().await;
+                drop(b.acquire().await);
                 Instant::now()
             }));
         }
@@ -134,7 +165,7 @@ mod tests {
     async fn users_go_before_background_refreshes() {
         let budget = std::sync::Arc::new(Budget::new(3, Duration::from_secs(60)));
         for _ in 0..3 {
-            budget.acquire_as(Priority::Background).await;
+            drop(budget.acquire_as(Priority::Background).await);
         }
         let order = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
         let mut handles = Vec::new();
@@ -145,7 +176,7 @@ mod tests {
             let (b, o) = (budget.clone(), order.clone());
             handles.push(tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(i as u64)).await;
-                b.acquire_as(p).await;
+                drop(b.acquire_as(p).await);
                 o.lock().await.push(p);
             }));
             tokio::task::yield_now().await;
@@ -162,9 +193,21 @@ mod tests {
     async fn a_pause_holds_everyone() {
         let budget = Budget::per_minute(200);
         let start = Instant::now();
-        budget.pause_until(start + Duration::from_secs(7)).await;
-        assert_eq!(budget.paused_for().await, Duration::from_secs(7));
-        budget.acquire().await;
+        budget.pause_until(start + Duration::from_secs(7));
+        assert_eq!(budget.paused_for(), Duration::from_secs(7));
+        drop(budget.acquire().await);
         assert_eq!(Instant::now().duration_since(start), Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_in_flight_holds_its_place_and_counts_from_its_answer() {
+        let budget = Budget::new(1, Duration::from_secs(60));
+        let start = Instant::now();
+        let permit = budget.acquire().await;
+        // The answer takes 30 s; the window starts then, not at the send.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(permit);
+        drop(budget.acquire().await);
+        assert_eq!(Instant::now().duration_since(start), Duration::from_secs(90));
     }
 }

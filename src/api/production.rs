@@ -212,7 +212,8 @@ impl ProductionClient {
         })?;
         let mut attempt = 0;
         loop {
-            self.budget.acquire_as(self.priority).await;
+            // Held until the answer is in (see `budget`).
+            let _permit = self.budget.acquire_as(self.priority).await;
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
@@ -226,7 +227,7 @@ impl ProductionClient {
             let answer = http::send(req, self.cfg.timeout).await?;
             if answer.status == 429 {
                 let wait = retry_after(&answer).min(MAX_RETRY_AFTER);
-                self.budget.pause_until(tokio::time::Instant::now() + wait).await;
+                self.budget.pause_until(tokio::time::Instant::now() + wait);
                 if let Some(hook) = &self.on_wait {
                     hook(wait);
                 }
