@@ -159,6 +159,29 @@ fn search_customer_order_and_article_forms() {
     assert_eq!(s, OrderSearch::Text { query: "amox".into(), from: OrderState::Developing, to: OrderState::Finished });
     assert!(app.production_tab.form.is_none());
 
+    // A date window needs the one-state list.
+    press(&mut app, KeyCode::Char('/'));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "2026-11-01");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "2026-11-30");
+    assert!(requests(&submit(&mut app)).is_empty(), "NEW…CANCELLED with dates is refused");
+    assert!(app.production_tab.form.as_ref().unwrap().form.fields[3].error.as_deref().unwrap().contains("one state"));
+    press(&mut app, KeyCode::Up); // from the field in error up to "To state"
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Left);
+    }
+    let s = search_of(&submit(&mut app));
+    let OrderSearch::State { state: Some(OrderState::New), from, to, .. } = s else { panic!("{s:?}") };
+    assert!(from > 0 && to > from, "{from} {to}");
+    assert!(
+        app.production_tab.search_label().contains("NEW 2026-11-01…2026-11-30"),
+        "{}",
+        app.production_tab.search_label()
+    );
+
     press(&mut app, KeyCode::Char('c'));
     type_text(&mut app, "40x1");
     assert!(requests(&submit(&mut app)).is_empty());

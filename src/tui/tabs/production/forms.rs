@@ -93,6 +93,8 @@ pub fn build(kind: &FormKind, order: Option<&ProductionOrder>, flat: &FlatQuery)
                 Field::text("query", "Search text"),
                 Field::choice("state_from", "From state", states(false)),
                 Field::choice("state_to", "To state", states(false)),
+                Field::text("date_from", "Dates from (Y-M-D)"),
+                Field::text("date_to", "Dates until (Y-M-D)"),
             ]);
             f.set("state_to", OrderState::Cancelled.name());
             f
@@ -211,7 +213,30 @@ pub fn submit(kind: &FormKind, form: &Form, order: Option<&ProductionOrder>) -> 
             if from.code() > to.code() {
                 errors.push(FieldError::new("state_to", "must not come before the first state"));
             }
-            Submitted::Search(OrderSearch::Text { query: text("query").unwrap_or_default(), from, to })
+            let date_from = date_field(form, "date_from", &mut errors);
+            // "Until" takes the whole day.
+            let date_to = date_field(form, "date_to", &mut errors).map(|ms| ms + 86_400_000 - 1);
+            if date_from.is_none() && date_to.is_none() {
+                Submitted::Search(OrderSearch::Text { query: text("query").unwrap_or_default(), from, to })
+            } else {
+                // The API filters dates on its one-state list only, which has no search text.
+                if from != to || text("query").is_some() {
+                    let key = if date_from.is_some() { "date_from" } else { "date_to" };
+                    errors.push(FieldError::new(key, "dates work with one state (From = To) and no search text"));
+                }
+                if let (Some(a), Some(b)) = (date_from, date_to) {
+                    if b < a {
+                        errors.push(FieldError::new("date_to", "must not be before the first date"));
+                    }
+                }
+                Submitted::Search(OrderSearch::State {
+                    state: Some(from),
+                    sort: Default::default(),
+                    order: Default::default(),
+                    from: date_from.unwrap_or(0),
+                    to: date_to.unwrap_or(0),
+                })
+            }
         }
         FormKind::CustomerOrders | FormKind::FromCustomerOrder => {
             let id = required_id(form, "customer_order", &mut errors);

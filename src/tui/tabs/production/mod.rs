@@ -139,7 +139,17 @@ impl ProductionTab {
         };
         match &self.search {
             OrderSearch::State { state: None, .. } => "all states".into(),
-            OrderSearch::State { state: Some(s), sort: c, order, .. } => format!("{} · {}", s.name(), sort(*c, *order)),
+            OrderSearch::State { state: Some(s), sort: c, order, from, to } => {
+                let window = match (*from, *to) {
+                    (0, 0) => String::new(),
+                    (f, t) => format!(
+                        " {}…{}",
+                        if f == 0 { String::new() } else { forms::date_text(Some(f)) },
+                        if t == 0 { String::new() } else { forms::date_text(Some(t)) }
+                    ),
+                };
+                format!("{}{window} · {}", s.name(), sort(*c, *order))
+            }
             OrderSearch::Text { query, from, to } => {
                 let states =
                     if from == to { from.name().to_string() } else { format!("{}…{}", from.name(), to.name()) };
