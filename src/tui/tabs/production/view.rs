@@ -428,10 +428,9 @@ fn form_view(app: &App, f: &OpenForm, frame: &mut Frame, area: Rect) {
     }
     f.form.render_message(frame, message, t, sending);
     let k = &app.settings.keys;
-    let extra = if matches!(f.kind, super::FormKind::Report(_)) { " · scan into the first field" } else { "" };
     frame.render_widget(
         Paragraph::new(Span::styled(
-            format!("Tab/↑↓ move · ←/→ choose · {} send · Esc close{extra}", k.label(Action::Submit)),
+            format!("Tab/↑↓ move · ←/→ choose · {} send · Esc close", k.label(Action::Submit)),
             t.style(Role::Muted),
         )),
         hint,
