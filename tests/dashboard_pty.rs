@@ -15,10 +15,8 @@ async fn sim_json(port: u16, path: &str) -> serde_json::Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_a_packaging_order_by_keystrokes_then_quit_and_restore_the_terminal() {
     let home = tempfile::tempdir().unwrap();
-    let h = home.path().to_str().unwrap();
     let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut pty = Pty::spawn(&["--demo", "--sim-listen", &listen], &[("HOME", h), ("XDG_DATA_HOME", h)], 80, 24);
+    let mut pty = Pty::demo(home.path(), Some(port), 80, 24);
     pty.wait_text("Order143");
     pty.wait_text("Movilitas ● online");
     {
@@ -104,8 +102,7 @@ async fn create_and_execute_a_label_order_and_keep_it_across_a_restart() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_terminal_or_a_signal_ends_the_process_cleanly() {
     let home = tempfile::tempdir().unwrap();
-    let h = home.path().to_str().unwrap();
-    let mut pty = Pty::spawn(&["--demo"], &[("HOME", h), ("XDG_DATA_HOME", h)], 80, 24);
+    let mut pty = Pty::demo(home.path(), None, 80, 24);
     pty.wait_text("Order143");
     let pid = pty.child.process_id().unwrap() as i32;
     // SAFETY: sending SIGTERM to the child this test started.
@@ -114,7 +111,7 @@ async fn a_closed_terminal_or_a_signal_ends_the_process_cleanly() {
     assert!(!pty.parser.lock().unwrap().screen().alternate_screen());
     assert!(pty.cooked());
 
-    let mut pty = Pty::spawn(&["--demo"], &[("HOME", h), ("XDG_DATA_HOME", h)], 80, 24);
+    let mut pty = Pty::demo(home.path(), None, 80, 24);
     pty.wait_text("Order143");
     let pid = pty.child.process_id().unwrap() as i32;
     // SAFETY: as above; SIGHUP is what a dropped SSH link delivers.
@@ -125,8 +122,7 @@ async fn a_closed_terminal_or_a_signal_ends_the_process_cleanly() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_small_terminal_is_told_so_and_a_resize_redraws() {
     let home = tempfile::tempdir().unwrap();
-    let h = home.path().to_str().unwrap();
-    let mut pty = Pty::spawn(&["--demo"], &[("HOME", h), ("XDG_DATA_HOME", h)], 60, 20);
+    let mut pty = Pty::demo(home.path(), None, 60, 20);
     pty.wait_text("Terminal too small");
     pty.wait_text("needs 80×24, now 60×20");
     pty.master.resize(portable_pty::PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();

@@ -28,10 +28,8 @@ fn created_reference(screen: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_order_from_a_customer_order_is_built_started_reported_and_finished() {
     let home = tempfile::tempdir().unwrap();
-    let h = home.path().to_str().unwrap();
     let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
-    let mut pty = Pty::spawn(&["--demo", "--sim-listen", &listen], &[("HOME", h), ("XDG_DATA_HOME", h)], 80, 24);
+    let mut pty = Pty::demo(home.path(), Some(port), 80, 24);
     pty.wait_text("Order143");
     pty.send(F4);
     pty.wait_text("Production orders — all states");

@@ -33,6 +33,18 @@ pub struct Pty {
 }
 
 impl Pty {
+    /// `shopfloor --demo` with its data under `home`; with a port, the simulator listens there
+    /// so a test can inspect it.
+    pub fn demo(home: &std::path::Path, port: Option<u16>, cols: u16, rows: u16) -> Pty {
+        let h = home.to_str().expect("a UTF-8 temporary path");
+        let listen = port.map(|p| format!("127.0.0.1:{p}"));
+        let mut args = vec!["--demo"];
+        if let Some(l) = &listen {
+            args.extend(["--sim-listen", l.as_str()]);
+        }
+        Pty::spawn(&args, &[("HOME", h), ("XDG_DATA_HOME", h)], cols, rows)
+    }
+
     pub fn spawn(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
