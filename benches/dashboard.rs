@@ -55,6 +55,7 @@ fn app_with(n: usize) -> App {
             requisites: false,
         },
         demo: true,
+        access: Default::default(),
     };
     let (mut app, first) = App::new(settings, vec![], None, "2026-11-21 10:00".into(), (200, 60));
     for e in first {

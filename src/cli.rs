@@ -22,6 +22,10 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Kiosk mode for a line station: no way out without the supervisor PIN (as [kiosk] enabled).
+    #[arg(long)]
+    pub kiosk: bool,
+
     /// With --demo: the loopback address of the embedded simulator (default: a free port).
     #[arg(long, value_name = "ADDR", requires = "demo")]
     pub sim_listen: Option<SocketAddr>,
@@ -45,6 +49,11 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Scan the README's test code to see what the scanner sends and which [scanner] settings fit it.
     ScannerCheck,
+    /// Make the Argon2 hash of a PIN for [kiosk] supervisor_pin_hash or an operator's pin_hash.
+    /// The PIN is asked for without echo (or read from standard input when it is not a terminal).
+    HashPin,
+    /// Print the audit trail (who did what, when), or check that it was not edited.
+    Audit(AuditArgs),
     /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
     DemoScans {
         /// How many scans.
@@ -57,6 +66,28 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only rows at or after this time: 2026-11-21, "2026-11-21 08:00" (local time) or RFC 3339.
+    #[arg(long, value_name = "T")]
+    pub since: Option<String>,
+    /// Only rows of this operator id.
+    #[arg(long, value_name = "ID")]
+    pub operator: Option<String>,
+    /// table (for reading), csv (for a spreadsheet; formula-safe) or json (one object per line).
+    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+    pub format: String,
+    /// Check the hash chain instead of printing: exit 0 when intact, 1 naming the first broken row.
+    #[arg(long)]
+    pub verify: bool,
+    /// The journal to read (default: journal.db in the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Read the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, clap::Args)]

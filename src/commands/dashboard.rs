@@ -13,7 +13,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+pub fn run(
+    config_path: Option<&Path>,
+    demo: bool,
+    kiosk: bool,
+    sim_listen: Option<SocketAddr>,
+) -> anyhow::Result<ExitCode> {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!("error: the dashboard needs a terminal (its input and output are not one). Run it in a terminal or over `ssh -t`; `shopfloor --help` lists the commands that do not need one.");
         return Ok(ExitCode::from(EXIT_CONFIG));
@@ -41,6 +46,14 @@ pub fn run(config_path: Option<&Path>, demo: bool, sim_listen: Option<SocketAddr
             let dir = crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?;
             (c, None, dir)
         };
+        let mut config = config;
+        if kiosk {
+            if config.kiosk.supervisor_pin_hash.is_none() {
+                eprintln!("error: --kiosk needs a supervisor PIN, or nobody could ever quit: set [kiosk] supervisor_pin_hash (make it with `shopfloor hash-pin`)");
+                return Ok(ExitCode::from(EXIT_CONFIG));
+            }
+            config.kiosk.enabled = true;
+        }
         let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.
         let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };

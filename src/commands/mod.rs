@@ -1,8 +1,10 @@
 //! What each subcommand does. This is the binary's edge: errors become messages and exit codes.
 
+mod audit;
 mod check_config;
 mod dashboard;
 mod decode;
+mod hash_pin;
 mod scanner_check;
 mod sim;
 
@@ -36,6 +38,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::CheckConfig { path }) => check_config::run(path.or(cli.config).as_deref()),
         Some(Command::Decode(args)) => decode::run(args),
         Some(Command::ScannerCheck) => scanner_check::run(),
+        Some(Command::HashPin) => hash_pin::run(),
+        Some(Command::Audit(args)) => audit::run(args),
         Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
             Some(scans) => {
                 use std::io::Write;
@@ -55,7 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
             print!("{}", crate::config::EXAMPLE);
             Ok(ExitCode::SUCCESS)
         }
-        None => dashboard::run(cli.config.as_deref(), cli.demo, cli.sim_listen),
+        None => dashboard::run(cli.config.as_deref(), cli.demo, cli.kiosk, cli.sim_listen),
     };
     result.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");

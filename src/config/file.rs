@@ -21,6 +21,9 @@ pub struct FileConfig {
     pub labels: LabelsFile,
     pub scanner: ScannerFile,
     pub scan: ScanFile,
+    pub kiosk: super::access::KioskFile,
+    pub signin: super::access::SigninFile,
+    pub operators: Vec<super::access::OperatorFile>,
 }
 
 /// How the barcode scanner types.

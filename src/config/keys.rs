@@ -39,10 +39,12 @@ pub enum Action {
     ReportProduction,
     NextSection,
     PickingList,
+    Unlock,
+    SignOut,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Action::Quit,
         Action::Help,
         Action::TabPackaging,
@@ -71,6 +73,8 @@ impl Action {
         Action::ReportProduction,
         Action::NextSection,
         Action::PickingList,
+        Action::Unlock,
+        Action::SignOut,
     ];
 
     /// The name used in `[keys]`.
@@ -104,6 +108,8 @@ impl Action {
             Action::ReportProduction => "report_production",
             Action::NextSection => "next_section",
             Action::PickingList => "picking_list",
+            Action::Unlock => "unlock",
+            Action::SignOut => "sign_out",
         }
     }
 
@@ -138,6 +144,8 @@ impl Action {
             Action::ReportProduction => "report production of the selected article (batch, serial, parts)",
             Action::NextSection => "show the next part of the order (articles, parts, batches, …)",
             Action::PickingList => "picking list: save and print the PDF, or show it here",
+            Action::Unlock => "kiosk: enter the supervisor PIN to unlock, or lock again",
+            Action::SignOut => "sign the operator out",
         }
     }
 
@@ -171,6 +179,8 @@ impl Action {
             Action::ReportProduction => &["t"],
             Action::NextSection => &["v"],
             Action::PickingList => &["l"],
+            Action::Unlock => &["f12"],
+            Action::SignOut => &["f11"],
         }
     }
 }
@@ -393,9 +403,9 @@ mod tests {
         assert_eq!(m.action(Key::parse("f3").unwrap()), Some(Action::TabLabels));
         assert_eq!(m.label(Action::TabPackaging), "F2, Alt+1");
         let mut o = BTreeMap::new();
-        o.insert("submit".to_string(), vec!["f11".to_string()]);
+        o.insert("submit".to_string(), vec!["f6".to_string()]);
         let m = KeyMap::build(&o).unwrap();
-        assert_eq!(m.action(Key::parse("f11").unwrap()), Some(Action::Submit));
+        assert_eq!(m.action(Key::parse("f6").unwrap()), Some(Action::Submit));
         assert_eq!(m.action(Key::parse("ctrl+s").unwrap()), None);
     }
 

@@ -4,6 +4,7 @@
 //! Everything is checked before the terminal changes mode, and every problem names the file,
 //! the line, the key and the form that was expected, so a plant's IT person can fix it blind.
 
+pub mod access;
 pub mod file;
 pub mod keys;
 pub mod secret;
@@ -44,6 +45,8 @@ pub struct Config {
     pub labels: Labels,
     pub scanner: crate::scan::wedge::WedgeConfig,
     pub scan: ScanConfig,
+    pub kiosk: access::KioskConfig,
+    pub signin: access::SigninConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -601,6 +604,8 @@ fn validate(
         requisites: f.scan.requisites,
     };
 
+    let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
+
     match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
         (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {
             source: None,
@@ -629,9 +634,92 @@ fn validate(
             labels: Labels { destinations: f.labels.destinations, templates: f.labels.templates },
             scanner,
             scan,
+            kiosk,
+            signin,
         }),
         _ => Err(c.problems),
     }
+}
+
+fn check_access(
+    c: &mut Checker,
+    k: &access::KioskFile,
+    s: &access::SigninFile,
+    ops: &[access::OperatorFile],
+) -> (access::KioskConfig, access::SigninConfig) {
+    for t in &k.tabs {
+        if !access::TAB_NAMES.contains(&t.as_str()) {
+            c.push("kiosk", "tabs", format!("\"{t}\" is not a tab"), "a list of packaging, labels, production, scan");
+        }
+    }
+    let expected_hash = "an Argon2 hash as printed by `shopfloor hash-pin` (\"$argon2id$v=19$...\")";
+    if let Some(h) = &k.supervisor_pin_hash {
+        if let Err(e) = access::check_hash(h.expose()) {
+            c.push("kiosk", "supervisor_pin_hash", e, expected_hash);
+        }
+    } else if k.enabled {
+        c.push(
+            "kiosk",
+            "supervisor_pin_hash",
+            "kiosk mode is on but no supervisor PIN is set, so nobody could ever quit",
+            expected_hash,
+        );
+    }
+    if !(10..=86_400).contains(&k.relock_idle_secs) {
+        c.push(
+            "kiosk",
+            "relock_idle_secs",
+            format!("{} is out of range", k.relock_idle_secs),
+            "seconds from 10 to 86400",
+        );
+    }
+    if s.idle_signout_secs != 0 && !(30..=86_400).contains(&s.idle_signout_secs) {
+        c.push(
+            "signin",
+            "idle_signout_secs",
+            format!("{} is out of range", s.idle_signout_secs),
+            "0 (never) or seconds from 30 to 86400",
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut operators = Vec::new();
+    for o in ops {
+        let id = o.id.trim();
+        if id.is_empty() || id.chars().any(char::is_whitespace) || !seen.insert(id.to_string()) {
+            c.problems.push(Problem {
+                line: None,
+                key: "operators".into(),
+                message: format!("operator id \"{id}\" is empty, has blanks or is listed twice"),
+                expected: "each [[operators]] with its own id, e.g. id = \"op-117\"".into(),
+            });
+        }
+        if let Some(Err(e)) = o.pin_hash.as_ref().map(|h| access::check_hash(h.expose())) {
+            c.problems.push(Problem {
+                line: None,
+                key: format!("operators.{id}.pin_hash"),
+                message: e,
+                expected: expected_hash.into(),
+            });
+        }
+        operators.push(access::Operator { id: id.into(), name: o.name.trim().into(), pin_hash: o.pin_hash.clone() });
+    }
+    let mut tabs = k.tabs.clone();
+    if !tabs.iter().any(|t| t == "scan") {
+        tabs.push("scan".into());
+    }
+    (
+        access::KioskConfig {
+            enabled: k.enabled,
+            tabs,
+            supervisor_pin_hash: k.supervisor_pin_hash.clone(),
+            relock_idle: Duration::from_secs(k.relock_idle_secs),
+        },
+        access::SigninConfig {
+            badge_prefix: s.badge_prefix.clone(),
+            idle_signout: (s.idle_signout_secs > 0).then(|| Duration::from_secs(s.idle_signout_secs)),
+            operators,
+        },
+    )
 }
 
 /// A built-in theme by name, or a theme file (relative to the config file's folder).

@@ -3,6 +3,7 @@
 //! Everything here is shared by the API clients (which validate before sending) and the
 //! simulator (which enforces the same rules as the real backends), so a rule lives in one place.
 
+pub mod audit;
 pub mod date;
 pub mod gtin;
 pub mod manufacturer;

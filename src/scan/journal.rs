@@ -5,6 +5,7 @@
 //! Alarms (wrong product, duplicates, …) are kept beside the scans, and the station's active
 //! order, so a restart resumes where the station stood.
 
+use crate::domain::audit::{actions, NewEntry};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub enum JournalError {
     #[error("cannot open the scan journal {}: {source}. Check that the folder exists, is writable and the disk is not full", .path.display())]
     Open { path: PathBuf, source: rusqlite::Error },
+    #[error("there is no journal at {}: give the right path (--journal), or use --demo for the demo station's", .0.display())]
+    Missing(PathBuf),
     #[error("the scan journal failed: {0}. Check the disk (space, permissions); scanning is stopped until it works")]
     Sql(#[from] rusqlite::Error),
 }
@@ -28,6 +31,22 @@ pub struct NewScan {
     pub expiry: String,
     pub serial: String,
     pub raw: String,
+}
+
+/// Who acts: the station and the operator signed in (if any), for the audit trail.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub station: String,
+    pub operator: Option<String>,
+}
+
+/// A scan refused by the checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Alarm {
+    pub order_id: Option<String>,
+    pub kind: String,
+    pub raw: String,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,7 +186,24 @@ impl Journal {
         conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        conn.execute_batch(super::audit_store::SCHEMA).map_err(open_err)?;
         Ok(Journal { conn })
+    }
+
+    /// Opens a journal that must exist already (for reading it, e.g. `shopfloor audit`).
+    pub fn open_existing(path: &Path) -> Result<Journal, JournalError> {
+        if !path.exists() {
+            return Err(JournalError::Missing(path.to_path_buf()));
+        }
+        Journal::open(path)
+    }
+
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(super) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// Writes a burst in one transaction; each scan is accepted or found to be a duplicate.
@@ -186,6 +222,10 @@ impl Journal {
                 ])?;
                 if n == 1 {
                     out.push(Appended::Accepted(tx.last_insert_rowid()));
+                    let entry = NewEntry::new(actions::SCAN_ACCEPTED, format!("{}/{}", s.gtin, s.serial))
+                        .by(&s.station, s.operator.as_deref())
+                        .change(None, Some(format!("order {} batch {} expiry {}", s.order_id, s.batch, s.expiry)));
+                    super::audit_store::insert(&tx, &entry)?;
                 } else {
                     let at: String = first.query_row(params![s.gtin, s.serial], |r| r.get(0))?;
                     out.push(Appended::Duplicate { first_at: at });
@@ -196,22 +236,54 @@ impl Journal {
         Ok(out)
     }
 
-    pub fn record_alarm(
-        &mut self,
-        order_id: Option<&str>,
-        kind: &str,
-        raw: &str,
-        message: &str,
-    ) -> Result<i64, JournalError> {
-        self.conn.execute(
+    /// Keeps an alarm (a scan refused by the checks) and its audit row.
+    pub fn record_alarm(&mut self, alarm: &Alarm, actor: &Actor) -> Result<i64, JournalError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
             "INSERT INTO alarms (at, order_id, kind, raw, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![now(), order_id, kind, raw, message],
+            params![now(), alarm.order_id, alarm.kind, alarm.raw, alarm.message],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        let id = tx.last_insert_rowid();
+        let entry = NewEntry::new(actions::SCAN_REJECTED, alarm.raw.clone())
+            .by(&actor.station, actor.operator.as_deref())
+            .change(None, Some(format!("{} (order {})", alarm.kind, alarm.order_id.as_deref().unwrap_or("none"))))
+            .reason(alarm.message.clone());
+        super::audit_store::insert(&tx, &entry)?;
+        tx.commit()?;
+        Ok(id)
     }
 
-    pub fn acknowledge_alarms(&mut self) -> Result<usize, JournalError> {
-        Ok(self.conn.execute("UPDATE alarms SET acknowledged_at = ?1 WHERE acknowledged_at IS NULL", params![now()])?)
+    pub fn acknowledge_alarms(&mut self, actor: &Actor) -> Result<usize, JournalError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute("UPDATE alarms SET acknowledged_at = ?1 WHERE acknowledged_at IS NULL", params![now()])?;
+        if n > 0 {
+            let entry = NewEntry::new(actions::ALARM_ACKNOWLEDGED, format!("{n} alarm(s)"))
+                .by(&actor.station, actor.operator.as_deref())
+                .change(Some("open".into()), Some("acknowledged".into()));
+            super::audit_store::insert(&tx, &entry)?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// A commissioned serial taken out, with the reason (Destroyed, Sampled), and its audit row.
+    pub fn decommissioned(&mut self, row: i64, reason: &str, actor: &Actor) -> Result<(), JournalError> {
+        let tx = self.conn.transaction()?;
+        let (gtin, serial, state): (String, String, String) =
+            tx.query_row("SELECT gtin, serial, state FROM scans WHERE id = ?1", params![row], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        tx.execute(
+            "UPDATE scans SET state = 'decommissioned', reason = ?2, updated = ?3 WHERE id = ?1",
+            params![row, reason, now()],
+        )?;
+        let entry = NewEntry::new(actions::SERIAL_DECOMMISSIONED, format!("{gtin}/{serial}"))
+            .by(&actor.station, actor.operator.as_deref())
+            .change(Some(state), Some("decommissioned".into()))
+            .reason(reason);
+        super::audit_store::insert(&tx, &entry)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// After a restart: requests that were out when the process stopped are sent again
@@ -261,6 +333,19 @@ impl Journal {
             let t = now();
             for id in ids {
                 q.execute(params![id, state.name(), reason, t])?;
+            }
+            if state == State::Rejected {
+                // Movilitas refused these serials: the record changes without a person acting.
+                let mut who = tx.prepare_cached("SELECT gtin, serial, station FROM scans WHERE id = ?1")?;
+                for id in ids {
+                    let (gtin, serial, station): (String, String, String) =
+                        who.query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                    let entry = NewEntry::new(actions::SERIAL_REJECTED, format!("{gtin}/{serial}"))
+                        .by(&station, None)
+                        .change(Some("sent".into()), Some("rejected".into()))
+                        .reason(reason.unwrap_or("refused by Movilitas"));
+                    super::audit_store::insert(&tx, &entry)?;
+                }
             }
         }
         tx.commit()?;
@@ -364,7 +449,9 @@ mod tests {
         let r = j.append(&[scan("A"), scan("B"), scan("A")]).unwrap();
         assert!(matches!(r[0], Appended::Accepted(_)) && matches!(r[1], Appended::Accepted(_)));
         assert!(matches!(r[2], Appended::Duplicate { .. }), "the same serial twice in one burst");
-        j.record_alarm(Some("O1"), "duplicate", "raw-A", "dup").unwrap();
+        let alarm =
+            Alarm { order_id: Some("O1".into()), kind: "duplicate".into(), raw: "raw-A".into(), message: "dup".into() };
+        j.record_alarm(&alarm, &Actor::default()).unwrap();
         j.set("active_order", "{\"order_id\":\"O1\"}").unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();

@@ -1,6 +1,7 @@
-//! The scan pipeline: GS1 decoding (dictionary-driven). Wedge framing, the journal and
-//! commissioning build on it.
+//! The scan pipeline: GS1 decoding (dictionary-driven), wedge framing, checks against the
+//! active order, and the journal (with the audit trail's table) the scans are kept in.
 
+pub mod audit_store;
 pub mod check;
 pub mod gs1;
 pub mod journal;

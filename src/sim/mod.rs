@@ -273,6 +273,13 @@ async fn revoke_tokens(State(s): State<Arc<Shared>>) -> Response {
 }
 
 /// A config snippet, with the config file's keys, that points shopfloor at a simulator.
+/// The demo supervisor's PIN 2468, as `shopfloor hash-pin` makes it.
+const SUPERVISOR_PIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$T21++hD1ve5M4Zi4BH6f+Q$mK+cap7htBzgrSNEURE04EZYFprYPOv11f9uPkNnmJ8";
+/// The demo operator op-2's PIN 1357.
+const BEN_PIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$GkJ38Z3EdvXYVhlEzTC6yg$uExmEPuIfunnK3QD2+E8MEGQsviACiUmGMr526V9KQw";
+
 pub fn config_snippet(addr: SocketAddr) -> String {
     format!(
         r#"[station]
@@ -306,6 +313,28 @@ description = "GS1 DataMatrix carton label"
 [[labels.templates]]
 tag = "gs1-128-shipper"
 description = "GS1-128 shipper label"
+
+# Kiosk mode is used with --kiosk. The demo supervisor PIN is 2468.
+[kiosk]
+tabs = ["scan", "packaging", "labels"]
+supervisor_pin_hash = "{SUPERVISOR_PIN_HASH}"
+
+# Badges are Code 128 codes "OP:<id>"; an id can also be typed. Ben's PIN is 1357.
+[signin]
+badge_prefix = "OP:"
+
+[[operators]]
+id = "op-1"
+name = "Anna Berg"
+
+[[operators]]
+id = "op-2"
+name = "Ben Ek"
+pin_hash = "{BEN_PIN_HASH}"
+
+[[operators]]
+id = "op-3"
+name = "Carla Diaz"
 "#,
         credentials::API_KEY,
         credentials::API_SECRET,

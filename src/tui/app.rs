@@ -39,6 +39,7 @@ pub struct Settings {
     pub wedge: WedgeConfig,
     pub scan: ScanConfig,
     pub demo: bool,
+    pub access: super::access::AccessSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +92,17 @@ pub enum Msg {
     ScanStats(Box<ScanStats>),
     /// News from the commissioning pipeline.
     Pipeline(Progress),
+    /// The answer to `Effect::CheckPin`.
+    PinChecked {
+        purpose: super::access::PinFor,
+        ok: bool,
+    },
+    /// A timer asked for with `Effect::After` ran out.
+    Timer(super::access::Timer),
+    /// No key has been pressed for this long (sent when `access::next_idle_limit` is reached).
+    Idle(Duration),
+    /// The dashboard is about to end (quit, signal, terminal gone).
+    Stopping,
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +126,16 @@ pub enum Effect {
         row: i64,
         reason: String,
     },
+    /// Check a PIN against its Argon2 hash off the UI thread; answered with `Msg::PinChecked`.
+    CheckPin {
+        pin: crate::config::secret::Secret,
+        hash: crate::config::secret::Secret,
+        purpose: super::access::PinFor,
+    },
+    /// Send `Msg::Timer` after this long.
+    After(Duration, super::access::Timer),
+    /// Append a row to the audit trail.
+    Audit(crate::domain::audit::NewEntry),
     Bell,
     Quit,
 }
@@ -184,6 +206,7 @@ pub struct App {
     pub labels: LabelsTab,
     pub scan: ScanTab,
     pub production_tab: ProductionTab,
+    pub access: super::access::Access,
     pub active: Option<PackagingOrder>,
     pub manufacturer: Health,
     pub production: Health,
@@ -224,6 +247,7 @@ impl App {
             labels,
             scan,
             production_tab: ProductionTab::default(),
+            access: Default::default(),
             active,
             manufacturer: Health::Unknown,
             production: Health::Unknown,
@@ -236,6 +260,10 @@ impl App {
             capturing: false,
             next_id: 1,
         };
+        // A kiosk station's home is the Scan tab.
+        if app.settings.access.kiosk {
+            app.tab = Tab::Scan;
+        }
         let mut effects = app.refresh();
         effects.push(Effect::RefreshScanStats);
         (app, effects)
@@ -275,11 +303,18 @@ impl App {
     }
 
     /// Makes an order the station's active order (the scan panel and label defaults use it).
+    /// In kiosk mode only an unlocked station changes it.
     pub fn set_active(&mut self, order: PackagingOrder) -> Vec<Effect> {
+        if self.refuse_if_locked() {
+            return Vec::new();
+        }
         self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
         self.labels.use_defaults_from(&order);
-        self.active = Some(order.clone());
-        vec![Effect::SaveActive(order), Effect::RefreshScanStats]
+        let old = self.active.replace(order.clone()).map(|o| o.order_id);
+        let audit = self
+            .audit(crate::domain::audit::actions::ACTIVE_ORDER_CHANGED, "active order")
+            .change(old, Some(order.order_id.clone()));
+        vec![Effect::SaveActive(order), Effect::RefreshScanStats, Effect::Audit(audit)]
     }
 
     /// The actions that do something on the current screen, with what they do there (for the
@@ -296,6 +331,12 @@ impl App {
         .into_iter()
         .map(|a| (a, a.describe()))
         .collect();
+        if self.settings.access.kiosk {
+            list.push((Action::Unlock, Action::Unlock.describe()));
+        }
+        if !self.settings.access.operators.is_empty() {
+            list.push((Action::SignOut, Action::SignOut.describe()));
+        }
         let here = match self.tab {
             Tab::Packaging => {
                 vec![Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit]
@@ -356,6 +397,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::RefreshScanStats]
         }
+        Msg::PinChecked { purpose, ok } => super::access::pin_checked(app, purpose, ok),
+        Msg::Timer(t) => super::access::timer(app, t),
+        Msg::Idle(d) => super::access::idle(app, d),
+        Msg::Stopping => super::access::sign_out(app, "shopfloor stopped"),
     }
 }
 
@@ -448,6 +493,9 @@ fn routed_scan(app: &mut App, raw: String) -> Vec<Effect> {
 
 fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     let pressed = Key::new(k.code, k.modifiers);
+    if app.access.prompt.is_some() {
+        return super::access::prompt_key(app, k);
+    }
     if let Some(c) = app.confirm.take() {
         if let Pending::Decommission { gtin, serial, row } = &c.pending {
             let reason = match k.code {
@@ -495,10 +543,23 @@ fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
     }
     // Plain letters belong to the text field that has the cursor.
     let action = action.filter(|_| !(pressed.is_text() && app.text_focused()));
+    // A locked kiosk: nothing leaves the program.
+    if app.locked() && (action == Some(Action::Quit) || super::access::is_escape_key(&k)) {
+        app.refuse_if_locked();
+        return Vec::new();
+    }
     match action {
         Some(Action::Quit) => {
             app.quit = true;
             return vec![Effect::Quit];
+        }
+        Some(Action::Unlock) => return super::access::unlock_key(app),
+        Some(Action::SignOut) => {
+            if app.access.operator.is_none() {
+                app.flash(Severity::Info, "Nobody is signed in");
+                return Vec::new();
+            }
+            return super::access::sign_out(app, "signed out by hand");
         }
         Some(Action::Help) => {
             app.help = true;
@@ -506,6 +567,10 @@ fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
         }
         Some(a @ (Action::TabPackaging | Action::TabLabels | Action::TabProduction | Action::TabScan)) => {
             if let Some(t) = Tab::ALL.into_iter().find(|t| t.action() == a) {
+                if !app.tab_allowed(t) {
+                    app.refuse_if_locked();
+                    return Vec::new();
+                }
                 switch_tab(app, t);
             }
             return first_visit(app);
@@ -541,12 +606,22 @@ pub fn switch_tab(app: &mut App, tab: Tab) {
 
 /// Tab / Shift-Tab on a screen without fields move between tabs.
 pub fn cycle_tab(app: &mut App, forward: bool) {
-    let i = app.tab.index();
-    switch_tab(app, Tab::ALL[if forward { (i + 1) % 4 } else { (i + 3) % 4 }]);
+    let mut i = app.tab.index();
+    // Tabs a locked kiosk keeps closed are skipped (the Scan tab is always open).
+    loop {
+        i = if forward { (i + 1) % 4 } else { (i + 3) % 4 };
+        if app.tab_allowed(Tab::ALL[i]) {
+            break;
+        }
+    }
+    switch_tab(app, Tab::ALL[i]);
 }
 
 fn confirmed(app: &mut App, pending: Pending) -> Vec<Effect> {
     let mut effects = Vec::new();
+    if !matches!(pending, Pending::Decommission { .. }) && app.refuse_without_operator() {
+        return effects;
+    }
     match pending {
         Pending::CreatePackaging(order) => {
             app.flash(Severity::Info, format!("Creating packaging order {}…", order.order_id));

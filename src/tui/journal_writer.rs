@@ -4,26 +4,34 @@
 
 use super::app::Msg;
 use super::tabs::scan::ScanStats;
-use crate::scan::journal::{Journal, NewScan};
+use crate::domain::audit::NewEntry;
+use crate::scan::journal::{Actor, Alarm, Journal, NewScan};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::{mpsc::UnboundedSender, Notify};
 
 pub enum Job {
     Append(NewScan),
-    Alarm { order_id: Option<String>, kind: String, raw: String, message: String },
-    Ack,
+    Alarm(Alarm, Actor),
+    Ack(Actor),
     SaveActive(String),
     Stats(String),
-    Decommissioned { row: i64, reason: String },
+    Decommissioned { row: i64, reason: String, actor: Actor },
+    Audit(NewEntry),
 }
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-pub fn spawn(journal: Arc<Mutex<Journal>>, to_app: UnboundedSender<Msg>, pipeline: Arc<Notify>) -> mpsc::Sender<Job> {
+/// Starts the thread; it ends when every sender is gone, after the jobs already sent (join the
+/// handle to be sure the last ones, such as a sign-out's audit row, are on disk).
+pub fn spawn(
+    journal: Arc<Mutex<Journal>>,
+    to_app: UnboundedSender<Msg>,
+    pipeline: Arc<Notify>,
+) -> (mpsc::Sender<Job>, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel::<Job>();
-    std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
@@ -64,14 +72,11 @@ pub fn spawn(journal: Arc<Mutex<Journal>>, to_app: UnboundedSender<Msg>, pipelin
                 for j in rest {
                     let mut guard = journal.lock().unwrap_or_else(|e| e.into_inner());
                     let done = match j {
-                        Job::Alarm { order_id, kind, raw, message } => {
-                            guard.record_alarm(order_id.as_deref(), &kind, &raw, &message).map(|_| ())
-                        }
-                        Job::Ack => guard.acknowledge_alarms().map(|_| ()),
+                        Job::Alarm(alarm, actor) => guard.record_alarm(&alarm, &actor).map(|_| ()),
+                        Job::Ack(actor) => guard.acknowledge_alarms(&actor).map(|_| ()),
                         Job::SaveActive(json) => guard.set("active_order", &json),
-                        Job::Decommissioned { row, reason } => {
-                            guard.mark(&[row], crate::scan::journal::State::Decommissioned, Some(&reason))
-                        }
+                        Job::Decommissioned { row, reason, actor } => guard.decommissioned(row, &reason, &actor),
+                        Job::Audit(entry) => guard.audit(&entry),
                         Job::Stats(order_id) => {
                             let since = (chrono::Utc::now() - chrono::Duration::seconds(60))
                                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -97,5 +102,5 @@ pub fn spawn(journal: Arc<Mutex<Journal>>, to_app: UnboundedSender<Msg>, pipelin
             }
         })
         .unwrap_or_else(|e| panic!("cannot start the journal thread: {e}"));
-    tx
+    (tx, handle)
 }

@@ -2,6 +2,7 @@
 //! `runtime` runs the loop; `terminal` sets up and restores the terminal. The UI talks to the
 //! network only through the worker's channels.
 
+pub mod access;
 pub mod app;
 pub mod form;
 pub mod journal_writer;
@@ -53,6 +54,7 @@ pub async fn run(
         wedge: config.scanner.clone(),
         scan: config.scan.clone(),
         demo,
+        access: access_settings(config),
     };
     let (progress_tx, progress) = tokio::sync::mpsc::unbounded_channel();
     let pipeline_settings = crate::worker::commission::Settings {
@@ -64,7 +66,7 @@ pub async fn run(
         crate::worker::commission::spawn(journal.clone(), clients.manufacturer.clone(), pipeline_settings, progress_tx);
     wake.notify_one();
     let (internal_tx, internal) = tokio::sync::mpsc::unbounded_channel();
-    let journal_jobs = journal_writer::spawn(journal, internal_tx, wake);
+    let (journal_jobs, journal_thread) = journal_writer::spawn(journal, internal_tx.clone(), wake);
     let (requests, responses) = crate::worker::spawn(clients);
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let (app, first) = App::new(settings, history, active, runtime::now_label(), size);
@@ -76,8 +78,32 @@ pub async fn run(
         label_log,
         journal: journal_jobs,
         internal,
+        internal_tx,
         progress,
     };
     let exit = runtime::run(&mut term, app, first, wiring).await?;
+    // The loop's last journal jobs are written before the process ends.
+    if journal_thread.join().is_err() {
+        tracing::error!("the journal thread ended with a panic");
+    }
     Ok(exit)
+}
+
+fn access_settings(config: &Config) -> access::AccessSettings {
+    let tab = |name: &str| match name {
+        "packaging" => Some(app::Tab::Packaging),
+        "labels" => Some(app::Tab::Labels),
+        "production" => Some(app::Tab::Production),
+        "scan" => Some(app::Tab::Scan),
+        _ => None,
+    };
+    access::AccessSettings {
+        kiosk: config.kiosk.enabled,
+        tabs: config.kiosk.tabs.iter().filter_map(|t| tab(t)).collect(),
+        supervisor_pin_hash: config.kiosk.supervisor_pin_hash.clone(),
+        relock_idle: config.kiosk.relock_idle,
+        badge_prefix: config.signin.badge_prefix.clone(),
+        idle_signout: config.signin.idle_signout,
+        operators: config.signin.operators.clone(),
+    }
 }

@@ -21,8 +21,9 @@ pub struct Wiring {
     pub refresh: Duration,
     pub label_log: PathBuf,
     pub journal: std::sync::mpsc::Sender<super::journal_writer::Job>,
-    /// Messages from the journal thread.
+    /// Messages from the journal thread, PIN checks and timers.
     pub internal: mpsc::UnboundedReceiver<Msg>,
+    pub internal_tx: mpsc::UnboundedSender<Msg>,
     pub progress: mpsc::UnboundedReceiver<crate::worker::commission::Progress>,
 }
 
@@ -88,6 +89,14 @@ fn spawn_input() -> mpsc::UnboundedReceiver<Input> {
 }
 
 pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: Wiring) -> std::io::Result<Exit> {
+    let exit = event_loop(terminal, &mut app, first, &mut w).await;
+    // However the loop ended, the app records what ends with it (the operator's sign-out).
+    let effects = update(&mut app, Msg::Stopping);
+    perform(&mut app, effects, &w);
+    exit
+}
+
+async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &mut Wiring) -> std::io::Result<Exit> {
     let mut input = spawn_input();
     let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + w.refresh, w.refresh);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -98,13 +107,16 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
         use tokio::signal::unix::{signal, SignalKind};
         (signal(SignalKind::terminate())?, signal(SignalKind::hangup())?)
     };
-    perform(&mut app, first, &w);
-    draw(terminal, &app)?;
+    perform(app, first, w);
+    draw(terminal, app)?;
     // A burst (a scanner types hundreds of keys at once) is drawn at most once per FRAME; an
     // idle dashboard has no timer at all.
     let mut last_draw = tokio::time::Instant::now();
     let mut pending_draw: Option<tokio::time::Instant> = None;
+    // Idle time counts from the last key or paste; the app says when it next matters.
+    let mut last_input = tokio::time::Instant::now();
     loop {
+        let idle_at = super::access::next_idle_limit(app).map(|d| last_input + d);
         let mut msgs = Vec::new();
         #[cfg(unix)]
         let signalled = async {
@@ -117,7 +129,12 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
         let signalled = std::future::pending::<()>();
         tokio::select! {
             ev = input.recv() => match ev {
-                Some(Input::Event(e)) => msgs.extend(to_msg(e)),
+                Some(Input::Event(e)) => {
+                    if matches!(e, Event::Key(_) | Event::Paste(_)) {
+                        last_input = tokio::time::Instant::now();
+                    }
+                    msgs.extend(to_msg(e))
+                }
                 // The terminal went away (SSH dropped, input closed): shut down, do not spin.
                 Some(Input::Closed) | None => return Ok(Exit::InputClosed),
             },
@@ -130,9 +147,12 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
                 minute.as_mut().reset(tokio::time::Instant::now() + until_next_minute());
             }
             _ = signalled => return Ok(Exit::Signal),
+            _ = async { if let Some(t) = idle_at { tokio::time::sleep_until(t).await } }, if idle_at.is_some() => {
+                msgs.push(Msg::Idle(last_input.elapsed()));
+            }
             _ = async { if let Some(t) = pending_draw { tokio::time::sleep_until(t).await } }, if pending_draw.is_some() => {
                 pending_draw = None;
-                draw(terminal, &app)?;
+                draw(terminal, app)?;
                 last_draw = tokio::time::Instant::now();
                 continue;
             }
@@ -149,7 +169,12 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
         }
         while let Ok(ev) = input.try_recv() {
             match ev {
-                Input::Event(e) => msgs.extend(to_msg(e)),
+                Input::Event(e) => {
+                    if matches!(e, Event::Key(_) | Event::Paste(_)) {
+                        last_input = tokio::time::Instant::now();
+                    }
+                    msgs.extend(to_msg(e))
+                }
                 Input::Closed => return Ok(Exit::InputClosed),
             }
         }
@@ -157,8 +182,8 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
             continue;
         }
         for m in msgs {
-            let effects = update(&mut app, m);
-            perform(&mut app, effects, &w);
+            let effects = update(app, m);
+            perform(app, effects, w);
         }
         if app.quit {
             return Ok(Exit::Quit);
@@ -166,7 +191,7 @@ pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: W
         let due = last_draw + FRAME;
         if tokio::time::Instant::now() >= due {
             pending_draw = None;
-            draw(terminal, &app)?;
+            draw(terminal, app)?;
             last_draw = tokio::time::Instant::now();
         } else if pending_draw.is_none() {
             pending_draw = Some(due);
@@ -185,10 +210,29 @@ fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
         match e {
             Effect::Journal(scan) => journal(Job::Append(scan), app),
             Effect::RecordAlarm { order_id, kind, raw, message } => {
-                journal(Job::Alarm { order_id, kind, raw, message }, app)
+                let alarm = crate::scan::journal::Alarm { order_id, kind, raw, message };
+                journal(Job::Alarm(alarm, actor(app)), app)
             }
-            Effect::AckAlarms => journal(Job::Ack, app),
-            Effect::MarkDecommissioned { row, reason } => journal(Job::Decommissioned { row, reason }, app),
+            Effect::AckAlarms => journal(Job::Ack(actor(app)), app),
+            Effect::MarkDecommissioned { row, reason } => {
+                journal(Job::Decommissioned { row, reason, actor: actor(app) }, app)
+            }
+            Effect::Audit(entry) => journal(Job::Audit(entry), app),
+            Effect::CheckPin { pin, hash, purpose } => {
+                let to_app = w.internal_tx.clone();
+                // Argon2 takes tens of milliseconds by design: not on the UI's thread.
+                tokio::task::spawn_blocking(move || {
+                    let ok = crate::config::access::pin_matches(&pin, &hash);
+                    let _ = to_app.send(Msg::PinChecked { purpose, ok });
+                });
+            }
+            Effect::After(after, timer) => {
+                let to_app = w.internal_tx.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    let _ = to_app.send(Msg::Timer(timer));
+                });
+            }
             Effect::SaveActive(order) => match serde_json::to_string(&order) {
                 Ok(json) => journal(Job::SaveActive(json), app),
                 Err(e) => tracing::error!("cannot keep the active order: {e}"),
@@ -221,6 +265,14 @@ fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
             }
             Effect::Quit => {}
         }
+    }
+}
+
+/// The station and operator an audit row written by the journal names.
+fn actor(app: &App) -> crate::scan::journal::Actor {
+    crate::scan::journal::Actor {
+        station: app.settings.station_id.clone(),
+        operator: app.operator_id().map(String::from),
     }
 }
 

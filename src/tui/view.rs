@@ -13,13 +13,21 @@ use ratatui::Frame;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// The Scan tab and the sign-in screen work down to a handheld's screen.
+pub const COMPACT_WIDTH: u16 = 40;
+pub const COMPACT_HEIGHT: u16 = 16;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let t = &app.settings.theme;
     frame.render_widget(Block::default().style(t.style(Role::Base)), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        too_small(frame, area, t);
+        if app.tab == Tab::Scan && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
+            compact(app, frame, area, t);
+        } else {
+            too_small(frame, area, t);
+        }
+        overlays(app, frame, area, t);
         return;
     }
     let [tabs_area, body, message, status] =
@@ -30,16 +38,63 @@ pub fn view(app: &App, frame: &mut Frame) {
         Tab::Packaging => tabs::packaging::view(app, frame, body),
         Tab::Labels => tabs::labels::view(app, frame, body),
         Tab::Production => tabs::production::view(app, frame, body),
+        Tab::Scan if app.signin_needed() => tabs::signin::view(app, frame, body),
         Tab::Scan => tabs::scan::view(app, frame, body),
     }
     message_line(app, frame, message, t);
     status_bar(app, frame, status, t);
+    overlays(app, frame, area, t);
+}
+
+fn overlays(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     if app.help {
         help(app, frame, area, t);
     }
     if let Some(c) = &app.confirm {
         confirm(c, frame, area, t);
     }
+    if let Some(p) = &app.access.prompt {
+        tabs::signin::prompt(app, p, frame, area, t);
+    }
+}
+
+/// The Scan tab (or the sign-in screen) on a handheld: a one-line header, the panel, the
+/// message line and a short status line.
+fn compact(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+    let [head, body, message, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
+            .areas(area);
+    let who = tabs::signin::who(app).unwrap_or_default();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(format!("{} ", app.settings.station_id), t.style(Role::TabActive)),
+            Span::styled(format!(" {who}"), t.style(Role::Muted)),
+        ])),
+        head,
+    );
+    if app.signin_needed() {
+        tabs::signin::view(app, frame, body);
+    } else {
+        tabs::scan::compact_view(app, frame, body);
+    }
+    message_line(app, frame, message, t);
+    let dot = |h: &Health| match h {
+        Health::Online => "●",
+        Health::Slow(_) => "◐",
+        Health::Unknown => "○",
+        Health::Offline(_) => "✗",
+    };
+    let line = format!(
+        " M{} L{} · queue {} · {}",
+        dot(&app.manufacturer),
+        dot(&app.production),
+        app.scan.stats.queue,
+        app.now.get(11..16).unwrap_or(&app.now)
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(line, t.style(Role::StatusBar))).style(t.style(Role::StatusBar)),
+        status,
+    );
 }
 
 fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
@@ -47,15 +102,17 @@ fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
         Line::from(Span::styled("Terminal too small", t.style(Role::Warning))),
         Line::from(format!("needs {MIN_WIDTH}×{MIN_HEIGHT}, now {}×{}", area.width, area.height)),
         Line::from("Enlarge the window or reduce the font size."),
+        Line::from(format!("The Scan tab (F5) works from {COMPACT_WIDTH}×{COMPACT_HEIGHT}.")),
     ];
-    let y = area.y + area.height.saturating_sub(3) / 2;
-    let r = Rect { y, height: area.height.min(3), ..area };
+    let y = area.y + area.height.saturating_sub(4) / 2;
+    let r = Rect { y, height: area.height.min(4), ..area };
     frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), r);
 }
 
 fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let mut spans = Vec::new();
-    for tab in Tab::ALL {
+    // A locked kiosk shows only the tabs it lets the operator reach.
+    for tab in Tab::ALL.into_iter().filter(|t| app.tab_allowed(*t)) {
         let key = app.settings.keys.keys(tab.action()).first().map(|k| format!(" {k}")).unwrap_or_default();
         let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::TabInactive) };
         spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
@@ -104,6 +161,12 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
                 ),
                 Tab::Scan => match &app.scan.pipeline_note {
                     Some(note) => format!("! {note}"),
+                    None if app.locked() => format!(
+                        "{} help · {} acknowledge alarm · {} supervisor · typing here is scan input",
+                        first(Action::Help),
+                        first(Action::Acknowledge),
+                        first(Action::Unlock)
+                    ),
                     None => format!(
                         "{} help · {} acknowledge alarm · {} quit · all typing here is scan input",
                         first(Action::Help),
@@ -119,9 +182,12 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn health_span(name: &str, h: &Health, t: &Theme) -> Span<'static> {
+/// A backend's state; `short` leaves out the words of the good states to make room.
+fn health_span(name: &str, h: &Health, t: &Theme, short: bool) -> Span<'static> {
     let (text, style): (String, Style) = match h {
+        Health::Unknown if short => (format!("{name} ○"), t.style(Role::StatusBar)),
         Health::Unknown => (format!("{name} ○ …"), t.style(Role::StatusBar)),
+        Health::Online if short => (format!("{name} ●"), t.style(Role::StatusBar)),
         Health::Online => (format!("{name} ● online"), t.style(Role::StatusBar)),
         Health::Slow(ms) => (format!("{name} ◐ slow {:.1}s", *ms as f64 / 1000.0), t.style(Role::Warning)),
         Health::Offline(why) => (format!("{name} ✗ {why}"), t.style(Role::Error)),
@@ -136,25 +202,35 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         format!(" {} ", app.settings.station_id)
     };
-    let spans = vec![
-        Span::styled(station, bar),
-        Span::styled("│", bar),
-        health_span("Movilitas", &app.manufacturer, t),
-        Span::styled("│", bar),
-        health_span("Lagerkoll", &app.production, t),
-        Span::styled("│", bar),
-        Span::styled(
-            if app.in_flight.is_empty() {
-                " idle ".to_string()
-            } else {
-                format!(" ⧗ {} in flight ", app.in_flight.len())
-            },
-            bar,
-        ),
-    ];
-    // The clock keeps its place at the right; the rest is cut short before it if need be.
     let clock = format!(" {} ", app.now.get(11..16).unwrap_or(&app.now));
     let clock_w = clock.chars().count() as u16;
+    let build = |short: bool| {
+        let mut spans = vec![Span::styled(station.clone(), bar), Span::styled("│", bar)];
+        if let Some(who) = tabs::signin::who(app) {
+            spans.push(Span::styled(format!(" {who} "), bar));
+            spans.push(Span::styled("│", bar));
+        }
+        spans.extend([
+            health_span("Movilitas", &app.manufacturer, t, short),
+            Span::styled("│", bar),
+            health_span("Lagerkoll", &app.production, t, short),
+            Span::styled("│", bar),
+            Span::styled(
+                if app.in_flight.is_empty() {
+                    " idle ".to_string()
+                } else {
+                    format!(" ⧗ {} in flight ", app.in_flight.len())
+                },
+                bar,
+            ),
+        ]);
+        spans
+    };
+    let mut spans = build(false);
+    if Line::from(spans.clone()).width() + clock_w as usize > area.width as usize {
+        spans = build(true);
+    }
+    // The clock keeps its place at the right; the rest is cut short before it if need be.
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
     frame.render_widget(Paragraph::new(Span::styled(clock, bar)).style(bar), right);

@@ -118,6 +118,7 @@ pub mod dashboard {
             wedge: Default::default(),
             scan: scan_config(),
             demo: true,
+            access: Default::default(),
         }
     }
 

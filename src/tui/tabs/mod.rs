@@ -4,3 +4,4 @@ pub mod labels;
 pub mod packaging;
 pub mod production;
 pub mod scan;
+pub mod signin;

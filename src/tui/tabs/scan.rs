@@ -90,6 +90,10 @@ pub fn acknowledge(app: &mut App, effects: &mut Vec<Effect>) {
 /// One whole scan from the wedge (or a paste).
 pub fn frame(app: &mut App, raw: String) -> Vec<Effect> {
     let mut effects = Vec::new();
+    // A badge signs in (or hands over); on the sign-in screen a typed id does too.
+    if app.signin_needed() || crate::tui::access::badge_id(app, &raw).is_some() {
+        return crate::tui::access::sign_in_attempt(app, &raw);
+    }
     let cfg = app.settings.scan.clone();
     if !cfg.ack_barcode.is_empty() && raw == cfg.ack_barcode {
         acknowledge(app, &mut effects);
@@ -97,6 +101,9 @@ pub fn frame(app: &mut App, raw: String) -> Vec<Effect> {
     }
     if !cfg.order_barcode_prefix.is_empty() {
         if let Some(id) = raw.strip_prefix(cfg.order_barcode_prefix.as_str()) {
+            if app.refuse_if_locked() {
+                return effects;
+            }
             let rid = app.request(Job::OrderDetails { order_id: id.trim().to_string() }, &mut effects);
             app.scan.order_lookup_id = Some(rid);
             app.flash(Severity::Info, format!("Looking up order {id}…"));
@@ -131,7 +138,7 @@ pub fn frame(app: &mut App, raw: String) -> Vec<Effect> {
             effects.push(Effect::Journal(NewScan {
                 at: String::new(),
                 station: app.settings.station_id.clone(),
-                operator: None,
+                operator: app.operator_id().map(String::from),
                 order_id: order.order_id.clone(),
                 gtin: ok.gtin,
                 batch: ok.batch,
@@ -381,4 +388,97 @@ fn recent_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
     ];
     let header = Row::new(["UTC", "Serial", "State", "Try", "Reason"]).style(t.style(Role::Muted));
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// The scan panel on a small handheld terminal (40×16 and up): order and progress, the last
+/// scan, the counters, the last serials and what is being typed.
+pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.settings.theme;
+    let s = &app.scan;
+    let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let order = match &app.active {
+        Some(o) => Line::from(vec![
+            Span::styled(format!("{} ", o.order_id), t.style(Role::Accent).add_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!(
+                    "{}/{} done · batch {}",
+                    s.stats.counts.commissioned,
+                    o.quantity,
+                    o.batch.as_deref().unwrap_or("-")
+                ),
+                t.style(Role::Base),
+            ),
+        ]),
+        None => Line::from(Span::styled("No active order", t.style(Role::Warning))),
+    };
+    frame.render_widget(Paragraph::new(order), order_area);
+    let (headline, detail, role) = match &s.last {
+        None => ("READY".to_string(), "Scan a pack.".to_string(), Role::Muted),
+        Some(LastScan::Saving(serial)) => ("SAVING…".to_string(), serial.clone(), Role::Warning),
+        Some(LastScan::Accepted(serial)) => ("✓ ACCEPTED".to_string(), serial.clone(), Role::Ok),
+        Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
+    };
+    let [big, small] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)]).areas(last_area);
+    frame.render_widget(
+        Paragraph::new(Span::styled(headline, t.style(role).add_modifier(Modifier::REVERSED | Modifier::BOLD)))
+            .alignment(Alignment::Center)
+            .style(t.style(role).add_modifier(Modifier::REVERSED)),
+        big,
+    );
+    frame.render_widget(Paragraph::new(Span::styled(detail, t.style(role))).wrap(Wrap { trim: true }), small);
+    let c = &s.stats.counts;
+    let counters = vec![
+        Line::from(vec![
+            Span::styled(format!("Scanned {} ", c.scanned), t.style(Role::Base)),
+            Span::styled(format!("Comm. {} ", c.commissioned), t.style(Role::Ok)),
+            Span::styled(
+                format!("Pend. {}", c.pending),
+                t.style(if c.pending > 0 { Role::Warning } else { Role::Muted }),
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled(
+                format!("Rej. {} ", c.rejected),
+                t.style(if c.rejected > 0 { Role::Error } else { Role::Muted }),
+            ),
+            Span::styled(
+                format!("Dup. {} ", c.duplicates),
+                t.style(if c.duplicates > 0 { Role::Warning } else { Role::Muted }),
+            ),
+            Span::styled(format!("{}/min", s.stats.per_minute), t.style(Role::Muted)),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(counters), counters_area);
+    let recent: Vec<Line> = s
+        .stats
+        .recent
+        .iter()
+        .take(recent_area.height as usize)
+        .map(|r| {
+            let role = match r.state {
+                State::Commissioned => Role::Ok,
+                State::Rejected => Role::Error,
+                State::Decommissioned => Role::Muted,
+                _ => Role::Warning,
+            };
+            Line::from(vec![
+                Span::styled(format!("{:<20} ", r.serial), t.style(Role::Base)),
+                Span::styled(r.state.name(), t.style(role)),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(recent), recent_area);
+    let input = if s.alarm.is_some() && app.settings.scan.block_on_alarm {
+        Span::styled(format!("✗ {} to go on", app.settings.keys.label(Action::Acknowledge)), t.style(Role::Error))
+    } else {
+        Span::styled(format!("› {}", s.framer.pending().replace(gs1::GS, "␝")), t.style(Role::InputFocus))
+    };
+    frame.render_widget(Paragraph::new(input), input_area);
 }

@@ -1,0 +1,215 @@
+//! The audit trail's rules, without storage: what a row holds, how rows are chained by hash
+//! so that an edit to the file is detectable, and how a row is written to CSV without giving a
+//! spreadsheet a formula to run.
+//!
+//! Each row's hash is SHA-256 over the previous row's hash and the row's fields, each field
+//! preceded by its length, so no two different rows can produce the same input.
+
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first row.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The actions the trail records (the `action` column).
+pub mod actions {
+    pub const SCAN_ACCEPTED: &str = "scan.accepted";
+    pub const SCAN_REJECTED: &str = "scan.rejected";
+    pub const ALARM_ACKNOWLEDGED: &str = "alarm.acknowledged";
+    pub const SERIAL_REJECTED: &str = "serial.rejected";
+    pub const SERIAL_DECOMMISSIONED: &str = "serial.decommissioned";
+    pub const ACTIVE_ORDER_CHANGED: &str = "active_order.changed";
+    pub const PACKAGING_ORDER_CREATED: &str = "packaging_order.created";
+    pub const LABEL_ORDER_CREATED: &str = "label_order.created";
+    pub const PRODUCTION_ORDER_CHANGED: &str = "production_order.changed";
+    pub const OPERATOR_SIGNED_IN: &str = "operator.signed_in";
+    pub const OPERATOR_SIGNED_OUT: &str = "operator.signed_out";
+    pub const OPERATOR_PIN_FAILED: &str = "operator.pin_failed";
+    pub const KIOSK_UNLOCKED: &str = "kiosk.unlocked";
+    pub const KIOSK_LOCKED: &str = "kiosk.locked";
+    pub const KIOSK_PIN_FAILED: &str = "kiosk.pin_failed";
+    pub const KIOSK_PIN_LOCKOUT: &str = "kiosk.pin_lockout";
+}
+
+/// What a caller records; time, chain and id are added when it is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewEntry {
+    pub station: String,
+    pub operator: Option<String>,
+    pub action: String,
+    pub object: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl NewEntry {
+    pub fn new(action: &str, object: impl Into<String>) -> Self {
+        NewEntry { action: action.into(), object: object.into(), ..Default::default() }
+    }
+
+    pub fn by(mut self, station: &str, operator: Option<&str>) -> Self {
+        self.station = station.into();
+        self.operator = operator.map(String::from);
+        self
+    }
+
+    pub fn change(mut self, old: Option<String>, new: Option<String>) -> Self {
+        self.old_value = old;
+        self.new_value = new;
+        self
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
+/// A stored row.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub id: i64,
+    /// RFC 3339 in UTC, milliseconds.
+    pub at_utc: String,
+    /// The station's UTC offset when it was written, e.g. `+01:00`.
+    pub utc_offset: String,
+    pub station: String,
+    pub operator: Option<String>,
+    pub action: String,
+    pub object: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The hash this row should carry, from its fields and the previous row's hash.
+    pub fn expected_hash(&self) -> String {
+        chain_hash(
+            &self.prev_hash,
+            &[
+                Some(self.id.to_string().as_str()),
+                Some(&self.at_utc),
+                Some(&self.utc_offset),
+                Some(&self.station),
+                self.operator.as_deref(),
+                Some(&self.action),
+                Some(&self.object),
+                self.old_value.as_deref(),
+                self.new_value.as_deref(),
+                self.reason.as_deref(),
+            ],
+        )
+    }
+}
+
+/// SHA-256 (hex) of the previous hash and the fields; an absent field differs from an empty one.
+pub fn chain_hash(prev: &str, fields: &[Option<&str>]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    for f in fields {
+        match f {
+            None => h.update(b"-"),
+            Some(v) => {
+                h.update(format!("+{}:", v.len()).as_bytes());
+                h.update(v.as_bytes());
+            }
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a chain first goes wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Break {
+    pub id: i64,
+    pub why: String,
+}
+
+/// Checks rows in id order: each links to the one before and carries its own hash.
+pub fn verify(rows: impl IntoIterator<Item = Entry>) -> Result<usize, Break> {
+    let mut prev = GENESIS.to_string();
+    let mut n = 0;
+    for row in rows {
+        if row.prev_hash != prev {
+            let why = if n == 0 {
+                "the first row does not start the chain (rows before it were removed?)".to_string()
+            } else {
+                "it does not link to the row before it (a row was removed or changed)".to_string()
+            };
+            return Err(Break { id: row.id, why });
+        }
+        if row.expected_hash() != row.hash {
+            return Err(Break { id: row.id, why: "its content does not match its hash (the row was edited)".into() });
+        }
+        prev = row.hash;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// One CSV field: quoted when needed, and a leading `=`, `+`, `-`, `@`, tab or carriage return
+/// is neutralised with an apostrophe so a spreadsheet shows it as text instead of running it.
+pub fn csv_field(s: &str) -> String {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let text = if risky { format!("'{s}") } else { s.to_string() };
+    if text.contains([',', '"', '\n', '\r']) || risky {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, prev: &str, object: &str) -> Entry {
+        let mut e = Entry {
+            id,
+            at_utc: "2026-11-21T10:00:00.000Z".into(),
+            utc_offset: "+01:00".into(),
+            station: "s1".into(),
+            operator: Some("op-1".into()),
+            action: actions::SCAN_ACCEPTED.into(),
+            object: object.into(),
+            old_value: None,
+            new_value: Some("x".into()),
+            reason: None,
+            prev_hash: prev.into(),
+            hash: String::new(),
+        };
+        e.hash = e.expected_hash();
+        e
+    }
+
+    #[test]
+    fn a_chain_verifies_and_an_edit_is_found_at_its_row() {
+        let a = row(1, GENESIS, "a");
+        let b = row(2, &a.hash, "b");
+        let c = row(3, &b.hash, "c");
+        assert_eq!(verify([a.clone(), b.clone(), c.clone()]), Ok(3));
+        let mut edited = b.clone();
+        edited.object = "B".into();
+        assert_eq!(verify([a.clone(), edited, c.clone()]).unwrap_err().id, 2);
+        let err = verify([a, c]).unwrap_err();
+        assert_eq!(err.id, 3, "a removed row breaks the link of the next one");
+    }
+
+    #[test]
+    fn absent_and_empty_fields_hash_differently() {
+        assert_ne!(chain_hash(GENESIS, &[None]), chain_hash(GENESIS, &[Some("")]));
+        assert_ne!(chain_hash(GENESIS, &[Some("ab"), Some("c")]), chain_hash(GENESIS, &[Some("a"), Some("bc")]));
+    }
+
+    #[test]
+    fn csv_fields_are_spreadsheet_safe() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1+2"), "\"'-1+2\"");
+        assert_eq!(csv_field("@SUM(A1)"), "\"'@SUM(A1)\"");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
+}

@@ -1,0 +1,132 @@
+//! The audit trail's table in the journal database: rows are appended with their hash chained
+//! to the row before, never updated or deleted (triggers refuse both), read back with filters,
+//! and checked. The rules themselves (hashing, CSV) are in `domain::audit`.
+
+use super::journal::{Journal, JournalError};
+use crate::domain::audit::{self, Break, Entry, NewEntry, GENESIS};
+use rusqlite::{params, Connection, OptionalExtension};
+
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (
+    id         INTEGER PRIMARY KEY,
+    at_utc     TEXT NOT NULL,
+    utc_offset TEXT NOT NULL,
+    station    TEXT NOT NULL,
+    operator   TEXT,
+    action     TEXT NOT NULL,
+    object     TEXT NOT NULL,
+    old_value  TEXT,
+    new_value  TEXT,
+    reason     TEXT,
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at_utc);
+CREATE TRIGGER IF NOT EXISTS audit_never_updated BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit rows are never changed'); END;
+CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
+";
+
+/// Appends one row inside the caller's transaction (so a scan and its audit row are one write).
+pub(super) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
+    let last: Option<(i64, String)> = conn
+        .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (id, prev_hash) = match last {
+        Some((id, hash)) => (id + 1, hash),
+        None => (1, GENESIS.to_string()),
+    };
+    let now = chrono::Local::now();
+    let mut row = Entry {
+        id,
+        at_utc: now.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        utc_offset: now.format("%:z").to_string(),
+        station: e.station.clone(),
+        operator: e.operator.clone(),
+        action: e.action.clone(),
+        object: e.object.clone(),
+        old_value: e.old_value.clone(),
+        new_value: e.new_value.clone(),
+        reason: e.reason.clone(),
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = row.expected_hash();
+    conn.prepare_cached(
+        "INSERT INTO audit (id, at_utc, utc_offset, station, operator, action, object, old_value, new_value, reason, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        row.id,
+        row.at_utc,
+        row.utc_offset,
+        row.station,
+        row.operator,
+        row.action,
+        row.object,
+        row.old_value,
+        row.new_value,
+        row.reason,
+        row.prev_hash,
+        row.hash
+    ])?;
+    Ok(())
+}
+
+/// Which rows `audit` prints.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// RFC 3339 UTC; rows at or after it.
+    pub since: Option<String>,
+    pub operator: Option<String>,
+}
+
+fn read(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        id: r.get(0)?,
+        at_utc: r.get(1)?,
+        utc_offset: r.get(2)?,
+        station: r.get(3)?,
+        operator: r.get(4)?,
+        action: r.get(5)?,
+        object: r.get(6)?,
+        old_value: r.get(7)?,
+        new_value: r.get(8)?,
+        reason: r.get(9)?,
+        prev_hash: r.get(10)?,
+        hash: r.get(11)?,
+    })
+}
+
+const COLUMNS: &str =
+    "id, at_utc, utc_offset, station, operator, action, object, old_value, new_value, reason, prev_hash, hash";
+
+impl Journal {
+    /// Appends one audit row in a transaction of its own.
+    pub fn audit(&mut self, e: &NewEntry) -> Result<(), JournalError> {
+        let tx = self.conn_mut().transaction()?;
+        insert(&tx, e)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn audit_entries(&self, f: &Filter) -> Result<Vec<Entry>, JournalError> {
+        let mut q = self.conn().prepare(&format!(
+            "SELECT {COLUMNS} FROM audit WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR operator = ?2) ORDER BY id"
+        ))?;
+        let rows = q.query_map(params![f.since, f.operator], read)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Walks the whole chain: the number of rows, or where it first breaks.
+    pub fn verify_audit(&self) -> Result<Result<usize, Break>, JournalError> {
+        let mut q = self.conn().prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id"))?;
+        let mut rows = q.query([])?;
+        let mut all = Vec::new();
+        while let Some(r) = rows.next()? {
+            all.push(read(r)?);
+        }
+        Ok(audit::verify(all))
+    }
+}

@@ -1,0 +1,96 @@
+//! The sign-in screen (kiosk mode, nobody signed in) and the PIN prompt drawn over any screen.
+//! Both fit a 40×16 handheld terminal.
+
+use crate::config::keys::Action;
+use crate::config::theme::{Role, Theme};
+use crate::scan::gs1;
+use crate::tui::access::{PinFor, PinPrompt};
+use crate::tui::app::App;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn view(app: &App, frame: &mut Frame, area: Rect) {
+    let t = &app.settings.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(" Sign in ", t.style(Role::Title)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let typed: String = app.scan.framer.pending().replace(gs1::GS, "␝");
+    let mut lines = vec![
+        Line::from(Span::styled("Scan your badge,", t.style(Role::Base))),
+        Line::from(Span::styled("or type your operator id and Enter.", t.style(Role::Base))),
+        Line::from(""),
+        Line::from(vec![Span::styled("› ", t.style(Role::Accent)), Span::styled(typed, t.style(Role::InputFocus))]),
+        Line::from(""),
+    ];
+    if let Some(e) = &app.access.signin_error {
+        lines.push(Line::from(Span::styled(format!("✗ {e}"), t.style(Role::Error))));
+    } else {
+        lines.push(Line::from(Span::styled(
+            format!("Scanning needs a signed-in operator at {}.", app.settings.station_id),
+            t.style(Role::Muted),
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}
+
+/// The PIN prompt: dots for what was typed, the last error, how to leave.
+pub fn prompt(app: &App, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Theme) {
+    let title = match &p.purpose {
+        PinFor::Supervisor => " Supervisor PIN ".to_string(),
+        PinFor::Operator(id) => {
+            let who = app.settings.access.operators.iter().find(|o| &o.id == id).map(|o| o.shown());
+            format!(" PIN for {} ", who.unwrap_or_else(|| id.clone()))
+        }
+    };
+    let dots = "•".repeat(p.typed.expose().chars().count());
+    let mut lines = vec![Line::from(vec![
+        Span::styled("PIN: ", t.style(Role::Base)),
+        Span::styled(dots, t.style(Role::InputFocus)),
+    ])];
+    lines.push(match (&p.error, p.checking) {
+        (_, true) => Line::from(Span::styled("⧗ checking…", t.style(Role::Muted))),
+        (Some(e), _) => Line::from(Span::styled(format!("✗ {e}"), t.style(Role::Error))),
+        (None, _) => Line::from(""),
+    });
+    lines.push(Line::from(Span::styled("Enter: check · Esc: cancel", t.style(Role::Muted))));
+    let w = area.width.min(48);
+    let h = 6u16.min(area.height);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Warning))
+        .title(Span::styled(title, t.style(Role::Warning)));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: true })
+            .alignment(Alignment::Left)
+            .style(t.style(Role::Base)),
+        r,
+    );
+}
+
+/// Who is signed in and whether the kiosk is locked, for the status bar and compact header.
+pub fn who(app: &App) -> Option<String> {
+    let op = app.access.operator.as_ref().map(|o| o.shown());
+    let lock = if !app.settings.access.kiosk {
+        None
+    } else if app.access.unlocked {
+        Some(format!("UNLOCKED ({} locks)", app.settings.keys.label(Action::Unlock)))
+    } else {
+        Some("locked".to_string())
+    };
+    match (op, lock) {
+        (None, None) if app.settings.access.operators.is_empty() => None,
+        (None, None) => Some("nobody signed in".into()),
+        (Some(o), None) => Some(o),
+        (None, Some(l)) => Some(format!("nobody signed in · {l}")),
+        (Some(o), Some(l)) => Some(format!("{o} · {l}")),
+    }
+}
