@@ -64,7 +64,7 @@ fn compact(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let [head, body, message, status] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
             .areas(area);
-    let who = tabs::signin::who(app).unwrap_or_default();
+    let who = tabs::signin::who_short(app);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!("{} ", app.settings.station_id), t.style(Role::TabActive)),
@@ -77,7 +77,23 @@ fn compact(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         tabs::scan::compact_view(app, frame, body);
     }
-    message_line(app, frame, message, t);
+    if app.flash.is_some() {
+        message_line(app, frame, message, t);
+    } else {
+        let k = &app.settings.keys;
+        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let hint = if app.locked() {
+            format!(
+                "{} help · {} ack · {} supervisor",
+                first(Action::Help),
+                first(Action::Acknowledge),
+                first(Action::Unlock)
+            )
+        } else {
+            format!("{} help · {} ack · {} tabs", first(Action::Help), first(Action::Acknowledge), "Tab")
+        };
+        frame.render_widget(Paragraph::new(Span::styled(hint, t.style(Role::Muted))), message);
+    }
     let dot = |h: &Health| match h {
         Health::Online => "●",
         Health::Slow(_) => "◐",

@@ -397,7 +397,7 @@ pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
     let s = &app.scan;
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(3),
+        Constraint::Length(4),
         Constraint::Length(2),
         Constraint::Min(1),
         Constraint::Length(1),
@@ -425,7 +425,7 @@ pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
         Some(LastScan::Accepted(serial)) => ("✓ ACCEPTED".to_string(), serial.clone(), Role::Ok),
         Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
     };
-    let [big, small] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)]).areas(last_area);
+    let [big, small] = Layout::vertical([Constraint::Length(1), Constraint::Length(3)]).areas(last_area);
     frame.render_widget(
         Paragraph::new(Span::styled(headline, t.style(role).add_modifier(Modifier::REVERSED | Modifier::BOLD)))
             .alignment(Alignment::Center)

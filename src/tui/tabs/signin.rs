@@ -94,3 +94,19 @@ pub fn who(app: &App) -> Option<String> {
         (Some(o), Some(l)) => Some(format!("{o} · {l}")),
     }
 }
+
+/// The same, short enough for a 40-column header.
+pub fn who_short(app: &App) -> String {
+    let op = match &app.access.operator {
+        Some(o) if o.name.is_empty() => o.id.clone(),
+        Some(o) => o.name.clone(),
+        None if app.settings.access.operators.is_empty() => String::new(),
+        None => "not signed in".into(),
+    };
+    let lock = match (app.settings.access.kiosk, app.access.unlocked) {
+        (false, _) => "",
+        (true, false) => " · locked",
+        (true, true) => " · UNLOCKED",
+    };
+    format!("{op}{lock}")
+}
