@@ -10,8 +10,10 @@ use ratatui::Terminal;
 use shopfloor::config::access::{hash_pin, pin_matches, Operator};
 use shopfloor::config::secret::Secret;
 use shopfloor::domain::audit::actions;
+use shopfloor::domain::production::{OrderState, OrdersPage, ProductionOrder};
 use shopfloor::tui::access::{AccessSettings, Timer, LOCKOUT};
 use shopfloor::tui::app::{update, App, Effect, Msg, Tab};
+use shopfloor::worker::{Backend, Job, Outcome};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -221,6 +223,55 @@ fn every_change_of_record_asks_for_its_audit_row() {
     load_orders(&mut app, &first, vec![sample_order("Order143")]);
     let effects = press(&mut app, KeyCode::Char('a'));
     assert_eq!(audited(&effects)[0].0, actions::ACTIVE_ORDER_CHANGED);
+
+    // A packaging order created.
+    press(&mut app, KeyCode::Char('n'));
+    for (text, tabs) in [("A-1", 1), ("", 1), ("02022090117459", 2), ("B2405121", 1), ("291231", 1), ("5", 0)] {
+        type_text(&mut app, text);
+        for _ in 0..tabs {
+            press(&mut app, KeyCode::Tab);
+        }
+    }
+    press(&mut app, KeyCode::F(10));
+    let req = requests(&press(&mut app, KeyCode::Char('y'))).remove(0);
+    let created = Outcome::PackagingOrderCreated(Ok(sample_order("A-1")));
+    let effects = answer(&mut app, req.id, Backend::Manufacturer, created);
+    assert_eq!(audited(&effects)[0].0, actions::PACKAGING_ORDER_CREATED);
+
+    // A label order created.
+    press(&mut app, KeyCode::F(3));
+    type_text(&mut app, "L-1");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "12");
+    press(&mut app, KeyCode::F(10));
+    let req = requests(&press(&mut app, KeyCode::Char('y'))).remove(0);
+    let effects = answer(&mut app, req.id, Backend::Manufacturer, Outcome::LabelOrderCreated(Ok("L-1".into())));
+    assert_eq!(audited(&effects)[0].0, actions::LABEL_ORDER_CREATED);
+
+    // A production order finished, with the state before and after.
+    press(&mut app, KeyCode::F(4));
+    let list = requests(&update(&mut app, Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char('r')))))
+        .into_iter()
+        .find(|r| matches!(r.job, Job::ProdList { .. }))
+        .unwrap();
+    let order = ProductionOrder {
+        order_id: Some(5),
+        pr_reference: Some("PR-5".into()),
+        state: Some(OrderState::Developing),
+        ..Default::default()
+    };
+    let page = OrdersPage { page: 0, pages: 1, page_size: 10, orders_count: 1, orders: vec![order.clone()] };
+    answer(&mut app, list.id, Backend::Production, Outcome::ProdList(Ok(page)));
+    press(&mut app, KeyCode::Char('f'));
+    let req = requests(&press(&mut app, KeyCode::Char('y'))).remove(0);
+    let done = ProductionOrder { state: Some(OrderState::Finished), ..order };
+    let effects =
+        answer(&mut app, req.id, Backend::Production, Outcome::ProdChanged { done: "finished", result: Ok(done) });
+    let row = effects.iter().find_map(|e| if let Effect::Audit(a) = e { Some(a.clone()) } else { None }).unwrap();
+    assert_eq!((row.action.as_str(), row.object.as_str()), (actions::PRODUCTION_ORDER_CHANGED, "PR-5"));
+    assert_eq!((row.old_value.as_deref(), row.new_value.as_deref()), (Some("DEVELOPING"), Some("FINISHED")));
 }
 
 fn screen(app: &App, w: u16, h: u16) -> String {

@@ -200,6 +200,12 @@ pub fn created(app: &mut App, id: u64, r: Result<String, ApiError>) -> Vec<Effec
             execute: req.execute == Some(true),
             outcome,
         };
+        let what = format!(
+            "{} of {} batch {} on {} with {}",
+            record.quantity, record.product_code, record.batch, record.destination_tag, record.template_tag
+        );
+        let audit = app.audit(crate::domain::audit::actions::LABEL_ORDER_CREATED, record.order_id.clone());
+        effects.push(Effect::Audit(audit.change(None, Some(what)).reason(record.outcome.clone())));
         app.labels.history.insert(0, record.clone());
         effects.push(Effect::SaveLabel(record));
     }

@@ -319,6 +319,15 @@ pub fn created(app: &mut App, id: u64, r: Result<PackagingOrder, ApiError>) -> V
     match r {
         Ok(o) => {
             app.flash(Severity::Ok, format!("Packaging order {} created (status {})", o.order_id, o.status));
+            let what = format!(
+                "product {} batch {} expiry {} quantity {}",
+                o.product_code,
+                o.batch.as_deref().unwrap_or("-"),
+                o.expiry_date.as_deref().unwrap_or("-"),
+                o.quantity
+            );
+            let audit = app.audit(crate::domain::audit::actions::PACKAGING_ORDER_CREATED, o.order_id.clone());
+            effects.push(Effect::Audit(audit.change(None, Some(what))));
             let line = app.settings.line.clone();
             app.packaging.form.clear();
             app.packaging.form.set("packaging_line_tag", &line);

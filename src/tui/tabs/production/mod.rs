@@ -493,6 +493,9 @@ fn remove_article(app: &mut App, article: String) {
 /// Sends a confirmed (or harmless) change.
 pub fn send_change(app: &mut App, id: i64, change: ProdChange) -> Vec<Effect> {
     let mut effects = Vec::new();
+    if app.refuse_without_operator() {
+        return effects;
+    }
     if app.production_tab.change_req.is_some() {
         app.flash(Severity::Warning, "Still waiting for the answer to the last change");
         return effects;
@@ -747,6 +750,20 @@ pub fn changed(app: &mut App, id: u64, done: &'static str, r: Result<ProductionO
     let mut effects = Vec::new();
     match r {
         Ok(o) => {
+            // The state before, as this screen last knew it.
+            let before = [app.production_tab.order.as_ref(), app.production_tab.selected_order()]
+                .into_iter()
+                .flatten()
+                .find(|x| x.order_id == o.order_id)
+                .and_then(|x| x.state);
+            let audit = app
+                .audit(
+                    crate::domain::audit::actions::PRODUCTION_ORDER_CHANGED,
+                    o.pr_reference.clone().unwrap_or_else(|| o.order_id.unwrap_or_default().to_string()),
+                )
+                .change(before.map(|s| s.name().to_string()), o.state.map(|s| s.name().to_string()))
+                .reason(done);
+            effects.push(Effect::Audit(audit));
             app.flash(
                 Severity::Ok,
                 format!(
