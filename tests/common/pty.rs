@@ -36,9 +36,15 @@ impl Pty {
     /// `shopfloor --demo` with its data under `home`; with a port, the simulator listens there
     /// so a test can inspect it.
     pub fn demo(home: &std::path::Path, port: Option<u16>, cols: u16, rows: u16) -> Pty {
+        Pty::demo_with(home, port, &[], cols, rows)
+    }
+
+    /// The same with more arguments, e.g. `--kiosk`.
+    pub fn demo_with(home: &std::path::Path, port: Option<u16>, extra: &[&str], cols: u16, rows: u16) -> Pty {
         let h = home.to_str().expect("a UTF-8 temporary path");
         let listen = port.map(|p| format!("127.0.0.1:{p}"));
         let mut args = vec!["--demo"];
+        args.extend_from_slice(extra);
         if let Some(l) = &listen {
             args.extend(["--sim-listen", l.as_str()]);
         }
