@@ -10,6 +10,7 @@ use std::time::Duration;
 
 const F2: &[u8] = b"\x1bOQ";
 const F4: &[u8] = b"\x1bOS";
+const F5: &[u8] = b"\x1b[15~";
 const F12: &[u8] = b"\x1b[24~";
 
 fn kiosk(home: &std::path::Path) -> Pty {
@@ -28,10 +29,13 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     pty.type_keys("op-1\r");
     pty.wait_text("Signed in: Anna Berg (op-1)");
     // Ctrl-C, Ctrl-Z, Ctrl-\: in a normal terminal each would end or stop the program.
-    for key in [b"\x03", b"\x1a", b"\x1c"] {
+    // After each, the dashboard must still answer keys (a stopped process would not).
+    for (i, key) in [b"\x03", b"\x1a", b"\x1c"].into_iter().enumerate() {
         pty.send(key);
         pty.wait_text("locked — supervisor PIN needed");
-        std::thread::sleep(Duration::from_millis(100));
+        let (tab, shows) = if i % 2 == 0 { (F2, "Open packaging orders") } else { (F5, "Last scans") };
+        pty.send(tab);
+        pty.wait_text(shows);
         still_running(&mut pty);
     }
     pty.send(F2);
