@@ -908,6 +908,17 @@ mod ui_tests {
         parse(&format!("{EXAMPLE}\n{extra}"), Path::new("/etc/shopfloor/config.toml"), &env)
     }
 
+    #[test]
+    fn kiosk_and_operators_are_checked() {
+        let src = EXAMPLE
+            .replace("enabled = false\n# Tabs", "enabled = true\n# Tabs")
+            .replace("tabs = [\"scan\"]", "tabs = [\"scan\", \"office\"]")
+            + "\n[[operators]]\nid = \"op-1\"\n\n[[operators]]\nid = \"op-1\"\npin_hash = \"nope\"\n";
+        let env = |k: &str| k.starts_with("SHOPFLOOR_").then(|| "x".to_string());
+        let keys = keys_of(parse(&src, Path::new("c.toml"), &env));
+        assert_eq!(keys, ["kiosk.tabs", "kiosk.supervisor_pin_hash", "operators", "operators.op-1.pin_hash"]);
+    }
+
     fn keys_of(r: Result<Loaded, ConfigError>) -> Vec<String> {
         match r {
             Err(ConfigError::Invalid { problems, .. }) => problems.into_iter().map(|p| p.key).collect(),
