@@ -335,8 +335,9 @@ fn label_form_defaults_from_the_active_order_and_records_the_answer() {
         Outcome::LabelOrderCreated(Ok("Label order created successfully".into())),
     );
     match effects.as_slice() {
-        [Effect::SaveLabel(r)] => {
-            assert_eq!((r.order_id.as_str(), r.outcome.as_str(), r.at.as_str()), ("L-1", "Created", NOW))
+        [Effect::Audit(a), Effect::SaveLabel(r)] => {
+            assert_eq!((r.order_id.as_str(), r.outcome.as_str(), r.at.as_str()), ("L-1", "Created", NOW));
+            assert_eq!((a.action.as_str(), a.object.as_str()), ("label_order.created", "L-1"));
         }
         other => panic!("{other:?}"),
     }
