@@ -1,8 +1,8 @@
 //! The audit trail's table in the journal database: rows are appended with their hash chained
 //! to the row before, never updated or deleted (triggers refuse both), read back with filters,
-//! and checked. The rules themselves (hashing, CSV) are in `domain::audit`.
+//! and checked. The rules themselves (hashing, CSV) are in `domain::audit`; the journal opens
+//! the database and calls these inside its own transactions.
 
-use super::journal::{Journal, JournalError};
 use crate::domain::audit::{self, Break, Entry, NewEntry, GENESIS};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -102,31 +102,22 @@ fn read(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
 const COLUMNS: &str =
     "id, at_utc, utc_offset, station, operator, action, object, old_value, new_value, reason, prev_hash, hash";
 
-impl Journal {
-    /// Appends one audit row in a transaction of its own.
-    pub fn audit(&mut self, e: &NewEntry) -> Result<(), JournalError> {
-        let tx = self.conn_mut().transaction()?;
-        insert(&tx, e)?;
-        tx.commit()?;
-        Ok(())
-    }
+/// The rows that match, in order.
+pub(super) fn entries(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Entry>> {
+    let mut q = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM audit WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR operator = ?2) ORDER BY id"
+    ))?;
+    let rows = q.query_map(params![f.since, f.operator], read)?;
+    rows.collect()
+}
 
-    pub fn audit_entries(&self, f: &Filter) -> Result<Vec<Entry>, JournalError> {
-        let mut q = self.conn().prepare(&format!(
-            "SELECT {COLUMNS} FROM audit WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR operator = ?2) ORDER BY id"
-        ))?;
-        let rows = q.query_map(params![f.since, f.operator], read)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+/// Walks the whole chain: the number of rows, or where it first breaks.
+pub(super) fn verify(conn: &Connection) -> rusqlite::Result<Result<usize, Break>> {
+    let mut q = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id"))?;
+    let mut rows = q.query([])?;
+    let mut all = Vec::new();
+    while let Some(r) = rows.next()? {
+        all.push(read(r)?);
     }
-
-    /// Walks the whole chain: the number of rows, or where it first breaks.
-    pub fn verify_audit(&self) -> Result<Result<usize, Break>, JournalError> {
-        let mut q = self.conn().prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id"))?;
-        let mut rows = q.query([])?;
-        let mut all = Vec::new();
-        while let Some(r) = rows.next()? {
-            all.push(read(r)?);
-        }
-        Ok(audit::verify(all))
-    }
+    Ok(audit::verify(all))
 }

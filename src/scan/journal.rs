@@ -5,7 +5,7 @@
 //! Alarms (wrong product, duplicates, …) are kept beside the scans, and the station's active
 //! order, so a restart resumes where the station stood.
 
-use crate::domain::audit::{actions, NewEntry};
+use crate::domain::audit::{actions, Break, Entry, NewEntry};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
@@ -198,12 +198,21 @@ impl Journal {
         Journal::open(path)
     }
 
-    pub(super) fn conn(&self) -> &Connection {
-        &self.conn
+    /// Appends one audit row in a transaction of its own.
+    pub fn audit(&mut self, e: &NewEntry) -> Result<(), JournalError> {
+        let tx = self.conn.transaction()?;
+        super::audit_store::insert(&tx, e)?;
+        tx.commit()?;
+        Ok(())
     }
 
-    pub(super) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    pub fn audit_entries(&self, f: &super::audit_store::Filter) -> Result<Vec<Entry>, JournalError> {
+        Ok(super::audit_store::entries(&self.conn, f)?)
+    }
+
+    /// Walks the audit trail's whole chain: the number of rows, or where it first breaks.
+    pub fn verify_audit(&self) -> Result<Result<usize, Break>, JournalError> {
+        Ok(super::audit_store::verify(&self.conn)?)
     }
 
     /// Writes a burst in one transaction; each scan is accepted or found to be a duplicate.
