@@ -220,32 +220,40 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     };
     let clock = format!(" {} ", app.now.get(11..16).unwrap_or(&app.now));
     let clock_w = clock.chars().count() as u16;
-    let build = |short: bool| {
-        let mut spans = vec![Span::styled(station.clone(), bar), Span::styled("│", bar)];
-        if let Some(who) = tabs::signin::who(app) {
+    // Shorter forms, tried in turn until the bar fits: the words of good states go first, then
+    // the long form of who is signed in, then the work-in-flight count, then the demo mark.
+    let build = |level: u8| {
+        let station = if level >= 4 { format!(" {} ", app.settings.station_id) } else { station.clone() };
+        let mut spans = vec![Span::styled(station, bar), Span::styled("│", bar)];
+        let who = if level >= 2 {
+            Some(tabs::signin::who_short(app)).filter(|w| !w.is_empty())
+        } else {
+            tabs::signin::who(app)
+        };
+        if let Some(who) = who {
             spans.push(Span::styled(format!(" {who} "), bar));
             spans.push(Span::styled("│", bar));
         }
         spans.extend([
-            health_span("Movilitas", &app.manufacturer, t, short),
+            health_span("Movilitas", &app.manufacturer, t, level >= 1),
             Span::styled("│", bar),
-            health_span("Lagerkoll", &app.production, t, short),
-            Span::styled("│", bar),
-            Span::styled(
+            health_span("Lagerkoll", &app.production, t, level >= 1),
+        ]);
+        if level < 3 || !app.in_flight.is_empty() {
+            spans.push(Span::styled("│", bar));
+            spans.push(Span::styled(
                 if app.in_flight.is_empty() {
                     " idle ".to_string()
                 } else {
                     format!(" ⧗ {} in flight ", app.in_flight.len())
                 },
                 bar,
-            ),
-        ]);
+            ));
+        }
         spans
     };
-    let mut spans = build(false);
-    if Line::from(spans.clone()).width() + clock_w as usize > area.width as usize {
-        spans = build(true);
-    }
+    let fits = |spans: &Vec<Span>| Line::from(spans.clone()).width() + clock_w as usize <= area.width as usize;
+    let spans = (0..=4).map(build).find(fits).unwrap_or_else(|| build(4));
     // The clock keeps its place at the right; the rest is cut short before it if need be.
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
