@@ -121,7 +121,7 @@ fn demo_figures() {
     );
 
     let mut p = pty::Pty::spawn(&["--demo"], &envs, 80, 24);
-    p.wait_for("online", Duration::from_secs(20), |s| s.contains("Lagerkoll ●") && s.contains("idle"));
+    p.wait_for("online", Duration::from_secs(20), |s| s.contains("Lagerkoll ●") && !s.contains("in flight"));
     std::thread::sleep(Duration::from_millis(500));
     let clock_before = chrono::Local::now().format("%H:%M").to_string();
     let from = Instant::now();
