@@ -167,9 +167,13 @@ fn print_default_config_prints_the_documented_example() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for args in
-        [vec!["--help"], vec!["sim", "--help"], vec!["check-config", "--help"], vec!["print-default-config", "--help"]]
+    for cmd in
+        ["sim", "check-config", "print-default-config", "decode", "scanner-check", "demo-scans", "hash-pin", "audit"]
+            .into_iter()
+            .map(|c| vec![c, "--help"])
+            .chain([vec!["--help"]])
     {
+        let args = cmd;
         let (out, _home) = run(&args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(text(&out.stdout).contains("Usage: shopfloor"), "{args:?}");
@@ -242,4 +246,37 @@ fn decode_prints_one_json_object_per_line_and_exits_0() {
     assert!(first.starts_with("{\"ok\":true,\"symbology\":\"]d2\",\"ais\":{\"01\""), "AIs keep their order: {first}");
     let (help, _h) = run(&["decode", "--help"]);
     assert!(text(&help.stdout).contains("--separator"));
+}
+
+#[test]
+fn hash_pin_prints_a_hash_the_config_accepts_and_never_the_pin() {
+    let home = tempfile::tempdir().unwrap();
+    let hash_of = |pin: &str| {
+        let mut c = shopfloor(home.path());
+        c.arg("hash-pin").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(format!("{pin}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = hash_of("7391");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hash = text(&out.stdout).trim().to_string();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains("7391"), "{hash}");
+    assert!(!text(&out.stderr).contains("7391"));
+    assert!(shopfloor::config::access::pin_matches(
+        &shopfloor::config::secret::Secret::new("7391"),
+        &shopfloor::config::secret::Secret::new(hash.clone())
+    ));
+    // The hash goes into a config that check-config accepts.
+    let config = std::fs::read_to_string(fixture("good.toml")).unwrap()
+        + &format!("\n[kiosk]\nenabled = true\nsupervisor_pin_hash = \"{hash}\"\n");
+    let path = home.path().join("kiosk.toml");
+    std::fs::write(&path, config).unwrap();
+    let checked = shopfloor(home.path()).args(["check-config", path.to_str().unwrap()]).output().unwrap();
+    assert!(checked.status.success(), "{}{}", text(&checked.stdout), text(&checked.stderr));
+    // Too short a PIN: nothing printed.
+    let short = hash_of("12");
+    assert_eq!(short.status.code(), Some(1));
+    assert!(text(&short.stdout).is_empty() && text(&short.stderr).contains("4 to 32 characters"));
 }
