@@ -5,8 +5,6 @@ mod common;
 
 use common::dashboard::*;
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use shopfloor::config::access::{hash_pin, pin_matches, Operator};
 use shopfloor::config::secret::Secret;
 use shopfloor::domain::audit::actions;
@@ -272,16 +270,6 @@ fn every_change_of_record_asks_for_its_audit_row() {
     let row = effects.iter().find_map(|e| if let Effect::Audit(a) = e { Some(a.clone()) } else { None }).unwrap();
     assert_eq!((row.action.as_str(), row.object.as_str()), (actions::PRODUCTION_ORDER_CHANGED, "PR-5"));
     assert_eq!((row.old_value.as_deref(), row.new_value.as_deref()), (Some("DEVELOPING"), Some("FINISHED")));
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| shopfloor::tui::view::view(app, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

@@ -5,26 +5,9 @@ mod common;
 
 use common::dashboard::*;
 use crossterm::event::{KeyCode, KeyModifiers};
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
-use ratatui::Terminal;
 use shopfloor::tui::app::App;
-use shopfloor::tui::view::view;
-
-fn render(app: &App, w: u16, h: u16) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view(app, f)).unwrap();
-    t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let area = buf.area;
-    (0..area.height)
-        .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// The cell where `needle` starts on the screen.
 fn find(buf: &Buffer, needle: &str) -> (u16, u16) {

@@ -5,8 +5,6 @@ mod common;
 
 use common::dashboard::*;
 use crossterm::event::KeyCode;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use shopfloor::api::error::ProductionCode;
 use shopfloor::api::ApiError;
 use shopfloor::domain::production::{
@@ -515,16 +513,6 @@ fn the_picking_list_is_saved_and_printed_or_shown() {
     answer(&mut app, req.id, Backend::Production, Outcome::ProdPicking(Ok(Picking::Json(list))));
     let text = screen(&app, 80, 24);
     assert!(text.contains("LEAFLET-PCM") && text.contains("Picking list"), "{text}");
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| shopfloor::tui::view::view(app, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]

@@ -152,6 +152,29 @@ pub mod dashboard {
         }
     }
 
+    /// The frame `view` draws at this size.
+    pub fn render(app: &App, w: u16, h: u16) -> ratatui::buffer::Buffer {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        t.draw(|f| shopfloor::tui::view::view(app, f)).unwrap();
+        t.backend().buffer().clone()
+    }
+
+    /// A frame as text, one line per row without trailing blanks.
+    pub fn text(buf: &ratatui::buffer::Buffer) -> String {
+        let area = buf.area;
+        (0..area.height)
+            .map(|y| {
+                (0..area.width).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>().trim_end().to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// What the screen shows at this size.
+    pub fn screen(app: &App, w: u16, h: u16) -> String {
+        text(&render(app, w, h))
+    }
+
     pub fn new_app() -> (App, Vec<Effect>) {
         App::new(settings(), Vec::new(), None, NOW.into(), (80, 24))
     }
