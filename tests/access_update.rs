@@ -144,6 +144,10 @@ fn the_supervisor_pin_unlocks_and_idle_locks_again() {
 fn five_wrong_pins_lock_the_prompt_for_a_minute() {
     let mut app = kiosk_app();
     press(&mut app, KeyCode::F(12));
+    // A pack scanned while the prompt is open is not counted as a wrong PIN.
+    let effects = enter_pin(&mut app, "]d2010202209011745917290512\u{1d}10B2405121\u{1d}21SN-1");
+    assert!(audited(&effects).is_empty() && app.access.failures == 0);
+    assert!(app.access.prompt.as_ref().unwrap().error.as_deref().unwrap().contains("a scan?"));
     for n in 1..=4 {
         let effects = enter_pin(&mut app, "0000");
         assert_eq!(audited(&effects)[0].0, actions::KIOSK_PIN_FAILED);

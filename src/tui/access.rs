@@ -47,6 +47,8 @@ pub struct PinPrompt {
     pub typed: Secret,
     pub checking: bool,
     pub error: Option<String>,
+    /// More was typed than a PIN can be long: most likely a scan went into the prompt.
+    pub overflow: bool,
 }
 
 /// Timers the runtime runs for the app.
@@ -135,7 +137,8 @@ fn open_prompt(app: &mut App, purpose: PinFor) {
         app.flash(Severity::Error, "Too many wrong PINs: PIN entry is locked for a minute");
         return;
     }
-    app.access.prompt = Some(PinPrompt { purpose, typed: Secret::new(""), checking: false, error: None });
+    app.access.prompt =
+        Some(PinPrompt { purpose, typed: Secret::new(""), checking: false, error: None, overflow: false });
 }
 
 /// The prompt is modal: it takes every key while open.
@@ -154,11 +157,18 @@ pub fn prompt_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
             s.pop();
             p.typed = Secret::new(s);
         }
-        KeyCode::Char(c)
-            if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                && p.typed.expose().chars().count() < 32 =>
-        {
-            p.typed = Secret::new(format!("{}{c}", p.typed.expose()));
+        KeyCode::Char(c) if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
+            if p.typed.expose().chars().count() < 32 {
+                p.typed = Secret::new(format!("{}{c}", p.typed.expose()));
+            } else {
+                p.overflow = true;
+            }
+        }
+        // A scan that went into the prompt is not a wrong PIN: it is dropped, not counted.
+        KeyCode::Enter if p.overflow => {
+            p.typed = Secret::new("");
+            p.overflow = false;
+            p.error = Some("That was too long for a PIN (a scan?): type the PIN".into());
         }
         KeyCode::Enter if !p.typed.expose().is_empty() => {
             let hash = match &p.purpose {
