@@ -64,7 +64,10 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
         Span::styled(format!(" Production orders — {} ", p.search_label()), t.style(Role::Title)),
         Span::styled(format!("{paging}{status} "), t.style(Role::Muted)),
     ]);
+    // Wide screens get both dates in full; at 80 columns one column holds start and end as
+    // month-day (the preview below gives the full dates of the selected order).
     let wide = area.width >= 120;
+    let short = |ms: Option<i64>| date(ms).get(5..).map(str::to_string).unwrap_or_else(|| "-".into());
     let rows: Vec<Row> = p
         .list
         .iter()
@@ -75,26 +78,25 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
                 Cell::from(o.name.clone().unwrap_or_default()),
                 Cell::from(o.customer_order_external_id.clone().unwrap_or_default()),
                 Cell::from(o.state.map(|s| s.name()).unwrap_or("?")).style(t.style(state_role(o.state))),
-                Cell::from(date(o.start_date)),
             ];
             if wide {
+                cells.push(Cell::from(date(o.start_date)));
                 cells.push(Cell::from(date(o.end_date)));
+            } else {
+                cells.push(Cell::from(format!("{}→{}", short(o.start_date), short(o.end_date))));
             }
             cells.push(Cell::from(format!("{}/{}", amount(o.finished_amount), amount(o.total_amount))));
             Row::new(cells)
         })
         .collect();
-    let mut widths = vec![
-        Constraint::Length(8),
-        Constraint::Min(16),
-        Constraint::Length(13),
-        Constraint::Length(10),
-        Constraint::Length(10),
-    ];
-    let mut header = vec!["Ref", "Name", "Cust. order", "State", "Start"];
+    let mut widths = vec![Constraint::Length(8), Constraint::Min(12), Constraint::Length(13), Constraint::Length(10)];
+    let mut header = vec!["Ref", "Name", "Cust. order", "State"];
     if wide {
-        widths.push(Constraint::Length(10));
-        header.push("End");
+        widths.extend([Constraint::Length(10), Constraint::Length(10)]);
+        header.extend(["Start", "End"]);
+    } else {
+        widths.push(Constraint::Length(11));
+        header.push("Start→end");
     }
     widths.push(Constraint::Length(11));
     header.push("Done/total");
