@@ -500,6 +500,14 @@ fn the_picking_list_is_saved_and_printed_or_shown() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("in   /data/picking-lists"), "the whole path is on the Picking list section: {text}");
 
+    // A disk that refuses the file: said so, with what to do.
+    press(&mut app, KeyCode::Char('l'));
+    let req = one(&submit(&mut app));
+    let not_saved = Picking::NotSaved { dir: "/data/picking-lists".into(), why: "No space left on device".into() };
+    answer(&mut app, req.id, Backend::Production, Outcome::ProdPicking(Ok(not_saved)));
+    let flash = app.flash.clone().unwrap().text;
+    assert!(flash.contains("could not be saved in /data/picking-lists") && flash.contains("check the disk"), "{flash}");
+
     press(&mut app, KeyCode::Char('l'));
     press(&mut app, KeyCode::Right); // show it here
     press(&mut app, KeyCode::Tab);

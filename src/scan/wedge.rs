@@ -79,6 +79,11 @@ impl Framer {
         &self.buf
     }
 
+    /// The same for the screen: the invisible GS separator drawn as ␝.
+    pub fn shown(&self) -> String {
+        self.buf.replace(GS, "␝")
+    }
+
     pub fn clear(&mut self) {
         self.buf.clear();
     }
@@ -148,6 +153,14 @@ impl Framer {
             }
         }
         frames
+    }
+}
+
+/// A scan without its AIM symbology identifier (`]C0`, `]d2`, …): what the code itself holds.
+pub fn strip_symbology(raw: &str) -> &str {
+    match raw.get(3..) {
+        Some(rest) if raw.starts_with(']') => rest,
+        _ => raw,
     }
 }
 

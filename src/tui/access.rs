@@ -251,22 +251,13 @@ pub fn timer(app: &mut App, t: Timer) -> Vec<Effect> {
 /// The operator id in a badge scan (`[signin] badge_prefix` then the id), if it is one.
 pub fn badge_id(app: &App, raw: &str) -> Option<String> {
     let prefix = &app.settings.access.badge_prefix;
-    let text = strip_aim(raw);
+    let text = crate::scan::wedge::strip_symbology(raw);
     (!prefix.is_empty()).then(|| text.strip_prefix(prefix.as_str()).map(|id| id.trim().to_string())).flatten()
-}
-
-/// A scanner's AIM symbology identifier (`]C0`, `]d2`, …) is not part of the data.
-fn strip_aim(raw: &str) -> &str {
-    if raw.starts_with(']') && raw.len() >= 3 && raw.is_char_boundary(3) {
-        &raw[3..]
-    } else {
-        raw
-    }
 }
 
 /// A badge scanned or an id typed on the sign-in screen.
 pub fn sign_in_attempt(app: &mut App, raw: &str) -> Vec<Effect> {
-    let id = badge_id(app, raw).unwrap_or_else(|| strip_aim(raw).trim().to_string());
+    let id = badge_id(app, raw).unwrap_or_else(|| crate::scan::wedge::strip_symbology(raw).trim().to_string());
     let found = app.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(&id)).cloned();
     let Some(op) = found else {
         let msg = format!(

@@ -473,7 +473,7 @@ fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
 fn routed_scan(app: &mut App, raw: String) -> Vec<Effect> {
     if app.tab == Tab::Packaging && app.packaging.mode == super::tabs::packaging::Mode::Lookup {
         // An AIM identifier says what kind of code it was; it is not part of an order id.
-        let text = if raw.starts_with(']') && raw.len() >= 3 { raw.get(3..).unwrap_or("") } else { raw.as_str() };
+        let text = crate::scan::wedge::strip_symbology(&raw);
         let id = text.strip_prefix(app.settings.scan.order_barcode_prefix.as_str()).unwrap_or(text).to_string();
         app.packaging.lookup = tui_input::Input::new(id.clone());
         let mut effects = Vec::new();

@@ -139,6 +139,11 @@ pub enum Picking {
         /// `None`: no print command is set; otherwise what the command said.
         printed: Option<Result<String, String>>,
     },
+    /// The PDF arrived but could not be written to the disk.
+    NotSaved {
+        dir: std::path::PathBuf,
+        why: String,
+    },
 }
 
 impl Job {

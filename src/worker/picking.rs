@@ -11,12 +11,12 @@ use std::time::Duration;
 const PRINT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Saves the PDF as `<dir>/<stem>.pdf` (never overwriting an older one) and prints it when a
-/// command is set. A failed save is an error; a failed print is reported with the saved path.
+/// command is set. A failed save or print is reported as such: the API call itself worked.
 pub async fn save_and_print(out: &PickingOutput, stem: &str, pdf: &[u8]) -> Result<Picking, ApiError> {
-    let path = save(&out.dir, stem, pdf).await.map_err(|e| ApiError::UnexpectedResponse {
-        status: 0,
-        detail: format!("the picking list arrived but could not be saved in {}: {e}", out.dir.display()),
-    })?;
+    let path = match save(&out.dir, stem, pdf).await {
+        Ok(p) => p,
+        Err(e) => return Ok(Picking::NotSaved { dir: out.dir.clone(), why: e.to_string() }),
+    };
     let printed = match &out.print_command {
         None => None,
         Some(words) => Some(print(words, &path).await),
@@ -101,5 +101,12 @@ mod tests {
             panic!("expected a print")
         };
         assert_eq!(cmd, "true");
+    }
+
+    #[tokio::test]
+    async fn a_place_that_cannot_be_written_is_reported_not_an_api_error() {
+        let out = PickingOutput { dir: "/proc/no/such/place".into(), print_command: None };
+        let r = save_and_print(&out, "p", b"%PDF").await.unwrap();
+        assert!(matches!(r, Picking::NotSaved { .. }), "{r:?}");
     }
 }

@@ -282,7 +282,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
             t.style(Role::Error),
         ))
     } else {
-        let shown: String = s.framer.pending().replace(gs1::GS, "␝");
+        let shown: String = s.framer.shown();
         Line::from(vec![
             Span::styled(" Scan, or type (01)…(17)…(10)…(21)… and Enter: ", t.style(Role::Muted)),
             Span::styled(shown, t.style(Role::InputFocus)),
@@ -478,7 +478,7 @@ pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
     let input = if s.alarm.is_some() && app.settings.scan.block_on_alarm {
         Span::styled(format!("✗ {} to go on", app.settings.keys.label(Action::Acknowledge)), t.style(Role::Error))
     } else {
-        Span::styled(format!("› {}", s.framer.pending().replace(gs1::GS, "␝")), t.style(Role::InputFocus))
+        Span::styled(format!("› {}", s.framer.shown()), t.style(Role::InputFocus))
     };
     frame.render_widget(Paragraph::new(input), input_area);
 }

@@ -3,7 +3,6 @@
 
 use crate::config::keys::Action;
 use crate::config::theme::{Role, Theme};
-use crate::scan::gs1;
 use crate::tui::access::{PinFor, PinPrompt};
 use crate::tui::app::App;
 use ratatui::layout::{Alignment, Rect};
@@ -19,7 +18,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         .title(Span::styled(" Sign in ", t.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let typed: String = app.scan.framer.pending().replace(gs1::GS, "␝");
+    let typed: String = app.scan.framer.shown();
     let mut lines = vec![
         Line::from(Span::styled("Scan your badge,", t.style(Role::Base))),
         Line::from(Span::styled("or type your operator id and Enter.", t.style(Role::Base))),

@@ -513,7 +513,7 @@ fn form_key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
         match f.framer.feed(&k) {
             Fed::Frame(raw) => return scanned(app, &raw),
             Fed::Typed => {
-                let shown = f.framer.pending().replace(gs1::GS, "␝");
+                let shown = f.framer.shown();
                 f.form.set("scan", &shown);
                 return Vec::new();
             }
@@ -577,7 +577,7 @@ pub fn paste(app: &mut App, text: &str) {
             scanned(app, &raw);
         }
         if let Some(f) = app.production_tab.form.as_mut() {
-            let shown = f.framer.pending().replace(gs1::GS, "␝");
+            let shown = f.framer.shown();
             f.form.set("scan", &shown);
         }
         return;
@@ -722,6 +722,13 @@ pub fn picking(app: &mut App, p: Picking) {
             app.production_tab.saved_picking = Some((path, text));
             app.production_tab.section = Section::Picking;
         }
+        Picking::NotSaved { dir, why } => app.flash(
+            Severity::Error,
+            format!(
+                "The picking list arrived but could not be saved in {} ({why}): check the disk and the folder's permissions, then l again",
+                dir.display()
+            ),
+        ),
     }
 }
 
