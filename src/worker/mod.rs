@@ -114,10 +114,13 @@ pub enum ProdChange {
 }
 
 impl ProdChange {
+    /// What `done` says of a new order (the tab then opens it).
+    pub const CREATED: &'static str = "created";
+
     /// For the message after it worked: "<reference> created".
     pub fn done(&self) -> &'static str {
         match self {
-            ProdChange::Create(_) | ProdChange::CreateFromCustomerOrder(_) => "created",
+            ProdChange::Create(_) | ProdChange::CreateFromCustomerOrder(_) => ProdChange::CREATED,
             ProdChange::Edit(_) => "saved",
             ProdChange::Start(_) => "started",
             ProdChange::AddArticle(_) => "article added",

@@ -781,7 +781,7 @@ pub fn changed(app: &mut App, id: u64, done: &'static str, r: Result<ProductionO
             );
             let p = &mut app.production_tab;
             p.form = None;
-            if done == ProdChange::Create(Box::default()).done() {
+            if done == ProdChange::CREATED {
                 // A new order opens on its own screen, ready for its articles.
                 open_order(app, o, &mut effects);
             } else if p.screen == Screen::Order {
