@@ -45,15 +45,7 @@ fn app_with(n: usize) -> App {
         destinations: vec![],
         templates: vec![],
         wedge: Default::default(),
-        scan: shopfloor::config::ScanConfig {
-            batch_size: 100,
-            max_wait: Duration::from_millis(200),
-            block_on_alarm: true,
-            bell: true,
-            ack_barcode: "ACK".into(),
-            order_barcode_prefix: "ORDER:".into(),
-            requisites: false,
-        },
+        scan: Default::default(),
         demo: true,
         access: Default::default(),
     };

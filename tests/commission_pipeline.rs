@@ -50,17 +50,24 @@ fn fast() -> Settings {
     }
 }
 
+/// A Movilitas client with the simulator's static token (no token round trips in the way).
+fn static_token_client(sim: &shopfloor::sim::SimHandle) -> Arc<ManufacturerClient> {
+    let cfg = config_for(sim, "[manufacturer]\ntoken_mode = \"static\"\ntoken = \"demo-static-token\"");
+    Arc::new(ManufacturerClient::new(cfg.manufacturer).unwrap())
+}
+
+/// A fresh journal file; the directory lives as long as the returned guard.
+fn temp_journal() -> (tempfile::TempDir, Arc<Mutex<Journal>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Arc::new(Mutex::new(Journal::open(&dir.path().join("j.db")).unwrap()));
+    (dir, journal)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_serial_is_commissioned_exactly_once_through_dropped_connections_and_5xx() {
     let sim = start_sim().await;
-    let client = Arc::new(
-        ManufacturerClient::new(
-            config_for(&sim, "[manufacturer]\ntoken_mode = \"static\"\ntoken = \"demo-static-token\"").manufacturer,
-        )
-        .unwrap(),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Arc::new(Mutex::new(Journal::open(&dir.path().join("j.db")).unwrap()));
+    let client = static_token_client(&sim);
+    let (_dir, journal) = temp_journal();
     let serials: Vec<String> = (0..1_000).map(|i| format!("P{i:05}")).collect();
     journal.lock().unwrap().append(&serials.iter().map(|s| scan(s)).collect::<Vec<_>>()).unwrap();
     sim.set_faults(FaultSettings { drop_rate: 0.2, error_rate: 0.1, ..Default::default() }).unwrap();
@@ -110,8 +117,7 @@ async fn a_refused_serial_is_rejected_with_the_reason_and_the_rest_go_through() 
         })
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Arc::new(Mutex::new(Journal::open(&dir.path().join("j.db")).unwrap()));
+    let (_dir, journal) = temp_journal();
     journal.lock().unwrap().append(&[scan("R1"), scan("R2"), scan("R3")]).unwrap();
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     commission::spawn(journal.clone(), client, fast(), tx).notify_one();
@@ -125,14 +131,8 @@ async fn a_refused_serial_is_rejected_with_the_reason_and_the_rest_go_through() 
 #[tokio::test(flavor = "multi_thread")]
 async fn while_the_backend_is_down_scans_wait_and_then_drain_by_themselves() {
     let sim = start_sim().await;
-    let client = Arc::new(
-        ManufacturerClient::new(
-            config_for(&sim, "[manufacturer]\ntoken_mode = \"static\"\ntoken = \"demo-static-token\"").manufacturer,
-        )
-        .unwrap(),
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Arc::new(Mutex::new(Journal::open(&dir.path().join("j.db")).unwrap()));
+    let client = static_token_client(&sim);
+    let (_dir, journal) = temp_journal();
     sim.set_faults(FaultSettings { error_rate: 1.0, ..Default::default() }).unwrap();
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let wake = commission::spawn(journal.clone(), client, fast(), tx);

@@ -60,6 +60,27 @@ pub struct ScanConfig {
     pub requisites: bool,
 }
 
+impl From<&file::ScanFile> for ScanConfig {
+    fn from(f: &file::ScanFile) -> Self {
+        ScanConfig {
+            batch_size: f.batch_size.clamp(1, 10_000),
+            max_wait: Duration::from_millis(f.max_wait_ms),
+            block_on_alarm: f.block_on_alarm,
+            bell: f.bell,
+            ack_barcode: f.ack_barcode.clone(),
+            order_barcode_prefix: f.order_barcode_prefix.clone(),
+            requisites: f.requisites,
+        }
+    }
+}
+
+/// The settings of a config file that leaves `[scan]` out.
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig::from(&file::ScanFile::default())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct UiConfig {
     pub theme: Theme,
@@ -594,15 +615,7 @@ fn validate(
         );
     }
     let scanner = crate::scan::wedge::WedgeConfig { prefix: f.scanner.prefix.clone(), suffix, separator };
-    let scan = ScanConfig {
-        batch_size: f.scan.batch_size.clamp(1, 10_000),
-        max_wait: Duration::from_millis(f.scan.max_wait_ms),
-        block_on_alarm: f.scan.block_on_alarm,
-        bell: f.scan.bell,
-        ack_barcode: f.scan.ack_barcode.clone(),
-        order_barcode_prefix: f.scan.order_barcode_prefix.clone(),
-        requisites: f.scan.requisites,
-    };
+    let scan = ScanConfig::from(&f.scan);
 
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
 

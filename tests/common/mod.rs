@@ -116,7 +116,7 @@ pub mod dashboard {
             ],
             templates: vec![tag("data-matrix-example", "GS1 DataMatrix carton label")],
             wedge: Default::default(),
-            scan: scan_config(),
+            scan: Default::default(),
             demo: true,
             access: Default::default(),
         }
@@ -137,18 +137,6 @@ pub mod dashboard {
             packaging_line_tag: Some("test-packaging-line-1".into()),
             market: None,
             status: "Open".into(),
-        }
-    }
-
-    pub fn scan_config() -> shopfloor::config::ScanConfig {
-        shopfloor::config::ScanConfig {
-            batch_size: 100,
-            max_wait: Duration::from_millis(200),
-            block_on_alarm: true,
-            bell: true,
-            ack_barcode: "ACK".into(),
-            order_barcode_prefix: "ORDER:".into(),
-            requisites: false,
         }
     }
 
