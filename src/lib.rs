@@ -17,5 +17,6 @@ pub mod label_log;
 pub mod logging;
 pub mod scan;
 pub mod sim;
+pub mod station;
 pub mod tui;
 pub mod worker;

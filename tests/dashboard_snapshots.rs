@@ -73,9 +73,9 @@ async fn labels_tab_with_active_order() {
 
 #[tokio::test]
 async fn scan_panel_with_an_active_order_and_an_alarm() {
+    use shopfloor::scan::journal::ScanStats;
     use shopfloor::scan::journal::{Counts, ScanRow, State};
     use shopfloor::tui::app::{update, Msg};
-    use shopfloor::tui::tabs::scan::ScanStats;
     let mut app = demo_app().await;
     press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::F(5));

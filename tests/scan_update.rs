@@ -166,8 +166,8 @@ fn the_pipeline_reports_a_waiting_backend_in_the_status_bar() {
 
 #[test]
 fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirmation() {
+    use shopfloor::scan::journal::ScanStats;
     use shopfloor::scan::journal::{ScanRow, State};
-    use shopfloor::tui::tabs::scan::ScanStats;
     let mut app = on_scan_tab();
     let row = |id: i64, serial: &str, state: State| ScanRow {
         id,

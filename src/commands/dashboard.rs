@@ -57,7 +57,11 @@ pub fn run(
         let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.
         let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };
-        let exit = crate::tui::run(&config, clients, &data_dir, demo, default_active).await?;
+        let (station, journal_thread) = crate::station::Station::start(&config, clients, &data_dir, default_active)?;
+        let exit = crate::tui::run(&config, station, demo).await;
+        // The loop's last journal jobs are written before the process ends.
+        journal_thread.finish();
+        let exit = exit?;
         tracing::info!(?exit, "dashboard ended");
         Ok(ExitCode::SUCCESS)
     })

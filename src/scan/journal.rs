@@ -115,6 +115,18 @@ pub struct Counts {
     pub decommissioned: i64,
 }
 
+/// The journal's read model for the scan panel: the active order's counters and last scans.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanStats {
+    pub order_id: String,
+    pub counts: Counts,
+    pub recent: Vec<ScanRow>,
+    /// Everything not yet answered, all orders.
+    pub queue: i64,
+    /// Scans of the order journaled in the last minute.
+    pub per_minute: i64,
+}
+
 /// Serials of one product, batch and expiry: what one commissioning request can carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
@@ -395,6 +407,17 @@ impl Journal {
             params![order_id, since],
             |r| r.get(0),
         )?)
+    }
+
+    /// What the scan panel shows for an order; `since` is one minute ago (RFC 3339, UTC).
+    pub fn stats(&self, order_id: &str, since: &str) -> Result<ScanStats, JournalError> {
+        Ok(ScanStats {
+            counts: self.counts(order_id)?,
+            recent: self.recent(order_id, 12)?,
+            queue: self.queue_depth()?,
+            per_minute: self.scanned_since(order_id, since)?,
+            order_id: order_id.to_string(),
+        })
     }
 
     pub fn recent(&self, order_id: &str, n: usize) -> Result<Vec<ScanRow>, JournalError> {

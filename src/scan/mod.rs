@@ -5,5 +5,6 @@ pub mod audit_store;
 pub mod check;
 pub mod gs1;
 pub mod journal;
+pub mod journal_writer;
 pub mod scanner_check;
 pub mod wedge;

@@ -8,7 +8,7 @@
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
 use super::tabs::production::ProductionTab;
-use super::tabs::scan::{ScanStats, ScanTab};
+use super::tabs::scan::ScanTab;
 use crate::api::ApiError;
 use crate::config::file::TagFile;
 use crate::config::keys::{Action, Key};
@@ -16,7 +16,7 @@ use crate::config::ScanConfig;
 use crate::config::{KeyMap, Theme};
 use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
 use crate::label_log::LabelRecord;
-use crate::scan::journal::{Appended, NewScan};
+use crate::scan::journal::{Appended, NewScan, ScanStats};
 use crate::scan::wedge::{Framer, WedgeConfig};
 use crate::worker::commission::Progress;
 use crate::worker::{Backend, Job, Outcome, Request, Response};

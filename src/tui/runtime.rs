@@ -20,7 +20,8 @@ pub struct Wiring {
     pub responses: mpsc::UnboundedReceiver<Response>,
     pub refresh: Duration,
     pub label_log: PathBuf,
-    pub journal: std::sync::mpsc::Sender<super::journal_writer::Job>,
+    pub journal: std::sync::mpsc::Sender<crate::scan::journal_writer::Job>,
+    pub journal_events: mpsc::UnboundedReceiver<crate::scan::journal_writer::Event>,
     /// Messages from the journal thread, PIN checks and timers.
     pub internal: mpsc::UnboundedReceiver<Msg>,
     pub internal_tx: mpsc::UnboundedSender<Msg>,
@@ -38,6 +39,14 @@ fn until_next_minute() -> Duration {
     let into = Duration::from_secs(u64::from(now.second()))
         + Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
     Duration::from_secs(60).saturating_sub(into) + Duration::from_millis(20)
+}
+
+fn journal_msg(e: crate::scan::journal_writer::Event) -> Msg {
+    use crate::scan::journal_writer::Event;
+    match e {
+        Event::Journaled(answers) => Msg::Journaled(answers),
+        Event::Stats(stats) => Msg::ScanStats(stats),
+    }
 }
 
 fn to_msg(e: Event) -> Option<Msg> {
@@ -140,6 +149,7 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
             },
             Some(r) = w.responses.recv() => msgs.push(Msg::Api(Box::new(r))),
             Some(m) = w.internal.recv() => msgs.push(m),
+            Some(e) = w.journal_events.recv() => msgs.push(journal_msg(e)),
             Some(p) = w.progress.recv() => msgs.push(Msg::Pipeline(p)),
             _ = refresh.tick() => msgs.push(Msg::RefreshDue),
             _ = &mut minute => {
@@ -163,6 +173,9 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
         }
         while let Ok(m) = w.internal.try_recv() {
             msgs.push(m);
+        }
+        while let Ok(e) = w.journal_events.try_recv() {
+            msgs.push(journal_msg(e));
         }
         while let Ok(p) = w.progress.try_recv() {
             msgs.push(Msg::Pipeline(p));
@@ -200,7 +213,7 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
 }
 
 fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
-    use super::journal_writer::Job;
+    use crate::scan::journal_writer::Job;
     let journal = |job: Job, app: &mut App| {
         if w.journal.send(job).is_err() {
             app.flash(super::app::Severity::Error, "The scan journal stopped: scans are not saved. Restart shopfloor.");

@@ -6,7 +6,7 @@ use crate::config::keys::Action;
 use crate::config::theme::{Role, Theme};
 use crate::scan::check::{self, Alarm};
 use crate::scan::gs1::{self, Mode};
-use crate::scan::journal::{Appended, Counts, NewScan, ScanRow, State};
+use crate::scan::journal::{Appended, NewScan, ScanStats, State};
 use crate::scan::wedge::{Fed, Framer};
 use crate::tui::app::{cycle_tab, App, Effect, Severity};
 use crate::worker::Job;
@@ -16,17 +16,6 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
-
-/// What the runtime reads back from the journal for the active order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScanStats {
-    pub order_id: String,
-    pub counts: Counts,
-    pub recent: Vec<ScanRow>,
-    /// Everything not yet answered, all orders.
-    pub queue: i64,
-    pub per_minute: i64,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LastScan {

@@ -1,14 +1,13 @@
-//! The journal's own thread: carries out the dashboard's journal effects in order and sends
-//! the answers back as messages. Every append waiting when it wakes goes into one transaction,
-//! so a scan burst costs one disk sync, not one per scan.
+//! The journal's own thread: carries out the station's journal jobs in order and sends the
+//! answers back as events. Every append waiting when it wakes goes into one transaction, so a
+//! scan burst costs one disk sync, not one per scan.
 
-use super::app::Msg;
-use super::tabs::scan::ScanStats;
+use super::journal::{Actor, Alarm, Appended, Journal, NewScan, ScanStats};
 use crate::domain::audit::NewEntry;
-use crate::scan::journal::{Actor, Alarm, Journal, NewScan};
 use std::sync::{mpsc, Arc, Mutex};
 use tokio::sync::{mpsc::UnboundedSender, Notify};
 
+/// What the station asks of the journal.
 pub enum Job {
     Append(NewScan),
     Alarm(Alarm, Actor),
@@ -19,6 +18,15 @@ pub enum Job {
     Audit(NewEntry),
 }
 
+/// What the journal tells the station.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The journal's answer for scans sent to it, in order.
+    Journaled(Vec<(NewScan, Result<Appended, String>)>),
+    /// Counters and last scans of an order.
+    Stats(Box<ScanStats>),
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -27,7 +35,7 @@ fn now() -> String {
 /// handle to be sure the last ones, such as a sign-out's audit row, are on disk).
 pub fn spawn(
     journal: Arc<Mutex<Journal>>,
-    to_app: UnboundedSender<Msg>,
+    to_station: UnboundedSender<Event>,
     pipeline: Arc<Notify>,
 ) -> (mpsc::Sender<Job>, std::thread::JoinHandle<()>) {
     let (tx, rx) = mpsc::channel::<Job>();
@@ -66,7 +74,7 @@ pub fn spawn(
                             scans.into_iter().map(|s| (s, Err(msg.clone()))).collect()
                         }
                     };
-                    let _ = to_app.send(Msg::Journaled(answers));
+                    let _ = to_station.send(Event::Journaled(answers));
                     pipeline.notify_one();
                 }
                 for j in rest {
@@ -80,17 +88,8 @@ pub fn spawn(
                         Job::Stats(order_id) => {
                             let since = (chrono::Utc::now() - chrono::Duration::seconds(60))
                                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                            let stats = (|| {
-                                Ok::<_, crate::scan::journal::JournalError>(ScanStats {
-                                    counts: guard.counts(&order_id)?,
-                                    recent: guard.recent(&order_id, 12)?,
-                                    queue: guard.queue_depth()?,
-                                    per_minute: guard.scanned_since(&order_id, &since)?,
-                                    order_id: order_id.clone(),
-                                })
-                            })();
-                            stats.map(|s| {
-                                let _ = to_app.send(Msg::ScanStats(Box::new(s)));
+                            guard.stats(&order_id, &since).map(|s| {
+                                let _ = to_station.send(Event::Stats(Box::new(s)));
                             })
                         }
                         Job::Append(_) => Ok(()),
