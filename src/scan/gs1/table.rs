@@ -1,5 +1,5 @@
-//! GENERATED from the GS1 Barcode Syntax Dictionary, release 2026-01-27, by `tests/gs1_table.rs`
-//! (`SHOPFLOOR_REGEN_GS1=1 cargo test --test gs1_table` writes it again). Do not edit by hand.
+//! GENERATED from the GS1 Barcode Syntax Dictionary, release 2026-01-27, by `tests/tools/gs1_table.rs`
+//! (`SHOPFLOOR_REGEN_GS1=1 cargo test --test tools gs1_table` writes it again). Do not edit by hand.
 //! The dictionary is published by GS1 AISBL under the Apache License 2.0; see the README.
 
 use super::spec::{AiDef, Component, Cset};

@@ -1,0 +1,12 @@
+//! The command-line tools, the audit trail on a real file, the deployment snippets and the GS1 tables.
+//! One test binary per group: each binary links the whole dependency tree, so fewer of them
+//! build and link faster.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod audit;
+mod cli;
+mod deployment_docs;
+mod gs1_table;
+mod gs1_vectors;

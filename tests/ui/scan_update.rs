@@ -1,0 +1,256 @@
+//! The scan panel through its message API: framing, checks, alarms that block until
+//! acknowledged, command barcodes, the journal's answers and the pipeline's news.
+
+use crate::common::dashboard::*;
+use crossterm::event::{KeyCode, KeyModifiers};
+use shopfloor::api::ApiError;
+use shopfloor::domain::manufacturer::PackagingOrder;
+use shopfloor::scan::journal::Appended;
+use shopfloor::tui::app::{update, App, Effect, Health, Msg, Tab};
+use shopfloor::tui::tabs::scan::LastScan;
+use shopfloor::worker::commission::Progress;
+use shopfloor::worker::{Backend, Job, Outcome};
+use std::time::Duration;
+
+fn order() -> PackagingOrder {
+    sample_order("Order143")
+}
+
+fn on_scan_tab() -> App {
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, vec![order()]);
+    let effects = press(&mut app, KeyCode::Char('a'));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::SaveActive(o) if o.order_id == "Order143")),
+        "the active order is kept"
+    );
+    press(&mut app, KeyCode::F(5));
+    assert_eq!(app.tab, Tab::Scan);
+    app
+}
+
+/// Types a scan as a wedge scanner does: characters, GS as Ctrl+5, Enter.
+fn scan(app: &mut App, code: &str) -> Vec<Effect> {
+    for c in code.chars() {
+        if c == '\u{1d}' {
+            press_mod(app, KeyCode::Char('5'), KeyModifiers::CONTROL);
+        } else {
+            press(app, KeyCode::Char(c));
+        }
+    }
+    press(app, KeyCode::Enter)
+}
+
+fn good(serial: &str) -> String {
+    format!("]d2010202209011745917290512\u{1d}10B2405121\u{1d}21{serial}")
+}
+
+#[test]
+fn a_good_scan_is_journaled_and_called_accepted_only_after_the_journal_answers() {
+    let mut app = on_scan_tab();
+    let effects = scan(&mut app, &good("SN1"));
+    let journaled: Vec<_> =
+        effects.iter().filter_map(|e| if let Effect::Journal(s) = e { Some(s.clone()) } else { None }).collect();
+    assert_eq!(journaled.len(), 1);
+    assert_eq!(
+        (journaled[0].serial.as_str(), journaled[0].batch.as_str(), journaled[0].order_id.as_str()),
+        ("SN1", "B2405121", "Order143")
+    );
+    assert_eq!(app.scan.last, Some(LastScan::Saving("SN1".into())), "not yet accepted");
+    let effects = update(&mut app, Msg::Journaled(vec![(journaled[0].clone(), Ok(Appended::Accepted(1)))]));
+    assert_eq!(app.scan.last, Some(LastScan::Accepted("SN1".into())));
+    assert!(effects.iter().any(|e| matches!(e, Effect::RefreshScanStats)));
+}
+
+#[test]
+fn letters_on_the_scan_tab_are_scan_input_not_shortcuts() {
+    let mut app = on_scan_tab();
+    let effects = scan(&mut app, "(01)02022090117459(17)290512(10)B2405121(21)qna");
+    assert!(!app.quit, "q was part of the serial");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Journal(s) if s.serial == "qna")));
+}
+
+#[test]
+fn each_problem_is_its_own_alarm_and_blocks_until_acknowledged() {
+    for (code, kind) in [
+        ("(01)02026041310005(17)290512(10)B2405121(21)X", "wrong_product"),
+        ("(01)02022090117459(17)290512(10)OTHER(21)X", "wrong_batch"),
+        ("(01)02022090117459(17)291231(10)B2405121(21)X", "wrong_expiry"),
+        ("(01)02022090117459(17)290512(10)B2405121", "no_serial"),
+        ("]d20102022090117458", "undecodable"),
+    ] {
+        let mut app = on_scan_tab();
+        let effects = scan(&mut app, code);
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::RecordAlarm { kind: k, .. } if k == kind)),
+            "{code}: {effects:?}"
+        );
+        assert!(effects.iter().any(|e| matches!(e, Effect::Bell)), "{code} rings the bell");
+        assert!(app.scan.alarm.is_some());
+        // Blocked: a good scan now is refused, not journaled.
+        let effects = scan(&mut app, &good("SN9"));
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Journal(_))), "{code}: scanning is blocked");
+        // The acknowledgement key frees it.
+        let effects = press(&mut app, KeyCode::F(9));
+        assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms)));
+        assert!(scan(&mut app, &good("SN9")).iter().any(|e| matches!(e, Effect::Journal(_))));
+    }
+}
+
+#[test]
+fn a_duplicate_found_by_the_journal_raises_its_alarm_and_the_ack_barcode_clears_it() {
+    let mut app = on_scan_tab();
+    let effects = scan(&mut app, &good("SN1"));
+    let Some(Effect::Journal(s)) = effects.into_iter().find(|e| matches!(e, Effect::Journal(_))) else { panic!() };
+    let effects = update(
+        &mut app,
+        Msg::Journaled(vec![(s, Ok(Appended::Duplicate { first_at: "2026-11-21T10:00:01.000Z".into() }))]),
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::RecordAlarm { kind, .. } if kind == "duplicate")));
+    match &app.scan.last {
+        Some(LastScan::Refused(a)) => assert!(a.message().contains("10:00:01 UTC"), "{}", a.message()),
+        other => panic!("{other:?}"),
+    }
+    let effects = scan(&mut app, "ACK");
+    assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms)) && app.scan.alarm.is_none());
+}
+
+#[test]
+fn a_journal_failure_is_not_an_acceptance() {
+    let mut app = on_scan_tab();
+    let effects = scan(&mut app, &good("SN1"));
+    let Some(Effect::Journal(s)) = effects.into_iter().find(|e| matches!(e, Effect::Journal(_))) else { panic!() };
+    update(&mut app, Msg::Journaled(vec![(s, Err("disk full".into()))]));
+    match &app.scan.last {
+        Some(LastScan::Refused(a)) => assert!(a.message().contains("NOT accepted")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_order_barcode_makes_that_order_active() {
+    let mut app = on_scan_tab();
+    let effects = scan(&mut app, "ORDER:PO-2611-001");
+    let req = requests(&effects).remove(0);
+    assert!(matches!(&req.job, Job::OrderDetails { order_id } if order_id == "PO-2611-001"));
+    let mut other = order();
+    other.order_id = "PO-2611-001".into();
+    let effects = answer(&mut app, req.id, Backend::Manufacturer, Outcome::OrderDetails(Ok(other)));
+    assert_eq!(app.active.as_ref().unwrap().order_id, "PO-2611-001");
+    assert!(effects.iter().any(|e| matches!(e, Effect::SaveActive(_))));
+    assert!(app.packaging.found.is_none(), "the scan lookup did not land in the Packaging tab");
+}
+
+#[test]
+fn pasted_scans_are_framed_by_line_breaks_and_never_submit_anything_else() {
+    let mut app = on_scan_tab();
+    let effects = update(&mut app, Msg::Paste(format!("{}\n{}\n", good("P1"), good("P2"))));
+    let n = effects.iter().filter(|e| matches!(e, Effect::Journal(_))).count();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn the_pipeline_reports_a_waiting_backend_in_the_status_bar() {
+    let mut app = on_scan_tab();
+    update(
+        &mut app,
+        Msg::Pipeline(Progress::Waiting { error: ApiError::ConnectionDropped, retry_in: Duration::from_secs(2) }),
+    );
+    assert_eq!(app.manufacturer, Health::Offline("connection dropped".into()));
+    assert!(app.scan.pipeline_note.as_deref().unwrap().contains("next try in 2 s"));
+    update(&mut app, Msg::Pipeline(Progress::Answered { commissioned: 5, rejected: 0 }));
+    assert_eq!(app.manufacturer, Health::Online);
+}
+
+#[test]
+fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirmation() {
+    use shopfloor::scan::journal::ScanStats;
+    use shopfloor::scan::journal::{ScanRow, State};
+    let mut app = on_scan_tab();
+    let row = |id: i64, serial: &str, state: State| ScanRow {
+        id,
+        at: "2026-11-21T10:00:00.000Z".into(),
+        order_id: "Order143".into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: serial.into(),
+        state,
+        reason: None,
+        attempts: 1,
+    };
+    update(
+        &mut app,
+        Msg::ScanStats(Box::new(ScanStats {
+            order_id: "Order143".into(),
+            recent: vec![row(2, "PEND", State::Pending), row(1, "DONE", State::Commissioned)],
+            ..Default::default()
+        })),
+    );
+    // Nothing selected yet, then a pending one: refused with a reason.
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_none());
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_none() && app.flash.as_ref().unwrap().text.contains("Only a commissioned serial"));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_some());
+    // y is not an answer here; a reason is.
+    assert!(requests(&press(&mut app, KeyCode::Char('y'))).is_empty() && app.confirm.is_some());
+    let effects = press(&mut app, KeyCode::Char('s'));
+    let req = requests(&effects).remove(0);
+    match &req.job {
+        Job::Decommission { request, row } => {
+            assert_eq!(
+                (request.reason.as_str(), request.serials.as_slice(), *row),
+                ("Sampled", &["DONE".to_string()][..], 1)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let ok = vec![shopfloor::domain::manufacturer::CommissionedSerial {
+        serial_number: "DONE".into(),
+        status: "Decommissioned".into(),
+    }];
+    let effects = answer(
+        &mut app,
+        req.id,
+        Backend::Manufacturer,
+        Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) },
+    );
+    assert!(effects.iter().any(|e| matches!(e, Effect::MarkDecommissioned { row: 1, reason } if reason == "Sampled")));
+}
+
+fn with_prefix() -> App {
+    let mut s = settings();
+    s.wedge.prefix = "]d2".into();
+    let (mut app, first) = App::new(s, Vec::new(), None, NOW.into(), (80, 24));
+    load_orders(&mut app, &first, vec![order()]);
+    press(&mut app, KeyCode::Char('a'));
+    app
+}
+
+#[test]
+fn a_prefixed_scan_on_another_tab_goes_to_the_scan_panel_not_into_a_field() {
+    let mut app = with_prefix();
+    press(&mut app, KeyCode::F(3));
+    press(&mut app, KeyCode::Tab); // the product field of the label form
+    let before = app.labels.form.value("product_code");
+    let effects = scan(&mut app, &good("ROUTED1"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Journal(s) if s.serial == "ROUTED1")), "{effects:?}");
+    assert_eq!(app.labels.form.value("product_code"), before, "nothing was typed into the form");
+    assert_eq!(app.tab, Tab::Labels);
+    // Typing that merely starts like the prefix still reaches the field.
+    press(&mut app, KeyCode::Char(']'));
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.labels.form.value("product_code"), format!("{before}]x"));
+}
+
+#[test]
+fn a_prefixed_scan_fills_an_open_lookup() {
+    let mut app = with_prefix();
+    press(&mut app, KeyCode::Char('/'));
+    let effects = scan(&mut app, "]d2ORDER:PO-2611-004");
+    assert!(matches!(&requests(&effects)[0].job, Job::OrderDetails { order_id } if order_id == "PO-2611-004"));
+}
