@@ -10,9 +10,14 @@ mod pty;
 
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use shopfloor::config::{KeyMap, Theme};
+use shopfloor::config::KeyMap;
 use shopfloor::domain::manufacturer::PackagingOrder;
-use shopfloor::tui::app::{update, App, Msg, Settings};
+use shopfloor::input::key::{Code, Key};
+use shopfloor::input::router::Input;
+use shopfloor::tui::app::{update, App};
+use shopfloor::tui::clock::{Clock, Stamp, Zone};
+use shopfloor::tui::msg::{Effect, Msg, Settings};
+use shopfloor::tui::theme::Theme;
 use shopfloor::tui::view::view;
 use shopfloor::worker::{Backend, Job, Outcome, Response};
 use std::time::{Duration, Instant};
@@ -44,14 +49,14 @@ fn app_with(n: usize) -> App {
         theme: Theme::built_in("default").expect("built-in theme"),
         destinations: vec![],
         templates: vec![],
-        wedge: Default::default(),
+        scanner: Default::default(),
         scan: Default::default(),
         demo: true,
         access: Default::default(),
     };
-    let (mut app, first) = App::new(settings, vec![], None, "2026-11-21 10:00".into(), (200, 60));
+    let (mut app, first) = App::new(settings, vec![], None, clock(0), (200, 60));
     for e in first {
-        if let shopfloor::tui::app::Effect::Api(r) = e {
+        if let Effect::Api(r) = e {
             if let Job::OpenOrders { .. } = r.job {
                 let outcome = Outcome::OpenOrders(Ok(orders(n)));
                 let resp = Response { id: r.id, backend: Backend::Manufacturer, elapsed: Duration::ZERO, outcome };
@@ -60,6 +65,10 @@ fn app_with(n: usize) -> App {
         }
     }
     app
+}
+
+fn clock(mono: u64) -> Clock {
+    Clock::new(Stamp { mono, utc: chrono::Utc::now() }, Zone::utc())
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -74,8 +83,9 @@ fn render_figures() {
         let mut samples = Vec::new();
         for i in 0..2_000 {
             // Move the selection so every frame differs from the last one.
-            let key = if i % 2 == 0 { crossterm::event::KeyCode::Down } else { crossterm::event::KeyCode::Up };
-            update(&mut app, Msg::Key(crossterm::event::KeyEvent::new(key, crossterm::event::KeyModifiers::NONE)));
+            let key = if i % 2 == 0 { Code::Down } else { Code::Up };
+            let input = Input::Key { key: Key::plain(key), burst: false };
+            update(&mut app, Msg::Input(input, clock(i).now));
             let t = Instant::now();
             term.draw(|f| view(&app, f)).expect("draw");
             samples.push(t.elapsed().as_secs_f64() * 1e6);

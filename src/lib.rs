@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod input;
 pub mod label_log;
 pub mod logging;
 pub mod scan;

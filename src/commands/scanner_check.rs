@@ -1,8 +1,10 @@
 //! `shopfloor scanner-check`: the operator scans the README's test code; this shows exactly what
 //! arrived and prints the `[scanner]` settings that make this scanner work, or what is wrong.
 
+use crate::input::decode::{Decoder, Event};
+use crate::input::key::{Code, Key};
+use crate::input::tty::{self, Chunk};
 use crate::scan::scanner_check::{analyze, describe, TEST_HRI};
-use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -23,36 +25,44 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
     println!("Scan the test code from the README now: a GS1 DataMatrix holding {TEST_HRI}.");
     println!("(Ctrl+C cancels; after 60 s without a scan it gives up.)");
-    let mut keys = Vec::new();
+    let mut keys: Vec<(Key, Duration)> = Vec::new();
     {
         crossterm::terminal::enable_raw_mode()?;
         let _raw = Raw;
+        // The bytes as the dashboard reads them: the same decoder, so what is shown is what
+        // the dashboard will get.
+        let (tx, rx) = std::sync::mpsc::channel();
+        tty::spawn(move |c| tx.send(c).is_ok())?;
+        let mut decoder = Decoder::new();
         let start = Instant::now();
+        let ms = |at: Instant| at.saturating_duration_since(start).as_millis() as u64;
         let mut first: Option<Instant> = None;
-        loop {
+        'reading: loop {
             // Once keys come, a pause of 1.5 s ends the scan (a scanner without a suffix).
             let wait = match first {
                 Some(_) => Duration::from_millis(1_500),
                 None => Duration::from_secs(60).saturating_sub(start.elapsed()),
             };
-            if wait.is_zero() || !event::poll(wait)? {
-                break;
-            }
-            let Event::Key(k) = event::read()? else { continue };
-            if k.kind != KeyEventKind::Press {
-                continue;
-            }
-            if k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL) {
-                drop(_raw);
-                println!("Cancelled.");
-                return Ok(ExitCode::from(1));
-            }
-            let at = first.get_or_insert_with(Instant::now).elapsed();
-            keys.push((k, at));
-            if matches!(k.code, KeyCode::Enter | KeyCode::Tab)
-                || (k.code == KeyCode::Char('j') && k.modifiers.contains(KeyModifiers::CONTROL))
-            {
-                break;
+            let (bytes, at) = match rx.recv_timeout(wait) {
+                Ok(Chunk::Bytes(b, at)) => (b, at),
+                Ok(Chunk::Closed) | Err(_) => break,
+            };
+            let mut events = Vec::new();
+            decoder.feed(&bytes, ms(at), &mut events);
+            // Give a lone ESC its time, then take what is left.
+            decoder.expire(ms(at) + 1_000, &mut events);
+            for e in events {
+                let Event::Key(k) = e else { continue };
+                if k == Key::ctrl('c') {
+                    drop(_raw);
+                    println!("Cancelled.");
+                    return Ok(ExitCode::from(1));
+                }
+                let since = at.saturating_duration_since(*first.get_or_insert(at));
+                keys.push((k, since));
+                if matches!(k.code, Code::Enter | Code::Tab) || k == Key::ctrl('j') {
+                    break 'reading;
+                }
             }
         }
     }

@@ -32,15 +32,28 @@ pub struct FileConfig {
 pub struct ScannerFile {
     /// Text before every scan: "" (none), an AIM identifier such as "]d2", or a custom marker.
     pub prefix: String,
+    /// More prefixes, when the station meets several symbologies (]d2, ]C1, ]Q3, …).
+    pub prefixes: Vec<String>,
     /// The key that ends a scan: "enter", "tab" or "lf".
     pub suffix: String,
     /// How the GS1 separator arrives: "gs" (the 0x1D byte), "ctrl+]", "f8", or one character.
     pub separator: String,
+    /// Keys closer together than this (ms) are one burst.
+    pub burst_window_ms: u64,
+    /// A burst of at least this many characters ending with the suffix is a scan.
+    pub min_scan_length: usize,
 }
 
 impl Default for ScannerFile {
     fn default() -> Self {
-        ScannerFile { prefix: String::new(), suffix: "enter".into(), separator: "gs".into() }
+        ScannerFile {
+            prefix: String::new(),
+            prefixes: Vec::new(),
+            suffix: "enter".into(),
+            separator: "gs".into(),
+            burst_window_ms: 40,
+            min_scan_length: 8,
+        }
     }
 }
 

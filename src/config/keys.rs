@@ -4,9 +4,8 @@
 //! Keys are compared on (code, modifiers) only, never on kind or state, so a release or repeat
 //! event and terminal differences in reporting do not change what a key does.
 
-use crossterm::event::{KeyCode, KeyModifiers};
+pub use crate::input::key::Key;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// Everything a key can be bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -185,110 +184,6 @@ impl Action {
     }
 }
 
-/// One key as compared: code and modifiers, with Shift folded into the character.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub mods: KeyModifiers,
-}
-
-impl Key {
-    /// Normalises what a terminal reports: Shift is part of a character ('A' not shift+'a').
-    pub fn new(code: KeyCode, mods: KeyModifiers) -> Self {
-        let mods = match code {
-            KeyCode::Char(_) | KeyCode::BackTab => mods - KeyModifiers::SHIFT,
-            _ => mods,
-        };
-        Key { code, mods }
-    }
-
-    /// A plain character: typed text when a field has focus, a shortcut only otherwise.
-    pub fn is_text(&self) -> bool {
-        matches!(self.code, KeyCode::Char(_)) && (self.mods - KeyModifiers::SHIFT).is_empty()
-    }
-
-    pub fn parse(s: &str) -> Result<Key, String> {
-        let lower = s.trim().to_ascii_lowercase();
-        let mut parts: Vec<&str> = lower.split('+').collect();
-        // "ctrl++" means ctrl and the plus key.
-        if lower.ends_with("++") {
-            parts.truncate(parts.len() - 2);
-            parts.push("+");
-        }
-        let name = parts.pop().filter(|n| !n.is_empty()).ok_or_else(|| format!("\"{s}\" names no key"))?;
-        let mut mods = KeyModifiers::NONE;
-        for m in parts {
-            mods |= match m {
-                "ctrl" | "control" => KeyModifiers::CONTROL,
-                "alt" | "meta" => KeyModifiers::ALT,
-                "shift" => KeyModifiers::SHIFT,
-                other => return Err(format!("\"{other}\" in \"{s}\" is not a modifier (ctrl, alt, shift)")),
-            };
-        }
-        let code = match name {
-            "enter" | "return" => KeyCode::Enter,
-            "tab" if mods.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
-            "tab" => KeyCode::Tab,
-            "backtab" => KeyCode::BackTab,
-            "esc" | "escape" => KeyCode::Esc,
-            "space" => KeyCode::Char(' '),
-            "backspace" => KeyCode::Backspace,
-            "delete" | "del" => KeyCode::Delete,
-            "insert" | "ins" => KeyCode::Insert,
-            "up" => KeyCode::Up,
-            "down" => KeyCode::Down,
-            "left" => KeyCode::Left,
-            "right" => KeyCode::Right,
-            "home" => KeyCode::Home,
-            "end" => KeyCode::End,
-            "pageup" | "pgup" => KeyCode::PageUp,
-            "pagedown" | "pgdn" => KeyCode::PageDown,
-            f if f.starts_with('f') && f.len() > 1 && f[1..].chars().all(|c| c.is_ascii_digit()) => {
-                let n: u8 = f[1..].parse().map_err(|_| format!("\"{s}\" is not a function key"))?;
-                if !(1..=24).contains(&n) {
-                    return Err(format!("\"{s}\": function keys go from f1 to f24"));
-                }
-                KeyCode::F(n)
-            }
-            c if c.chars().count() == 1 => {
-                // Keep the case the user wrote for plain characters ("Q" differs from "q").
-                let original = s.trim().chars().last().unwrap_or(' ');
-                let ch = if mods.contains(KeyModifiers::SHIFT) { original.to_ascii_uppercase() } else { original };
-                KeyCode::Char(if mods.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
-                    ch.to_ascii_lowercase()
-                } else {
-                    ch
-                })
-            }
-            _ => return Err(format!("\"{s}\" is not a key name (examples: q, ctrl+s, alt+1, f2, enter, pageup)")),
-        };
-        Ok(Key::new(code, mods))
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mods.contains(KeyModifiers::CONTROL) {
-            f.write_str("Ctrl+")?;
-        }
-        if self.mods.contains(KeyModifiers::ALT) {
-            f.write_str("Alt+")?;
-        }
-        if self.mods.contains(KeyModifiers::SHIFT) {
-            f.write_str("Shift+")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => f.write_str("Space"),
-            KeyCode::Char(c) => write!(f, "{}", if self.mods.is_empty() { c } else { c.to_ascii_uppercase() }),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            KeyCode::BackTab => f.write_str("Shift+Tab"),
-            KeyCode::PageUp => f.write_str("PgUp"),
-            KeyCode::PageDown => f.write_str("PgDn"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
-
 /// Which key does what, in both directions.
 #[derive(Debug, Clone)]
 pub struct KeyMap {
@@ -378,24 +273,6 @@ impl Default for KeyMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parse_names() {
-        assert_eq!(Key::parse("ctrl+s").unwrap(), Key::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
-        assert_eq!(Key::parse("F2").unwrap(), Key::new(KeyCode::F(2), KeyModifiers::NONE));
-        assert_eq!(Key::parse("alt+1").unwrap(), Key::new(KeyCode::Char('1'), KeyModifiers::ALT));
-        assert_eq!(Key::parse("shift+tab").unwrap(), Key::new(KeyCode::BackTab, KeyModifiers::NONE));
-        assert_eq!(Key::parse("Q").unwrap().code, KeyCode::Char('Q'));
-        assert!(Key::parse("hyper+x").is_err());
-        assert!(Key::parse("f99").is_err());
-        assert!(Key::parse("banana").is_err());
-    }
-
-    #[test]
-    fn shift_is_folded_into_characters() {
-        // Terminals report 'A' with SHIFT; the map must not care.
-        assert_eq!(Key::new(KeyCode::Char('A'), KeyModifiers::SHIFT), Key::new(KeyCode::Char('A'), KeyModifiers::NONE));
-    }
 
     #[test]
     fn defaults_build_and_overrides_apply() {

@@ -43,7 +43,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub keys: KeyMap,
     pub labels: Labels,
-    pub scanner: crate::scan::wedge::WedgeConfig,
+    pub scanner: crate::input::scanner::ScannerSettings,
     pub scan: ScanConfig,
     pub kiosk: access::KioskConfig,
     pub signin: access::SigninConfig,
@@ -585,19 +585,7 @@ fn validate(
         }
     }
 
-    let suffix = match f.scanner.suffix.as_str() {
-        "enter" => crate::scan::wedge::Suffix::Enter,
-        "tab" => crate::scan::wedge::Suffix::Tab,
-        "lf" => crate::scan::wedge::Suffix::Lf,
-        other => {
-            c.push("scanner", "suffix", format!("\"{other}\" is not a suffix"), "\"enter\", \"tab\" or \"lf\"");
-            crate::scan::wedge::Suffix::Enter
-        }
-    };
-    let separator = crate::scan::wedge::Separator::parse(&f.scanner.separator).unwrap_or_else(|e| {
-        c.push("scanner", "separator", e, "\"gs\", \"ctrl+]\", \"f8\" or one character such as \"|\"");
-        crate::scan::wedge::Separator::Gs
-    });
+    let scanner = check_scanner(&mut c, &f.scanner);
     if !(1..=10_000).contains(&f.scan.batch_size) {
         c.push(
             "scan",
@@ -614,7 +602,6 @@ fn validate(
             "milliseconds from 10 to 60000",
         );
     }
-    let scanner = crate::scan::wedge::WedgeConfig { prefix: f.scanner.prefix.clone(), suffix, separator };
     let scan = ScanConfig::from(&f.scan);
 
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
@@ -733,6 +720,53 @@ fn check_access(
             operators,
         },
     )
+}
+
+/// `[scanner]`: how the scanner types, and the pace that tells it from a person.
+fn check_scanner(c: &mut Checker, f: &file::ScannerFile) -> crate::input::scanner::ScannerSettings {
+    use crate::input::scanner::{ScannerSettings, Separator, Suffix};
+    let suffix = Suffix::parse(&f.suffix).unwrap_or_else(|e| {
+        c.push("scanner", "suffix", e, "\"enter\", \"tab\" or \"lf\"");
+        Suffix::Enter
+    });
+    let separator = Separator::parse(&f.separator).unwrap_or_else(|e| {
+        c.push("scanner", "separator", e, "\"gs\", \"ctrl+]\", \"f8\" or one character such as \"|\"");
+        Separator::Gs
+    });
+    if !(5..=200).contains(&f.burst_window_ms) {
+        c.push(
+            "scanner",
+            "burst_window_ms",
+            format!("{} is out of range", f.burst_window_ms),
+            "milliseconds from 5 to 200 (40 suits scanners and OpenSSH's 20 ms packets)",
+        );
+    }
+    if !(2..=64).contains(&f.min_scan_length) {
+        c.push(
+            "scanner",
+            "min_scan_length",
+            format!("{} is out of range", f.min_scan_length),
+            "a whole number of characters from 2 to 64",
+        );
+    }
+    let mut prefixes: Vec<String> = f.prefixes.iter().chain(std::iter::once(&f.prefix)).cloned().collect();
+    prefixes.retain(|p| !p.is_empty());
+    prefixes.dedup();
+    if let Some(bad) = prefixes.iter().find(|p| p.chars().any(char::is_control) || p.chars().count() > 8) {
+        c.push(
+            "scanner",
+            "prefixes",
+            format!("\"{}\" cannot be a prefix", bad.escape_debug()),
+            "up to 8 printable characters, e.g. \"]d2\" or \"]C1\"",
+        );
+    }
+    ScannerSettings {
+        prefixes,
+        suffix,
+        separator,
+        burst_window: f.burst_window_ms.clamp(5, 200),
+        min_scan_length: f.min_scan_length.clamp(2, 64),
+    }
 }
 
 /// A built-in theme by name, or a theme file (relative to the config file's folder).

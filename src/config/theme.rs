@@ -1,8 +1,8 @@
-//! Colour themes: semantic roles (ok, error, selection, …) mapped to styles, read from TOML.
+//! Colour themes: semantic roles (ok, error, selection, …) mapped to styles, read from TOML
+//! into plain types (the dashboard turns them into its drawing library's styles).
 //! The built-in themes are the files in `themes/`, compiled in; a config may also name a path.
 //! With `NO_COLOR` set, colours are dropped and meaning rests on modifiers and symbols.
 
-use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -66,6 +66,40 @@ impl Role {
     }
 }
 
+/// A terminal colour: one of the 16, the terminal's default, or #rrggbb.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    Reset,
+    Black,
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    Gray,
+    DarkGray,
+    LightRed,
+    LightGreen,
+    LightYellow,
+    LightBlue,
+    LightMagenta,
+    LightCyan,
+    White,
+    Rgb(u8, u8, u8),
+}
+
+/// How one role looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    pub fg: Option<Colour>,
+    pub bg: Option<Colour>,
+    pub bold: bool,
+    pub reversed: bool,
+    pub underlined: bool,
+    pub dim: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: String,
@@ -82,7 +116,6 @@ impl Theme {
         for s in self.styles.values_mut() {
             s.fg = None;
             s.bg = None;
-            s.underline_color = None;
         }
         self
     }
@@ -134,49 +167,39 @@ struct StyleSpec {
 
 impl StyleSpec {
     fn style(&self) -> Result<Style, String> {
-        let mut s = Style::default();
-        if let Some(c) = &self.fg {
-            s = s.fg(colour(c)?);
-        }
-        if let Some(c) = &self.bg {
-            s = s.bg(colour(c)?);
-        }
-        for (on, m) in [
-            (self.bold, Modifier::BOLD),
-            (self.reversed, Modifier::REVERSED),
-            (self.underlined, Modifier::UNDERLINED),
-            (self.dim, Modifier::DIM),
-        ] {
-            if on {
-                s = s.add_modifier(m);
-            }
-        }
-        Ok(s)
+        Ok(Style {
+            fg: self.fg.as_deref().map(colour).transpose()?,
+            bg: self.bg.as_deref().map(colour).transpose()?,
+            bold: self.bold,
+            reversed: self.reversed,
+            underlined: self.underlined,
+            dim: self.dim,
+        })
     }
 }
 
-fn colour(name: &str) -> Result<Color, String> {
+fn colour(name: &str) -> Result<Colour, String> {
     let c = match name.to_ascii_lowercase().as_str() {
-        "reset" | "default" => Color::Reset,
-        "black" => Color::Black,
-        "red" => Color::Red,
-        "green" => Color::Green,
-        "yellow" => Color::Yellow,
-        "blue" => Color::Blue,
-        "magenta" => Color::Magenta,
-        "cyan" => Color::Cyan,
-        "gray" | "grey" => Color::Gray,
-        "darkgray" | "darkgrey" => Color::DarkGray,
-        "lightred" => Color::LightRed,
-        "lightgreen" => Color::LightGreen,
-        "lightyellow" => Color::LightYellow,
-        "lightblue" => Color::LightBlue,
-        "lightmagenta" => Color::LightMagenta,
-        "lightcyan" => Color::LightCyan,
-        "white" => Color::White,
+        "reset" | "default" => Colour::Reset,
+        "black" => Colour::Black,
+        "red" => Colour::Red,
+        "green" => Colour::Green,
+        "yellow" => Colour::Yellow,
+        "blue" => Colour::Blue,
+        "magenta" => Colour::Magenta,
+        "cyan" => Colour::Cyan,
+        "gray" | "grey" => Colour::Gray,
+        "darkgray" | "darkgrey" => Colour::DarkGray,
+        "lightred" => Colour::LightRed,
+        "lightgreen" => Colour::LightGreen,
+        "lightyellow" => Colour::LightYellow,
+        "lightblue" => Colour::LightBlue,
+        "lightmagenta" => Colour::LightMagenta,
+        "lightcyan" => Colour::LightCyan,
+        "white" => Colour::White,
         hex if hex.starts_with('#') && hex.len() == 7 => {
             let v = u32::from_str_radix(&hex[1..], 16).map_err(|_| format!("\"{name}\" is not a #rrggbb colour"))?;
-            Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
+            Colour::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8)
         }
         _ => {
             return Err(format!(
@@ -206,7 +229,7 @@ mod tests {
         let t = Theme::built_in("default").unwrap();
         for s in t.styles.values() {
             for c in [s.fg, s.bg].into_iter().flatten() {
-                assert!(!matches!(c, Color::Rgb(..) | Color::Indexed(_)), "{c:?}");
+                assert!(!matches!(c, Colour::Rgb(..)), "{c:?}");
             }
         }
     }
@@ -217,7 +240,7 @@ mod tests {
         assert!(mono.styles.values().all(|s| s.fg.is_none() && s.bg.is_none()));
         let plain = Theme::built_in("default").unwrap().without_colour();
         assert!(plain.style(Role::Error).fg.is_none());
-        assert!(plain.style(Role::Selection).add_modifier.contains(Modifier::REVERSED));
+        assert!(plain.style(Role::Selection).reversed);
     }
 
     #[test]

@@ -4,41 +4,26 @@
 //! lockout after five wrong PINs. Every step that changes who may act is written to the audit
 //! trail. Pure like the rest of `update`: PINs are checked by the runtime off the UI thread
 //! (`Effect::CheckPin`) and the answer comes back as a message.
+//!
+//! While the PIN prompt is open it takes all input: keys, bursts and scans. A scan is never a
+//! PIN: it is refused with a hint, not counted as a wrong PIN, and its text is kept nowhere.
 
-use super::app::{App, Effect, Severity, Tab};
+use super::ctx::Ctx;
+use super::msg::{AccessSettings, Effect, KeyIn, PinFor, Severity, Tab, Timer};
 use crate::config::access::Operator;
 use crate::config::keys::Action;
 use crate::config::secret::Secret;
 use crate::domain::audit::{actions, NewEntry};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::input::key::Code;
+use crate::input::scanner::strip_symbology;
 use std::time::Duration;
 
 /// Wrong PINs in a row before the prompt locks.
 pub const MAX_FAILURES: u32 = 5;
 /// How long the prompt stays locked after that.
 pub const LOCKOUT: Duration = Duration::from_secs(60);
-/// The message every locked action shows.
-pub const LOCKED: &str = "locked — supervisor PIN needed";
-
-/// What the station's access rules are, fixed for a run.
-#[derive(Debug, Clone, Default)]
-pub struct AccessSettings {
-    pub kiosk: bool,
-    /// Tabs reachable while locked (the Scan tab always is).
-    pub tabs: Vec<Tab>,
-    pub supervisor_pin_hash: Option<Secret>,
-    pub relock_idle: Duration,
-    pub badge_prefix: String,
-    pub idle_signout: Option<Duration>,
-    pub operators: Vec<Operator>,
-}
-
-/// Whose PIN the prompt asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PinFor {
-    Supervisor,
-    Operator(String),
-}
+/// No PIN is longer than this; more typed is most likely a scan.
+const PIN_MAX: usize = 32;
 
 #[derive(Debug, Clone)]
 pub struct PinPrompt {
@@ -51,10 +36,10 @@ pub struct PinPrompt {
     pub overflow: bool,
 }
 
-/// Timers the runtime runs for the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timer {
-    PinLockoutOver,
+impl PinPrompt {
+    fn new(purpose: PinFor) -> Self {
+        PinPrompt { purpose, typed: Secret::new(""), checking: false, error: None, overflow: false }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,268 +54,287 @@ pub struct Access {
     pub signin_error: Option<String>,
 }
 
-impl App {
+impl Access {
     /// Kiosk mode is on and no supervisor has unlocked it.
-    pub fn locked(&self) -> bool {
-        self.settings.access.kiosk && !self.access.unlocked
+    pub fn locked(&self, s: &AccessSettings) -> bool {
+        s.kiosk && !self.unlocked
     }
 
-    pub fn tab_allowed(&self, tab: Tab) -> bool {
-        !self.locked() || tab == Tab::Scan || self.settings.access.tabs.contains(&tab)
+    pub fn tab_allowed(&self, s: &AccessSettings, tab: Tab) -> bool {
+        !self.locked(s) || tab == Tab::Scan || s.tabs.contains(&tab)
     }
 
     /// The sign-in screen replaces the scan panel: kiosk mode needs an operator to scan.
-    pub fn signin_needed(&self) -> bool {
-        self.settings.access.kiosk && self.access.operator.is_none()
+    pub fn signin_needed(&self, s: &AccessSettings) -> bool {
+        s.kiosk && self.operator.is_none()
     }
 
     pub fn operator_id(&self) -> Option<&str> {
-        self.access.operator.as_ref().map(|o| o.id.as_str())
+        self.operator.as_ref().map(|o| o.id.as_str())
     }
 
-    /// An audit row by this station and the operator signed in.
-    pub fn audit(&self, action: &str, object: impl Into<String>) -> NewEntry {
-        NewEntry::new(action, object).by(&self.settings.station_id, self.operator_id())
+    fn audit(&self, cx: &Ctx, action: &str, object: impl Into<String>) -> NewEntry {
+        NewEntry::new(action, object).by(&cx.settings.station_id, self.operator_id())
     }
 
-    /// Shows the locked message; returns true when the station is locked.
-    pub fn refuse_if_locked(&mut self) -> bool {
-        if self.locked() {
-            let key = self.settings.keys.label(Action::Unlock);
-            self.flash(Severity::Warning, format!("{LOCKED} ({key} unlocks)"));
+    /// F12 (by default): open the PIN prompt, or lock again at once when unlocked.
+    pub fn unlock_key(&mut self, cx: &mut Ctx) {
+        if !cx.settings.access.kiosk {
+            cx.flash(Severity::Info, "Kiosk mode is off: nothing to unlock");
+            return;
         }
-        self.locked()
+        if self.unlocked {
+            self.unlocked = false;
+            cx.flash(Severity::Ok, "Locked again");
+            tracing::info!(station = %cx.settings.station_id, "kiosk locked by hand");
+            let e = self.audit(cx, actions::KIOSK_LOCKED, "station").reason("locked by hand");
+            cx.effect(Effect::Audit(e));
+            return;
+        }
+        self.open_prompt(PinFor::Supervisor, cx);
     }
 
-    /// In kiosk mode, creating and changing orders needs a signed-in operator.
-    pub fn refuse_without_operator(&mut self) -> bool {
-        let refuse = self.settings.access.kiosk && self.access.operator.is_none();
-        if refuse {
-            self.flash(Severity::Warning, "Sign in first: scan your badge on the Scan tab (F5)");
+    fn open_prompt(&mut self, purpose: PinFor, cx: &mut Ctx) {
+        if self.locked_out {
+            cx.flash(Severity::Error, "Too many wrong PINs: PIN entry is locked for a minute");
+            return;
         }
-        refuse
+        self.prompt = Some(PinPrompt::new(purpose));
+    }
+
+    /// The prompt is modal: it takes every key while open, fast ones included.
+    pub fn prompt_key(&mut self, k: KeyIn, cx: &mut Ctx) {
+        let Some(p) = self.prompt.as_mut() else { return };
+        if p.checking {
+            return;
+        }
+        if self.locked_out {
+            // Locked out: the prompt swallows what is typed (most likely the PIN again).
+            if k.key.code == Code::Esc {
+                self.prompt = None;
+                cx.flash(Severity::Info, "PIN entry closed; it is locked for a minute");
+            } else {
+                p.typed = Secret::new("");
+                p.error = Some("Too many wrong PINs: wait a minute, then type it again".into());
+            }
+            return;
+        }
+        match k.key.code {
+            Code::Esc => {
+                self.prompt = None;
+                cx.flash(Severity::Info, "PIN entry closed");
+            }
+            Code::Backspace => {
+                let mut s = p.typed.expose().to_string();
+                s.pop();
+                p.typed = Secret::new(s);
+            }
+            Code::Enter if p.overflow => {
+                // A scan that went into the prompt is not a wrong PIN: it is dropped, not counted.
+                p.typed = Secret::new("");
+                p.overflow = false;
+                p.error = Some("That was too long for a PIN (a scan?): type the PIN".into());
+            }
+            Code::Enter if !p.typed.expose().is_empty() => {
+                let hash = match &p.purpose {
+                    PinFor::Supervisor => cx.settings.access.supervisor_pin_hash.clone(),
+                    PinFor::Operator(id) => {
+                        cx.settings.access.operators.iter().find(|o| &o.id == id).and_then(|o| o.pin_hash.clone())
+                    }
+                };
+                let Some(hash) = hash else {
+                    self.prompt = None;
+                    return;
+                };
+                p.checking = true;
+                let pin = std::mem::replace(&mut p.typed, Secret::new(""));
+                cx.effect(Effect::CheckPin { pin, hash, purpose: p.purpose.clone() });
+            }
+            _ => {
+                if let Some(c) = k.key.text() {
+                    if p.typed.expose().chars().count() < PIN_MAX {
+                        p.typed = Secret::new(format!("{}{c}", p.typed.expose()));
+                    } else {
+                        p.overflow = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A scan while the prompt is open: never a PIN, never kept.
+    pub fn prompt_scan(&mut self, cx: &mut Ctx) {
+        if let Some(p) = self.prompt.as_mut() {
+            p.typed = Secret::new("");
+            p.overflow = false;
+            p.error = Some("A scan is not a PIN: type the PIN on the keys".into());
+            cx.bell();
+        }
+    }
+
+    /// Pasted text is never a PIN either.
+    pub fn prompt_paste(&mut self) {
+        if let Some(p) = self.prompt.as_mut() {
+            p.error = Some("Pasting is not accepted here: type the PIN".into());
+        }
+    }
+
+    /// The runtime's answer to `Effect::CheckPin`.
+    pub fn pin_checked(&mut self, purpose: PinFor, ok: bool, cx: &mut Ctx) {
+        match (ok, &purpose) {
+            (true, PinFor::Supervisor) => {
+                self.prompt = None;
+                self.failures = 0;
+                self.unlocked = true;
+                let idle = cx.settings.access.relock_idle.as_secs();
+                let key = cx.settings.keys.label(Action::Unlock);
+                cx.flash(
+                    Severity::Ok,
+                    format!("Unlocked: all tabs and quitting are open; locks after {idle} s idle ({key} locks now)"),
+                );
+                tracing::info!(station = %cx.settings.station_id, "kiosk unlocked with the supervisor PIN");
+                let e = self.audit(cx, actions::KIOSK_UNLOCKED, "station");
+                cx.effect(Effect::Audit(e));
+            }
+            (true, PinFor::Operator(id)) => {
+                self.prompt = None;
+                self.failures = 0;
+                if let Some(op) = cx.settings.access.operators.iter().find(|o| &o.id == id).cloned() {
+                    self.sign_in(op, cx);
+                }
+            }
+            (false, _) => {
+                self.failures += 1;
+                let (action, object) = match &purpose {
+                    PinFor::Supervisor => (actions::KIOSK_PIN_FAILED, "station".to_string()),
+                    PinFor::Operator(id) => (actions::OPERATOR_PIN_FAILED, id.clone()),
+                };
+                let n = self.failures;
+                let e = self.audit(cx, action, object).reason(format!("wrong PIN, {n} in a row"));
+                cx.effect(Effect::Audit(e));
+                cx.bell();
+                if n >= MAX_FAILURES {
+                    // The prompt stays open and takes input, so nothing typed meanwhile (the
+                    // PIN again, most likely) goes anywhere else.
+                    self.locked_out = true;
+                    if let Some(p) = self.prompt.as_mut() {
+                        p.checking = false;
+                        p.typed = Secret::new("");
+                        p.error = Some(format!("{n} wrong PINs: locked for a minute (Esc closes)"));
+                    }
+                    cx.flash(Severity::Error, format!("{n} wrong PINs: PIN entry is locked for a minute"));
+                    tracing::warn!(station = %cx.settings.station_id, "PIN entry locked after {n} wrong PINs");
+                    let e = self.audit(cx, actions::KIOSK_PIN_LOCKOUT, "PIN prompt").reason("5 wrong PINs");
+                    cx.effect(Effect::Audit(e));
+                    cx.effect(Effect::After(LOCKOUT, Timer::PinLockoutOver));
+                } else if let Some(p) = self.prompt.as_mut() {
+                    p.checking = false;
+                    p.error = Some(format!("Wrong PIN: {} more tries, then a 1-minute lock", MAX_FAILURES - n));
+                }
+            }
+        }
+    }
+
+    pub fn timer(&mut self, t: Timer, cx: &mut Ctx) {
+        match t {
+            Timer::PinLockoutOver => {
+                self.locked_out = false;
+                self.failures = 0;
+                if let Some(p) = self.prompt.as_mut() {
+                    p.error = None;
+                }
+                cx.flash(Severity::Info, "PIN entry is open again");
+            }
+        }
+    }
+
+    /// The operator id in a badge scan (`[signin] badge_prefix` then the id), if it is one.
+    pub fn badge_id(s: &AccessSettings, raw: &str) -> Option<String> {
+        let prefix = &s.badge_prefix;
+        let text = strip_symbology(raw);
+        (!prefix.is_empty()).then(|| text.strip_prefix(prefix.as_str()).map(|id| id.trim().to_string())).flatten()
+    }
+
+    /// A badge scanned, or an id typed on the sign-in screen.
+    pub fn sign_in_attempt(&mut self, raw: &str, cx: &mut Ctx) {
+        let id = Access::badge_id(&cx.settings.access, raw).unwrap_or_else(|| strip_symbology(raw).trim().to_string());
+        let found = cx.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(&id)).cloned();
+        let Some(op) = found else {
+            // A pack scanned before anyone signed in says so, without echoing the whole code.
+            let shown: String = id.chars().take(20).collect();
+            let msg = if id.chars().count() > 20 {
+                "A pack was scanned, but nobody is signed in: scan your badge first, then the pack again".to_string()
+            } else {
+                format!("\"{shown}\" is not an operator of this station: scan your badge again, or ask the supervisor to add you")
+            };
+            self.signin_error = Some(msg.clone());
+            cx.flash(Severity::Error, msg);
+            cx.bell();
+            return;
+        };
+        self.signin_error = None;
+        if self.operator_id() == Some(op.id.as_str()) {
+            cx.flash(Severity::Info, format!("{} is signed in already", op.shown()));
+            return;
+        }
+        if op.pin_hash.is_some() {
+            self.open_prompt(PinFor::Operator(op.id.clone()), cx);
+            return;
+        }
+        self.sign_in(op, cx);
+    }
+
+    /// Signs the operator in; whoever was signed in is signed out first (a hand-over).
+    fn sign_in(&mut self, op: Operator, cx: &mut Ctx) {
+        if let Some(prev) = self.operator.clone() {
+            self.sign_out(&format!("hand-over to {}", op.id), cx);
+            cx.flash(Severity::Ok, format!("{} handed over to {}", prev.shown(), op.shown()));
+        } else {
+            cx.flash(Severity::Ok, format!("Signed in: {}", op.shown()));
+        }
+        self.operator = Some(op.clone());
+        let e = self.audit(cx, actions::OPERATOR_SIGNED_IN, op.id);
+        cx.effect(Effect::Audit(e));
+    }
+
+    pub fn sign_out(&mut self, reason: &str, cx: &mut Ctx) {
+        let Some(op) = self.operator.take() else { return };
+        cx.flash(Severity::Info, format!("Signed out: {} ({reason})", op.shown()));
+        let e = NewEntry::new(actions::OPERATOR_SIGNED_OUT, op.id.clone())
+            .by(&cx.settings.station_id, Some(&op.id))
+            .reason(reason);
+        cx.effect(Effect::Audit(e));
+    }
+
+    /// The idle time at which something happens next (relock, sign-out), if anything would.
+    pub fn next_idle_limit(&self, s: &AccessSettings) -> Option<Duration> {
+        let relock = (s.kiosk && self.unlocked).then_some(s.relock_idle);
+        let signout = self.operator.as_ref().and(s.idle_signout);
+        [relock, signout].into_iter().flatten().min()
+    }
+
+    /// Nobody pressed a key for `idle`: lock again, sign out. Returns whether the station locked.
+    pub fn idle(&mut self, idle: Duration, cx: &mut Ctx) -> bool {
+        let s = cx.settings.access.clone();
+        let mut relocked = false;
+        if s.kiosk && self.unlocked && idle >= s.relock_idle {
+            self.unlocked = false;
+            self.prompt = None;
+            relocked = true;
+            cx.flash(Severity::Info, "Locked again after no key was pressed for a while");
+            tracing::info!(station = %cx.settings.station_id, "kiosk locked again after {} s idle", idle.as_secs());
+            let e = self.audit(cx, actions::KIOSK_LOCKED, "station").reason(format!("idle {} s", idle.as_secs()));
+            cx.effect(Effect::Audit(e));
+        }
+        if let Some(limit) = s.idle_signout.filter(|l| self.operator.is_some() && idle >= *l) {
+            self.sign_out(&format!("idle {} min", limit.as_secs() / 60), cx);
+        }
+        relocked
     }
 }
 
 /// Keys that would leave the program in a normal terminal: Ctrl-C, Ctrl-Z, Ctrl-\.
-pub fn is_escape_key(k: &KeyEvent) -> bool {
-    k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char('c' | 'z' | '\\' | '4'))
-}
-
-/// F12 (by default): open the PIN prompt, or lock again at once when unlocked.
-pub fn unlock_key(app: &mut App) -> Vec<Effect> {
-    if !app.settings.access.kiosk {
-        app.flash(Severity::Info, "Kiosk mode is off: nothing to unlock");
-        return Vec::new();
-    }
-    if app.access.unlocked {
-        app.access.unlocked = false;
-        app.flash(Severity::Ok, "Locked again");
-        return vec![Effect::Audit(app.audit(actions::KIOSK_LOCKED, "station").reason("locked by hand"))];
-    }
-    open_prompt(app, PinFor::Supervisor);
-    Vec::new()
-}
-
-fn open_prompt(app: &mut App, purpose: PinFor) {
-    if app.access.locked_out {
-        app.flash(Severity::Error, "Too many wrong PINs: PIN entry is locked for a minute");
-        return;
-    }
-    app.access.prompt =
-        Some(PinPrompt { purpose, typed: Secret::new(""), checking: false, error: None, overflow: false });
-}
-
-/// The prompt is modal: it takes every key while open.
-pub fn prompt_key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let Some(p) = app.access.prompt.as_mut() else { return Vec::new() };
-    if p.checking {
-        return Vec::new();
-    }
-    match k.code {
-        KeyCode::Esc => {
-            app.access.prompt = None;
-            app.flash(Severity::Info, "PIN entry closed");
-        }
-        KeyCode::Backspace => {
-            let mut s = p.typed.expose().to_string();
-            s.pop();
-            p.typed = Secret::new(s);
-        }
-        KeyCode::Char(c) if !k.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) => {
-            if p.typed.expose().chars().count() < 32 {
-                p.typed = Secret::new(format!("{}{c}", p.typed.expose()));
-            } else {
-                p.overflow = true;
-            }
-        }
-        // A scan that went into the prompt is not a wrong PIN: it is dropped, not counted.
-        KeyCode::Enter if p.overflow => {
-            p.typed = Secret::new("");
-            p.overflow = false;
-            p.error = Some("That was too long for a PIN (a scan?): type the PIN".into());
-        }
-        KeyCode::Enter if !p.typed.expose().is_empty() => {
-            let hash = match &p.purpose {
-                PinFor::Supervisor => app.settings.access.supervisor_pin_hash.clone(),
-                PinFor::Operator(id) => {
-                    app.settings.access.operators.iter().find(|o| &o.id == id).and_then(|o| o.pin_hash.clone())
-                }
-            };
-            let Some(hash) = hash else {
-                app.access.prompt = None;
-                return Vec::new();
-            };
-            p.checking = true;
-            let pin = std::mem::replace(&mut p.typed, Secret::new(""));
-            return vec![Effect::CheckPin { pin, hash, purpose: p.purpose.clone() }];
-        }
-        _ => {}
-    }
-    Vec::new()
-}
-
-/// The runtime's answer to `Effect::CheckPin`.
-pub fn pin_checked(app: &mut App, purpose: PinFor, ok: bool) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    match (ok, &purpose) {
-        (true, PinFor::Supervisor) => {
-            app.access.prompt = None;
-            app.access.failures = 0;
-            app.access.unlocked = true;
-            let idle = app.settings.access.relock_idle.as_secs();
-            let key = app.settings.keys.label(Action::Unlock);
-            app.flash(
-                Severity::Ok,
-                format!("Unlocked: all tabs and quitting are open; locks after {idle} s idle ({key} locks now)"),
-            );
-            effects.push(Effect::Audit(app.audit(actions::KIOSK_UNLOCKED, "station")));
-        }
-        (true, PinFor::Operator(id)) => {
-            app.access.prompt = None;
-            app.access.failures = 0;
-            if let Some(op) = app.settings.access.operators.iter().find(|o| &o.id == id).cloned() {
-                effects.extend(sign_in(app, op));
-            }
-        }
-        (false, _) => {
-            app.access.failures += 1;
-            let (action, object) = match &purpose {
-                PinFor::Supervisor => (actions::KIOSK_PIN_FAILED, "station".to_string()),
-                PinFor::Operator(id) => (actions::OPERATOR_PIN_FAILED, id.clone()),
-            };
-            let n = app.access.failures;
-            effects.push(Effect::Audit(app.audit(action, object).reason(format!("wrong PIN, {n} in a row"))));
-            effects.push(Effect::Bell);
-            if n >= MAX_FAILURES {
-                app.access.prompt = None;
-                app.access.locked_out = true;
-                app.flash(Severity::Error, format!("{n} wrong PINs: PIN entry is locked for a minute"));
-                effects.push(Effect::Audit(app.audit(actions::KIOSK_PIN_LOCKOUT, "PIN prompt").reason("5 wrong PINs")));
-                effects.push(Effect::After(LOCKOUT, Timer::PinLockoutOver));
-            } else if let Some(p) = app.access.prompt.as_mut() {
-                p.checking = false;
-                p.error = Some(format!("Wrong PIN: {} more tries, then a 1-minute lock", MAX_FAILURES - n));
-            }
-        }
-    }
-    effects
-}
-
-pub fn timer(app: &mut App, t: Timer) -> Vec<Effect> {
-    match t {
-        Timer::PinLockoutOver => {
-            app.access.locked_out = false;
-            app.access.failures = 0;
-            app.flash(Severity::Info, "PIN entry is open again");
-        }
-    }
-    Vec::new()
-}
-
-/// The operator id in a badge scan (`[signin] badge_prefix` then the id), if it is one.
-pub fn badge_id(app: &App, raw: &str) -> Option<String> {
-    let prefix = &app.settings.access.badge_prefix;
-    let text = crate::scan::wedge::strip_symbology(raw);
-    (!prefix.is_empty()).then(|| text.strip_prefix(prefix.as_str()).map(|id| id.trim().to_string())).flatten()
-}
-
-/// A badge scanned or an id typed on the sign-in screen.
-pub fn sign_in_attempt(app: &mut App, raw: &str) -> Vec<Effect> {
-    let id = badge_id(app, raw).unwrap_or_else(|| crate::scan::wedge::strip_symbology(raw).trim().to_string());
-    let found = app.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(&id)).cloned();
-    let Some(op) = found else {
-        let msg = format!(
-            "\"{id}\" is not an operator of this station: scan your badge again, or ask the supervisor to add you"
-        );
-        app.access.signin_error = Some(msg.clone());
-        app.flash(Severity::Error, msg);
-        return vec![Effect::Bell];
-    };
-    app.access.signin_error = None;
-    if app.operator_id() == Some(op.id.as_str()) {
-        app.flash(Severity::Info, format!("{} is signed in already", op.shown()));
-        return Vec::new();
-    }
-    if op.pin_hash.is_some() {
-        open_prompt(app, PinFor::Operator(op.id.clone()));
-        return Vec::new();
-    }
-    sign_in(app, op)
-}
-
-/// Signs the operator in; whoever was signed in is signed out first (a hand-over).
-fn sign_in(app: &mut App, op: Operator) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if let Some(prev) = app.access.operator.clone() {
-        effects.extend(sign_out(app, &format!("hand-over to {}", op.id)));
-        app.flash(Severity::Ok, format!("{} handed over to {}", prev.shown(), op.shown()));
-    } else {
-        app.flash(Severity::Ok, format!("Signed in: {}", op.shown()));
-    }
-    app.access.operator = Some(op.clone());
-    effects.push(Effect::Audit(app.audit(actions::OPERATOR_SIGNED_IN, op.id)));
-    effects
-}
-
-pub fn sign_out(app: &mut App, reason: &str) -> Vec<Effect> {
-    let Some(op) = app.access.operator.take() else { return Vec::new() };
-    app.flash(Severity::Info, format!("Signed out: {} ({reason})", op.shown()));
-    let entry = NewEntry::new(actions::OPERATOR_SIGNED_OUT, op.id.clone())
-        .by(&app.settings.station_id, Some(&op.id))
-        .reason(reason);
-    vec![Effect::Audit(entry)]
-}
-
-/// The idle time at which something happens next (relock, sign-out), if anything would.
-pub fn next_idle_limit(app: &App) -> Option<Duration> {
-    let s = &app.settings.access;
-    let relock = (s.kiosk && app.access.unlocked).then_some(s.relock_idle);
-    let signout = app.access.operator.as_ref().and(s.idle_signout);
-    match (relock, signout) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
-/// No key for `idle`: lock again, sign out.
-pub fn idle(app: &mut App, idle: Duration) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    let s = app.settings.access.clone();
-    if s.kiosk && app.access.unlocked && idle >= s.relock_idle {
-        app.access.unlocked = false;
-        app.access.prompt = None;
-        // Locked tabs close again: the operator is taken home.
-        if !app.tab_allowed(app.tab) {
-            super::app::switch_tab(app, Tab::Scan);
-        }
-        app.flash(Severity::Info, "Locked again after no key was pressed for a while");
-        effects.push(Effect::Audit(
-            app.audit(actions::KIOSK_LOCKED, "station").reason(format!("idle {} s", idle.as_secs())),
-        ));
-    }
-    if let Some(limit) = s.idle_signout.filter(|l| app.access.operator.is_some() && idle >= *l) {
-        effects.extend(sign_out(app, &format!("idle {} min", limit.as_secs() / 60)));
-    }
-    effects
+pub fn is_escape_key(k: &crate::input::key::Key) -> bool {
+    use crate::input::key::Key;
+    [Key::ctrl('c'), Key::ctrl('z'), Key::ctrl('\\'), Key::ctrl('4')].contains(k)
 }

@@ -1,226 +1,61 @@
 //! The dashboard's state and its one owner: `update(app, msg) -> effects`.
 //!
-//! `update` does no I/O. Keys, pastes, timer ticks and the worker's results come in as `Msg`s;
-//! what must happen outside (an API call, saving a label order, the bell, quitting) goes out as
-//! `Effect`s, and the runtime carries them out. So every behaviour here is testable without a
-//! terminal or a network.
+//! `update` does no I/O and reads no clock: keys, scans, pastes, the time and the worker's
+//! results come in as `Msg`s; what must happen outside goes out as `Effect`s. It routes input
+//! once, here, before any screen sees it: the PIN prompt takes everything while open; a question
+//! takes a deliberate key; a scan goes to the one place that takes scans on the screen shown (or
+//! to the scan panel); a key typed inside a burst only types text; the rest is a person's key,
+//! global actions first, then the tab's own. Tabs ask for what only the app does (a message, a
+//! question, a new active order, another tab) through commands, carried out after each message.
 
+use super::access::{is_escape_key, Access};
+use super::clock::Clock;
+use super::confirm::{Answer, Confirm, Then};
+use super::ctx::{Command, Ctx, Outbox, Requests};
+use super::health;
+use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab};
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
 use super::tabs::production::ProductionTab;
-use super::tabs::scan::ScanTab;
-use crate::api::ApiError;
-use crate::config::file::TagFile;
-use crate::config::keys::{Action, Key};
-use crate::config::ScanConfig;
-use crate::config::{KeyMap, Theme};
-use crate::domain::manufacturer::{CreatePackagingOrder, LabelOrderRequest, PackagingOrder};
+use super::tabs::scan::{LastScan, ScanTab};
+use super::tabs::Screen;
+use crate::config::keys::Action;
+use crate::domain::audit::{actions, NewEntry};
+use crate::domain::manufacturer::PackagingOrder;
+use crate::input::key::Code;
+use crate::input::router::Input;
 use crate::label_log::LabelRecord;
-use crate::scan::journal::{Appended, NewScan, ScanStats};
-use crate::scan::wedge::{Framer, WedgeConfig};
+use crate::scan::wedge::ScanField;
 use crate::worker::commission::Progress;
-use crate::worker::{Backend, Job, Outcome, Request, Response};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
-use std::collections::HashSet;
-use std::time::Duration;
+use crate::worker::{Backend, Job, Outcome, Response};
 
-/// Calls slower than this show the backend as slow.
-pub const SLOW: Duration = Duration::from_secs(2);
-
-/// What the app needs from the config, fixed for a run.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub station_id: String,
-    pub line: String,
-    pub keys: KeyMap,
-    pub theme: Theme,
-    pub destinations: Vec<TagFile>,
-    pub templates: Vec<TagFile>,
-    pub wedge: WedgeConfig,
-    pub scan: ScanConfig,
-    pub demo: bool,
-    pub access: super::access::AccessSettings,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Packaging,
-    Labels,
-    Production,
-    Scan,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Packaging => "Packaging",
-            Tab::Labels => "Labels",
-            Tab::Production => "Production",
-            Tab::Scan => "Scan",
-        }
-    }
-
-    pub fn action(self) -> Action {
-        match self {
-            Tab::Packaging => Action::TabPackaging,
-            Tab::Labels => Action::TabLabels,
-            Tab::Production => Action::TabProduction,
-            Tab::Scan => Action::TabScan,
-        }
-    }
-
-    fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Msg {
-    Key(KeyEvent),
-    Paste(String),
-    Resize(u16, u16),
-    /// The clock changed minute: local date and time, "YYYY-MM-DD HH:MM".
-    Tick(String),
-    RefreshDue,
-    /// A worker result (boxed: it is much larger than the other messages).
-    Api(Box<Response>),
-    /// The journal's answer for scans sent to it, in order.
-    Journaled(Vec<(NewScan, Result<Appended, String>)>),
-    /// Counters and last scans of the active order, read from the journal.
-    ScanStats(Box<ScanStats>),
-    /// News from the commissioning pipeline.
-    Pipeline(Progress),
-    /// The answer to `Effect::CheckPin`.
-    PinChecked {
-        purpose: super::access::PinFor,
-        ok: bool,
-    },
-    /// A timer asked for with `Effect::After` ran out.
-    Timer(super::access::Timer),
-    /// No key has been pressed for this long (sent when `access::next_idle_limit` is reached).
-    Idle(Duration),
-    /// The dashboard is about to end (quit, signal, terminal gone).
-    Stopping,
-}
-
-#[derive(Debug, Clone)]
-pub enum Effect {
-    Api(Request),
-    SaveLabel(LabelRecord),
-    /// Journal an accepted scan (the runtime stamps the time and group-commits a burst).
-    Journal(NewScan),
-    RecordAlarm {
-        order_id: Option<String>,
-        kind: String,
-        raw: String,
-        message: String,
-    },
-    AckAlarms,
-    /// Keep the active order in the journal, so a restart resumes it.
-    SaveActive(PackagingOrder),
-    RefreshScanStats,
-    /// Record in the journal that a serial was decommissioned, and why.
-    MarkDecommissioned {
-        row: i64,
-        reason: String,
-    },
-    /// Check a PIN against its Argon2 hash off the UI thread; answered with `Msg::PinChecked`.
-    CheckPin {
-        pin: crate::config::secret::Secret,
-        hash: crate::config::secret::Secret,
-        purpose: super::access::PinFor,
-    },
-    /// Send `Msg::Timer` after this long.
-    After(Duration, super::access::Timer),
-    /// Append a row to the audit trail.
-    Audit(crate::domain::audit::NewEntry),
-    Bell,
-    Quit,
-}
-
+/// The state of each backend, as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Health {
-    Unknown,
-    Online,
-    Slow(u64),
-    Offline(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
-    Info,
-    Ok,
-    Warning,
-    Error,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Flash {
-    pub severity: Severity,
-    pub text: String,
-}
-
-/// An irreversible action waiting for an explicit yes.
-#[derive(Debug, Clone)]
-pub enum Pending {
-    CreatePackaging(CreatePackagingOrder),
-    CreateLabel(LabelOrderRequest),
-    /// Decommission one serial; the dialog asks for the reason.
-    Decommission {
-        gtin: String,
-        serial: String,
-        row: i64,
-    },
-    /// Create or change a production order (`id` 0 for a new one).
-    Production {
-        id: i64,
-        change: crate::worker::ProdChange,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub pending: Pending,
-}
-
-impl Confirm {
-    /// The answer keys the dialog offers, with what each does.
-    pub fn choices(&self) -> Vec<(&'static str, &'static str)> {
-        match self.pending {
-            Pending::Decommission { .. } => vec![("d", "Destroyed"), ("s", "Sampled"), ("n", "no, go back")],
-            _ => vec![("y", "yes, send it"), ("n", "no, go back")],
-        }
-    }
+pub struct Backends {
+    pub manufacturer: Health,
+    pub production: Health,
 }
 
 pub struct App {
     pub settings: Settings,
+    pub clock: Clock,
     pub tab: Tab,
     pub help: bool,
     pub confirm: Option<Confirm>,
     pub packaging: PackagingTab,
     pub labels: LabelsTab,
     pub scan: ScanTab,
-    pub production_tab: ProductionTab,
-    pub access: super::access::Access,
+    pub production: ProductionTab,
+    pub access: Access,
     pub active: Option<PackagingOrder>,
-    pub manufacturer: Health,
-    pub production: Health,
-    pub in_flight: HashSet<u64>,
-    /// "YYYY-MM-DD HH:MM", local.
-    pub now: String,
+    pub health: Backends,
+    pub requests: Requests,
     pub flash: Option<Flash>,
+    /// Bytes from the terminal given up since the start (not keys, not scans).
+    pub dropped: u64,
     pub size: (u16, u16),
     pub quit: bool,
-    /// Keys held while they could be the start of a prefixed scan on another tab.
-    held: Vec<KeyEvent>,
-    /// A prefixed scan is being typed on another tab.
-    capturing: bool,
-    next_id: u64,
+    outbox: Outbox,
 }
 
 impl App {
@@ -229,7 +64,7 @@ impl App {
         settings: Settings,
         history: Vec<LabelRecord>,
         active: Option<PackagingOrder>,
-        now: String,
+        clock: Clock,
         size: (u16, u16),
     ) -> (App, Vec<Effect>) {
         let packaging = PackagingTab::new(&settings.line);
@@ -237,84 +72,63 @@ impl App {
         if let Some(o) = &active {
             labels.fill_empty_from(o);
         }
-        let scan = ScanTab::new(Framer::new(settings.wedge.clone()));
+        let scan = ScanTab::new(ScanField::new(settings.scanner.clone()));
+        let production = ProductionTab::new(settings.scanner.clone(), clock.zone);
+        // A kiosk station's home is the Scan tab.
+        let tab = if settings.access.kiosk { Tab::Scan } else { Tab::Packaging };
         let mut app = App {
             settings,
-            tab: Tab::Packaging,
+            clock,
+            tab,
             help: false,
             confirm: None,
             packaging,
             labels,
             scan,
-            production_tab: ProductionTab::default(),
-            access: Default::default(),
+            production,
+            access: Access::default(),
             active,
-            manufacturer: Health::Unknown,
-            production: Health::Unknown,
-            in_flight: HashSet::new(),
-            now,
+            health: Backends { manufacturer: Health::Unknown, production: Health::Unknown },
+            requests: Requests::default(),
             flash: None,
+            dropped: 0,
             size,
             quit: false,
-            held: Vec::new(),
-            capturing: false,
-            next_id: 1,
+            outbox: Outbox::default(),
         };
-        // A kiosk station's home is the Scan tab.
-        if app.settings.access.kiosk {
-            app.tab = Tab::Scan;
-        }
-        let mut effects = app.refresh();
-        effects.push(Effect::RefreshScanStats);
+        app.refresh();
+        app.on_scan(|s, cx| s.refresh_stats(cx));
+        app.finish();
+        let effects = std::mem::take(&mut app.outbox.effects);
         (app, effects)
     }
 
-    /// Sends a job to the worker; returns its request id.
-    pub fn request(&mut self, job: Job, effects: &mut Vec<Effect>) -> u64 {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.in_flight.insert(id);
-        effects.push(Effect::Api(Request { id, job }));
-        id
+    /// Kiosk mode is on and no supervisor has unlocked it.
+    pub fn locked(&self) -> bool {
+        self.access.locked(&self.settings.access)
     }
 
-    fn refresh(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        let line = self.settings.line.clone();
-        let id = self.request(Job::OpenOrders { line }, &mut effects);
-        self.packaging.refresh_id = Some(id);
-        self.request(Job::ProductionProbe, &mut effects);
-        effects
+    pub fn tab_allowed(&self, tab: Tab) -> bool {
+        self.access.tab_allowed(&self.settings.access, tab)
     }
 
-    pub fn flash(&mut self, severity: Severity, text: impl Into<String>) {
-        self.flash = Some(Flash { severity, text: text.into() });
+    /// The sign-in screen replaces the scan panel: kiosk mode needs an operator to scan.
+    pub fn signin_needed(&self) -> bool {
+        self.access.signin_needed(&self.settings.access)
     }
 
-    /// The current screen has a text field with the cursor: plain letters are typed there.
-    pub fn text_focused(&self) -> bool {
+    /// The idle time at which something happens next (relock, sign-out), if anything would.
+    pub fn next_idle_limit(&self) -> Option<std::time::Duration> {
+        self.access.next_idle_limit(&self.settings.access)
+    }
+
+    pub fn current(&self) -> &dyn Screen {
         match self.tab {
-            Tab::Packaging => self.packaging.text_focused(),
-            Tab::Labels => self.labels.form.text_focused(),
-            // Everything typed on the Scan tab is scan input.
-            Tab::Scan => true,
-            Tab::Production => self.production_tab.text_focused(),
+            Tab::Packaging => &self.packaging,
+            Tab::Labels => &self.labels,
+            Tab::Production => &self.production,
+            Tab::Scan => &self.scan,
         }
-    }
-
-    /// Makes an order the station's active order (the scan panel and label defaults use it).
-    /// In kiosk mode only an unlocked station changes it.
-    pub fn set_active(&mut self, order: PackagingOrder) -> Vec<Effect> {
-        if self.refuse_if_locked() {
-            return Vec::new();
-        }
-        self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
-        self.labels.use_defaults_from(&order);
-        let old = self.active.replace(order.clone()).map(|o| o.order_id);
-        let audit = self
-            .audit(crate::domain::audit::actions::ACTIVE_ORDER_CHANGED, "active order")
-            .change(old, Some(order.order_id.clone()));
-        vec![Effect::SaveActive(order), Effect::RefreshScanStats, Effect::Audit(audit)]
     }
 
     /// The actions that do something on the current screen, with what they do there (for the
@@ -337,402 +151,380 @@ impl App {
         if !self.settings.access.operators.is_empty() {
             list.push((Action::SignOut, Action::SignOut.describe()));
         }
-        let here = match self.tab {
-            Tab::Packaging => {
-                vec![Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit]
-            }
-            Tab::Labels => vec![Action::Submit],
-            Tab::Scan => vec![Action::Acknowledge, Action::Decommission],
-            Tab::Production => {
-                list.extend(super::tabs::production::actions(self));
-                return list;
-            }
-        };
-        list.extend(here.into_iter().map(|a| (a, a.describe())));
+        list.extend(self.current().actions());
         list
+    }
+
+    fn flash(&mut self, severity: Severity, text: impl Into<String>) {
+        self.flash = Some(Flash { severity, text: text.into() });
+    }
+
+    /// Runs `f` on a tab with the context it may see; its answers come back to it.
+    fn on_tab<R>(&mut self, tab: Tab, f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R) -> R {
+        let locked = self.locked();
+        let App { settings, clock, active, access, requests, outbox, packaging, labels, scan, production, .. } = self;
+        let mut cx = Ctx {
+            settings,
+            clock,
+            active: active.as_ref(),
+            operator: access.operator.as_ref(),
+            locked,
+            owner: Owner::Tab(tab),
+            requests,
+            out: outbox,
+        };
+        let screen: &mut dyn Screen = match tab {
+            Tab::Packaging => packaging,
+            Tab::Labels => labels,
+            Tab::Production => production,
+            Tab::Scan => scan,
+        };
+        f(screen, &mut cx)
+    }
+
+    /// The same for the scan panel's own calls.
+    fn on_scan<R>(&mut self, f: impl FnOnce(&mut ScanTab, &mut Ctx) -> R) -> R {
+        let locked = self.locked();
+        let App { settings, clock, active, access, requests, outbox, scan, .. } = self;
+        let mut cx = Ctx {
+            settings,
+            clock,
+            active: active.as_ref(),
+            operator: access.operator.as_ref(),
+            locked,
+            owner: Owner::Tab(Tab::Scan),
+            requests,
+            out: outbox,
+        };
+        f(scan, &mut cx)
+    }
+
+    /// Access keeps who is signed in itself, so its context names no operator.
+    fn on_access<R>(&mut self, f: impl FnOnce(&mut Access, &mut Ctx) -> R) -> R {
+        let locked = self.locked();
+        let App { settings, clock, active, access, requests, outbox, .. } = self;
+        let mut cx = Ctx {
+            settings,
+            clock,
+            active: active.as_ref(),
+            operator: None,
+            locked,
+            owner: Owner::App,
+            requests,
+            out: outbox,
+        };
+        f(access, &mut cx)
+    }
+
+    /// The periodic refreshes: the open orders and whether Lagerkoll answers.
+    fn refresh(&mut self) {
+        let locked = self.locked();
+        let App { settings, clock, active, access, requests, outbox, packaging, .. } = self;
+        let mut cx = Ctx {
+            settings,
+            clock,
+            active: active.as_ref(),
+            operator: access.operator.as_ref(),
+            locked,
+            owner: Owner::Tab(Tab::Packaging),
+            requests,
+            out: outbox,
+        };
+        packaging.refresh(&mut cx);
+        cx.owner = Owner::App;
+        cx.request(Job::ProductionProbe);
+    }
+
+    fn input(&mut self, input: Input) {
+        match input {
+            Input::Key { key, burst } => self.key(KeyIn { key, burst }),
+            Input::Scan(raw) => self.route_scan(raw),
+            Input::Paste(text) => self.paste(text),
+        }
+    }
+
+    fn key(&mut self, k: KeyIn) {
+        // The PIN prompt takes everything while it is open.
+        if self.access.prompt.is_some() {
+            return self.on_access(|a, cx| a.prompt_key(k, cx));
+        }
+        if let Some(c) = self.confirm.take() {
+            return self.answer(c, k);
+        }
+        let action = self.settings.keys.action(k.key);
+        if self.help {
+            if !k.burst && (k.key.code == Code::Esc || matches!(action, Some(Action::Help | Action::Quit))) {
+                self.help = false;
+            }
+            return;
+        }
+        let text_focused = self.current().text_focused();
+        if k.burst {
+            // Fast keys that were not a scan: text for a field, never a command.
+            if text_focused {
+                let tab = self.tab;
+                self.on_tab(tab, |s, cx| s.key(k, None, cx));
+            } else {
+                self.flash(
+                    Severity::Warning,
+                    "Fast typing ignored here (a scanner?): nothing was done. Scan packs on the Scan tab (F5)",
+                );
+            }
+            return;
+        }
+        // Plain letters belong to the text field that has the cursor.
+        let action = action.filter(|_| !(k.key.is_text() && text_focused));
+        // A locked kiosk: nothing leaves the program.
+        if self.locked() && (action == Some(Action::Quit) || is_escape_key(&k.key)) {
+            self.refuse_locked();
+            return;
+        }
+        match action {
+            // A bare letter asks first; Ctrl+Q (the supervisor's) quits at once.
+            Some(Action::Quit) if k.key.is_text() => {
+                let choice = super::confirm::Choice { key: 'y', label: "yes, quit".into(), then: Then::Quit };
+                let lines = vec!["Scans already accepted are kept; the station stops until started again.".into()];
+                self.outbox.commands.push(Command::Confirm(Confirm::new("Quit shopfloor?", lines, vec![choice])));
+            }
+            Some(Action::Quit) => self.quit_now(),
+            Some(Action::Unlock) => self.on_access(|a, cx| a.unlock_key(cx)),
+            Some(Action::SignOut) => {
+                if self.access.operator.is_none() {
+                    self.flash(Severity::Info, "Nobody is signed in");
+                } else {
+                    self.on_access(|a, cx| a.sign_out("signed out by hand", cx));
+                }
+            }
+            Some(Action::Help) => self.help = true,
+            Some(a @ (Action::TabPackaging | Action::TabLabels | Action::TabProduction | Action::TabScan)) => {
+                if let Some(t) = Tab::ALL.into_iter().find(|t| t.action() == a) {
+                    self.switch_tab(t);
+                }
+            }
+            _ => {
+                let tab = self.tab;
+                self.on_tab(tab, |s, cx| s.key(k, action, cx));
+            }
+        }
+    }
+
+    /// A question answered (or closed) by a key.
+    fn answer(&mut self, c: Confirm, k: KeyIn) {
+        match c.answer(k, self.clock.mono()) {
+            Answer::Chosen(Then::Send { request, owner }, label) => {
+                if self.settings.access.kiosk && self.access.operator.is_none() {
+                    self.flash(
+                        Severity::Warning,
+                        "Sign in first: scan your badge on the Scan tab (F5); nothing was sent",
+                    );
+                    return;
+                }
+                self.requests.sent(request.id, owner);
+                self.outbox.effects.push(Effect::Api(*request));
+                self.flash(Severity::Info, format!("Sending ({label})…"));
+            }
+            Answer::Chosen(Then::Quit, _) => self.quit_now(),
+            Answer::No => self.flash(Severity::Info, "Cancelled; nothing was sent"),
+            Answer::TooFast => self.flash(
+                Severity::Warning,
+                "Not done: the answer came too fast to be a person's (a scanner?). Nothing was sent; ask again",
+            ),
+            Answer::Other => {
+                self.flash(Severity::Info, "Closed without doing it (only the keys shown answer); nothing was sent")
+            }
+        }
+    }
+
+    fn quit_now(&mut self) {
+        self.quit = true;
+        self.outbox.effects.push(Effect::Quit);
+    }
+
+    fn refuse_locked(&mut self) {
+        let key = self.settings.keys.label(Action::Unlock);
+        self.flash(Severity::Warning, format!("{} ({key} unlocks)", super::ctx::LOCKED));
+    }
+
+    /// A whole scan, from a burst, a prefix, or a screen's own scan field.
+    fn route_scan(&mut self, raw: String) {
+        if self.access.prompt.is_some() {
+            return self.on_access(|a, cx| a.prompt_scan(cx));
+        }
+        if Access::badge_id(&self.settings.access, &raw).is_some() || self.signin_needed() {
+            return self.on_access(|a, cx| a.sign_in_attempt(&raw, cx));
+        }
+        let tab = self.tab;
+        if !self.help && self.current().takes_scans() {
+            return self.on_tab(tab, |s, cx| s.scan(&raw, cx));
+        }
+        // The screen shown has no place for scans: the scan panel takes it, and says so.
+        let flashes = self.outbox.commands.len();
+        self.on_scan(|s, cx| s.take_scan(raw, cx));
+        let said = self.outbox.commands[flashes..].iter().any(|c| matches!(c, Command::Flash(_)));
+        if tab != Tab::Scan && !said {
+            let what = match &self.scan.last {
+                Some(LastScan::Refused(a)) => {
+                    format!("it raised {}: see F5 and acknowledge it there", a.headline())
+                }
+                Some(LastScan::Saving(serial) | LastScan::Accepted(serial)) => format!("serial {serial}"),
+                None => String::new(),
+            };
+            self.flash(Severity::Info, format!("A scan arrived: the Scan panel (F5) took it, {what}"));
+        }
+    }
+
+    fn paste(&mut self, text: String) {
+        if self.access.prompt.is_some() {
+            return self.access.prompt_paste();
+        }
+        if self.confirm.is_some() || self.help {
+            self.flash(Severity::Info, "Pasting does nothing while a question or the help is open");
+            return;
+        }
+        let tab = self.tab;
+        self.on_tab(tab, |s, cx| s.paste(&text, cx));
+    }
+
+    pub fn switch_tab(&mut self, tab: Tab) {
+        if !self.tab_allowed(tab) {
+            return self.refuse_locked();
+        }
+        if tab != self.tab {
+            // A message belongs to the screen it was said on.
+            self.flash = None;
+        }
+        self.tab = tab;
+        if tab == Tab::Labels {
+            if let Some(o) = self.active.clone() {
+                self.labels.fill_empty_from(&o);
+            }
+        }
+        self.on_tab(tab, |s, cx| s.shown(cx));
+    }
+
+    /// Tab / Shift-Tab on a screen without fields move between tabs.
+    fn cycle_tab(&mut self, forward: bool) {
+        let mut i = self.tab.index();
+        // Tabs a locked kiosk keeps closed are skipped (the Scan tab is always open).
+        loop {
+            i = if forward { (i + 1) % 4 } else { (i + 3) % 4 };
+            if self.tab_allowed(Tab::ALL[i]) {
+                break;
+            }
+        }
+        self.switch_tab(Tab::ALL[i]);
+    }
+
+    /// Makes an order the station's active order (the scan panel and label defaults use it).
+    /// In kiosk mode only an unlocked station changes it.
+    fn set_active(&mut self, order: PackagingOrder) {
+        if self.locked() {
+            return self.refuse_locked();
+        }
+        self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
+        self.labels.use_defaults_from(&order);
+        let old = self.active.replace(order.clone()).map(|o| o.order_id);
+        let audit = NewEntry::new(actions::ACTIVE_ORDER_CHANGED, "active order")
+            .by(&self.settings.station_id, self.access.operator_id())
+            .change(old, Some(order.order_id.clone()));
+        self.outbox.effects.push(Effect::SaveActive(order.clone()));
+        self.outbox.effects.push(Effect::RefreshScanStats(order.order_id));
+        self.outbox.effects.push(Effect::Audit(audit));
+    }
+
+    fn api(&mut self, resp: Response) {
+        let owner = self.requests.answered(resp.id);
+        if matches!(resp.outcome, Outcome::Replaced) {
+            return;
+        }
+        let health = health::after(&resp);
+        match resp.backend {
+            Backend::Manufacturer => self.health.manufacturer = health,
+            Backend::Production => self.health.production = health,
+        }
+        match resp.outcome {
+            Outcome::ProductionProbe(_) | Outcome::Replaced => {}
+            Outcome::ProductionWaiting(wait) => {
+                self.health.production =
+                    Health::Offline(format!("rate limited, next try in {} s", wait.as_secs().max(1)));
+            }
+            outcome => {
+                if let Some(Owner::Tab(tab)) = owner {
+                    self.on_tab(tab, |s, cx| s.answered(resp.id, outcome, cx));
+                }
+            }
+        }
+    }
+
+    fn pipeline(&mut self, p: Progress) {
+        match &p {
+            Progress::Answered { .. } => self.health.manufacturer = Health::Online,
+            Progress::Waiting { error, .. } => self.health.manufacturer = Health::Offline(health::short(error)),
+            Progress::JournalFailed(_) => {}
+        }
+        self.on_scan(|s, cx| s.pipeline(&p, cx));
+    }
+
+    /// Carries out what the screens asked for while a message was handled.
+    fn finish(&mut self) {
+        // A command may lead to more (a typed scan may make an order active); each round
+        // takes what the last one left.
+        for _ in 0..8 {
+            let commands = std::mem::take(&mut self.outbox.commands);
+            if commands.is_empty() {
+                break;
+            }
+            for c in commands {
+                match c {
+                    Command::Flash(f) => self.flash = Some(f),
+                    Command::Confirm(mut c) => {
+                        c.shown_at = self.clock.mono();
+                        self.confirm = Some(c);
+                    }
+                    Command::SetActive(o) => self.set_active(o),
+                    Command::SwitchTab(t) => self.switch_tab(t),
+                    Command::CycleTab { forward } => self.cycle_tab(forward),
+                    Command::Scanned(raw) => self.route_scan(raw),
+                }
+            }
+        }
     }
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Key(k) if k.kind == KeyEventKind::Press => key(app, k),
-        Msg::Key(_) => Vec::new(),
-        Msg::Paste(text) => paste(app, &text),
-        Msg::Resize(w, h) => {
-            app.size = (w, h);
-            Vec::new()
+        Msg::Input(input, at) => {
+            app.clock.now = at;
+            app.input(input);
         }
-        Msg::Tick(now) => {
-            app.now = now;
-            Vec::new()
+        Msg::Dropped(n) => {
+            app.dropped += n;
+            app.flash(
+                Severity::Warning,
+                format!("{n} unreadable bytes ignored (not a key or a scan): if a scan was cut, scan it again"),
+            );
         }
+        Msg::Resize(w, h) => app.size = (w, h),
+        Msg::Tick(clock) => app.clock = clock,
         Msg::RefreshDue => app.refresh(),
-        Msg::Api(resp) => api(app, *resp),
-        Msg::Journaled(results) => super::tabs::scan::journaled(app, results),
+        Msg::Api(resp) => app.api(*resp),
+        Msg::Journaled(results) => app.on_scan(|s, cx| s.journaled(results, cx)),
         Msg::ScanStats(stats) => {
-            // Stats of an order that is no longer active are stale.
-            if app.active.as_ref().map(|o| o.order_id.as_str()) == Some(stats.order_id.as_str()) {
-                app.scan.stats = *stats;
-            }
-            Vec::new()
+            let active = app.active.as_ref().map(|o| o.order_id.clone());
+            app.scan.stats_arrived(*stats, active.as_deref());
         }
-        Msg::Pipeline(p) => {
-            match &p {
-                Progress::Answered { .. } => {
-                    app.manufacturer = Health::Online;
-                    app.scan.pipeline_note = None;
-                }
-                Progress::Waiting { error, retry_in } => {
-                    app.manufacturer = Health::Offline(short(error));
-                    app.scan.pipeline_note = Some(format!(
-                        "commissioning waits: {} (next try in {} s)",
-                        short(error),
-                        retry_in.as_secs().max(1)
-                    ));
-                }
-                Progress::JournalFailed(e) => {
-                    app.scan.pipeline_note = Some(format!("journal failed: {e}"));
-                    app.flash(Severity::Error, format!("The scan journal failed: {e}"));
-                }
-            }
-            vec![Effect::RefreshScanStats]
-        }
-        Msg::PinChecked { purpose, ok } => super::access::pin_checked(app, purpose, ok),
-        Msg::Timer(t) => super::access::timer(app, t),
-        Msg::Idle(d) => super::access::idle(app, d),
-        Msg::Stopping => super::access::sign_out(app, "shopfloor stopped"),
-    }
-}
-
-fn paste(app: &mut App, text: &str) -> Vec<Effect> {
-    if app.confirm.is_some() || app.help {
-        return Vec::new();
-    }
-    match app.tab {
-        Tab::Packaging => app.packaging.paste(text),
-        Tab::Labels => {
-            app.labels.form.paste(text);
-            app.labels.revalidate(false);
-        }
-        Tab::Scan => return super::tabs::scan::paste(app, text),
-        Tab::Production => super::tabs::production::paste(app, text),
-    }
-    Vec::new()
-}
-
-/// On tabs other than Scan, a scan is recognised by its prefix (when the scanner sends one)
-/// and taken away from the fields, so it is never typed into the wrong one.
-fn key(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let prefix: Vec<char> = app.settings.wedge.prefix.chars().collect();
-    if prefix.is_empty() || app.tab == Tab::Scan || app.confirm.is_some() || app.help {
-        return key_now(app, k);
-    }
-    if app.capturing {
-        return match app.scan.framer.feed(&k) {
-            crate::scan::wedge::Fed::Frame(raw) => {
-                app.capturing = false;
-                routed_scan(app, raw)
-            }
-            _ => Vec::new(),
-        };
-    }
-    let plain = match k.code {
-        KeyCode::Char(c)
-            if !k
-                .modifiers
-                .intersects(crossterm::event::KeyModifiers::CONTROL | crossterm::event::KeyModifiers::ALT) =>
-        {
-            Some(c)
-        }
-        _ => None,
-    };
-    let n = app.held.len();
-    if let Some(c) = plain.filter(|c| prefix.get(n) == Some(c)) {
-        app.held.push(k);
-        if app.held.len() == prefix.len() {
-            app.held.clear();
-            app.capturing = true;
-            app.scan.framer.clear();
-            for p in &prefix {
-                app.scan.framer.feed(&KeyEvent::new(KeyCode::Char(*p), crossterm::event::KeyModifiers::NONE));
+        Msg::Pipeline(p) => app.pipeline(p),
+        Msg::PinChecked { purpose, ok } => app.on_access(|a, cx| a.pin_checked(purpose, ok, cx)),
+        Msg::Timer(t) => app.on_access(|a, cx| a.timer(t, cx)),
+        Msg::Idle(d) => {
+            if app.on_access(|a, cx| a.idle(d, cx)) && !app.tab_allowed(app.tab) {
+                // Locked tabs close again: the operator is taken home.
+                app.tab = Tab::Scan;
             }
         }
-        let _ = c;
-        return Vec::new();
+        Msg::EffectFailed(text) => app.flash(Severity::Error, text),
+        Msg::Stopping => app.on_access(|a, cx| a.sign_out("shopfloor stopped", cx)),
     }
-    // Not a scan after all: the held keys were typing.
-    let mut effects = Vec::new();
-    for h in std::mem::take(&mut app.held) {
-        effects.extend(key_now(app, h));
-    }
-    effects.extend(key_now(app, k));
-    effects
-}
-
-/// A scan framed on another tab: an open lookup takes it, otherwise the scan panel does.
-fn routed_scan(app: &mut App, raw: String) -> Vec<Effect> {
-    if app.tab == Tab::Packaging && app.packaging.mode == super::tabs::packaging::Mode::Lookup {
-        // An AIM identifier says what kind of code it was; it is not part of an order id.
-        let text = crate::scan::wedge::strip_symbology(&raw);
-        let id = text.strip_prefix(app.settings.scan.order_barcode_prefix.as_str()).unwrap_or(text).to_string();
-        app.packaging.lookup = tui_input::Input::new(id.clone());
-        let mut effects = Vec::new();
-        let rid = app.request(Job::OrderDetails { order_id: id }, &mut effects);
-        app.packaging.lookup_id = Some(rid);
-        return effects;
-    }
-    if app.tab == Tab::Production && app.production_tab.form.is_some() {
-        return super::tabs::production::scanned(app, &raw);
-    }
-    let effects = super::tabs::scan::frame(app, raw);
-    if app.flash.is_none() || matches!(app.scan.last, Some(super::tabs::scan::LastScan::Saving(_))) {
-        app.flash(Severity::Info, "A scan arrived: the Scan panel (F5) took it");
-    }
-    effects
-}
-
-fn key_now(app: &mut App, k: KeyEvent) -> Vec<Effect> {
-    let pressed = Key::new(k.code, k.modifiers);
-    if app.access.prompt.is_some() {
-        return super::access::prompt_key(app, k);
-    }
-    if let Some(c) = app.confirm.take() {
-        if let Pending::Decommission { gtin, serial, row } = &c.pending {
-            let reason = match k.code {
-                KeyCode::Char('d') | KeyCode::Char('D') => Some("Destroyed"),
-                KeyCode::Char('s') | KeyCode::Char('S') => Some("Sampled"),
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    app.flash(Severity::Info, "Cancelled; nothing was sent");
-                    return Vec::new();
-                }
-                _ => None,
-            };
-            let Some(reason) = reason else {
-                app.confirm = Some(c);
-                return Vec::new();
-            };
-            let request = crate::domain::manufacturer::DecommissionRequest {
-                product_code: gtin.clone(),
-                product_code_schema: "GTIN".into(),
-                reason: reason.into(),
-                serials: vec![serial.clone()],
-            };
-            let mut effects = Vec::new();
-            app.flash(Severity::Info, format!("Decommissioning {serial} ({reason})…"));
-            app.request(Job::Decommission { request, row: *row }, &mut effects);
-            return effects;
-        }
-        return match k.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => confirmed(app, c.pending),
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                app.flash(Severity::Info, "Cancelled; nothing was sent");
-                Vec::new()
-            }
-            _ => {
-                app.confirm = Some(c);
-                Vec::new()
-            }
-        };
-    }
-    let action = app.settings.keys.action(pressed);
-    if app.help {
-        if k.code == KeyCode::Esc || action == Some(Action::Help) || action == Some(Action::Quit) {
-            app.help = false;
-        }
-        return Vec::new();
-    }
-    // Plain letters belong to the text field that has the cursor.
-    let action = action.filter(|_| !(pressed.is_text() && app.text_focused()));
-    // A locked kiosk: nothing leaves the program.
-    if app.locked() && (action == Some(Action::Quit) || super::access::is_escape_key(&k)) {
-        app.refuse_if_locked();
-        return Vec::new();
-    }
-    match action {
-        Some(Action::Quit) => {
-            app.quit = true;
-            return vec![Effect::Quit];
-        }
-        Some(Action::Unlock) => return super::access::unlock_key(app),
-        Some(Action::SignOut) => {
-            if app.access.operator.is_none() {
-                app.flash(Severity::Info, "Nobody is signed in");
-                return Vec::new();
-            }
-            return super::access::sign_out(app, "signed out by hand");
-        }
-        Some(Action::Help) => {
-            app.help = true;
-            return Vec::new();
-        }
-        Some(a @ (Action::TabPackaging | Action::TabLabels | Action::TabProduction | Action::TabScan)) => {
-            if let Some(t) = Tab::ALL.into_iter().find(|t| t.action() == a) {
-                if !app.tab_allowed(t) {
-                    app.refuse_if_locked();
-                    return Vec::new();
-                }
-                switch_tab(app, t);
-            }
-            return first_visit(app);
-        }
-        _ => {}
-    }
-    match app.tab {
-        Tab::Packaging => super::tabs::packaging::key(app, k, action),
-        Tab::Labels => super::tabs::labels::key(app, k, action),
-        Tab::Scan => super::tabs::scan::key(app, k, action),
-        Tab::Production => super::tabs::production::key(app, k, action),
-    }
-}
-
-/// The Production tab loads its list the first time it is shown (it is not polled, to spare
-/// the 200-a-minute budget).
-fn first_visit(app: &mut App) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if app.tab == Tab::Production && !app.production_tab.loaded_once {
-        super::tabs::production::load(app, &mut effects);
-    }
-    effects
-}
-
-pub fn switch_tab(app: &mut App, tab: Tab) {
-    app.tab = tab;
-    if tab == Tab::Labels {
-        if let Some(o) = app.active.clone() {
-            app.labels.fill_empty_from(&o);
-        }
-    }
-}
-
-/// Tab / Shift-Tab on a screen without fields move between tabs.
-pub fn cycle_tab(app: &mut App, forward: bool) {
-    let mut i = app.tab.index();
-    // Tabs a locked kiosk keeps closed are skipped (the Scan tab is always open).
-    loop {
-        i = if forward { (i + 1) % 4 } else { (i + 3) % 4 };
-        if app.tab_allowed(Tab::ALL[i]) {
-            break;
-        }
-    }
-    switch_tab(app, Tab::ALL[i]);
-}
-
-fn confirmed(app: &mut App, pending: Pending) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if !matches!(pending, Pending::Decommission { .. }) && app.refuse_without_operator() {
-        return effects;
-    }
-    match pending {
-        Pending::CreatePackaging(order) => {
-            app.flash(Severity::Info, format!("Creating packaging order {}…", order.order_id));
-            let id = app.request(Job::CreatePackagingOrder(order), &mut effects);
-            app.packaging.create_id = Some(id);
-        }
-        Pending::CreateLabel(req) => {
-            app.flash(Severity::Info, format!("Sending label order {}…", req.order_id));
-            app.labels.sent = Some(req.clone());
-            let id = app.request(Job::CreateLabelOrder(req), &mut effects);
-            app.labels.submit_id = Some(id);
-        }
-        // Answered with a reason key in `key`, never with y.
-        Pending::Decommission { .. } => {}
-        Pending::Production { id, change } => return super::tabs::production::send_change(app, id, change),
-    }
-    effects
-}
-
-/// How a backend looks after a call: an answer (even a refusal) means it is up.
-fn health_after(resp: &Response) -> Health {
-    match resp.outcome.error() {
-        Some(e @ (ApiError::Timeout(_) | ApiError::ConnectionRefused { .. } | ApiError::ConnectionDropped)) => {
-            Health::Offline(short(e))
-        }
-        Some(e @ (ApiError::Server { .. } | ApiError::RateLimited { .. })) => Health::Offline(short(e)),
-        Some(
-            e @ (ApiError::NoToken
-            | ApiError::TokenRejected
-            | ApiError::AuthFailed(_)
-            | ApiError::ChannelKeyMissing
-            | ApiError::UnexpectedResponse { .. }),
-        ) => Health::Offline(short(e)),
-        _ if resp.elapsed >= SLOW => Health::Slow(resp.elapsed.as_millis() as u64),
-        _ => Health::Online,
-    }
-}
-
-/// A few words for the status bar.
-pub fn short(e: &ApiError) -> String {
-    match e {
-        ApiError::Timeout(_) => "no answer (timeout)".into(),
-        ApiError::ConnectionRefused { .. } => "unreachable".into(),
-        ApiError::ConnectionDropped => "connection dropped".into(),
-        ApiError::Server { status } => format!("server error {status}"),
-        ApiError::RateLimited { retry_after } => format!("rate limited, retry in {} s", retry_after.as_secs()),
-        ApiError::NoToken | ApiError::TokenRejected | ApiError::AuthFailed(_) => {
-            "login refused: check token/API key".into()
-        }
-        ApiError::ChannelKeyMissing => "channel key refused".into(),
-        ApiError::UnexpectedResponse { .. } => "unexpected answers: check base_url".into(),
-        ApiError::Production { code_number, .. } => format!("error {code_number}"),
-        other => other.to_string(),
-    }
-}
-
-fn api(app: &mut App, resp: Response) -> Vec<Effect> {
-    app.in_flight.remove(&resp.id);
-    let health = health_after(&resp);
-    match resp.backend {
-        Backend::Manufacturer => app.manufacturer = health,
-        Backend::Production => app.production = health,
-    }
-    let id = resp.id;
-    match resp.outcome {
-        Outcome::OpenOrders(r) => app.packaging.orders_arrived(id, r, &app.now.clone()),
-        Outcome::OrderDetails(r) if app.scan.order_lookup_id == Some(id) => {
-            app.scan.order_lookup_id = None;
-            return match r {
-                Ok(o) => app.set_active(o),
-                Err(e) => {
-                    app.flash(Severity::Error, format!("The scanned order could not be made active: {e}"));
-                    Vec::new()
-                }
-            };
-        }
-        Outcome::OrderDetails(r) => {
-            if let Some(found) = app.packaging.lookup_arrived(id, r) {
-                app.flash(Severity::Ok, format!("Found order {} — press a to make it active", found.order_id));
-            }
-        }
-        Outcome::PackagingOrderCreated(r) => return super::tabs::packaging::created(app, id, r),
-        Outcome::LabelOrderCreated(r) => return super::tabs::labels::created(app, id, r),
-        Outcome::Decommissioned { row, reason, result } => {
-            return match result {
-                Ok(list) => {
-                    let serial = list.first().map(|s| s.serial_number.clone()).unwrap_or_default();
-                    app.flash(Severity::Ok, format!("Serial {serial} decommissioned ({reason})"));
-                    vec![Effect::MarkDecommissioned { row, reason }, Effect::RefreshScanStats]
-                }
-                Err(e) => {
-                    app.flash(Severity::Error, format!("Not decommissioned: {e}"));
-                    vec![Effect::Bell]
-                }
-            };
-        }
-        Outcome::ProductionProbe(_) => {}
-        Outcome::ProductionWaiting(wait) => {
-            app.production = Health::Offline(format!("rate limited, next try in {} s", wait.as_secs().max(1)));
-        }
-        Outcome::ProdList(r) => super::tabs::production::list_arrived(app, id, r),
-        Outcome::ProdOrder(r) => super::tabs::production::order_arrived(app, id, r),
-        Outcome::ProdBatches(r) => {
-            super::tabs::production::section_arrived(app, id, r, super::tabs::production::batches)
-        }
-        Outcome::ProdFlat(r) => super::tabs::production::section_arrived(app, id, r, super::tabs::production::flat),
-        Outcome::ProdPicking(r) => {
-            super::tabs::production::section_arrived(app, id, r, super::tabs::production::picking)
-        }
-        Outcome::ProdNextRef(r) => super::tabs::production::next_ref_arrived(app, id, r),
-        Outcome::ProdChanged { done, result } => return super::tabs::production::changed(app, id, done, result),
-    }
-    Vec::new()
+    app.finish();
+    std::mem::take(&mut app.outbox.effects)
 }

@@ -2,9 +2,9 @@
 //! Errors sit on the field they concern; the form never loses what was typed. A paste goes into
 //! the focused text field with line breaks removed, so it can never submit anything.
 
-use crate::config::theme::{Role, Theme};
 use crate::domain::FieldError;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::input::key::{Code, Key, Mods};
+use crate::tui::theme::{Role, Theme};
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
@@ -12,20 +12,27 @@ use ratatui::Frame;
 use tui_input::{Input, InputRequest};
 
 /// The editing a key asks of a one-line text input (tui-input leaves key mapping to us).
-pub fn edit_request(k: &KeyEvent) -> Option<InputRequest> {
-    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+pub fn edit_request(k: &Key) -> Option<InputRequest> {
+    let ctrl = k.mods.contains(Mods::CTRL);
     match k.code {
-        KeyCode::Char('u') if ctrl => Some(InputRequest::DeleteLine),
-        KeyCode::Char('w') if ctrl => Some(InputRequest::DeletePrevWord),
-        KeyCode::Char(c) if !ctrl && !k.modifiers.contains(KeyModifiers::ALT) => Some(InputRequest::InsertChar(c)),
-        KeyCode::Backspace => Some(InputRequest::DeletePrevChar),
-        KeyCode::Delete => Some(InputRequest::DeleteNextChar),
-        KeyCode::Left => Some(InputRequest::GoToPrevChar),
-        KeyCode::Right => Some(InputRequest::GoToNextChar),
-        KeyCode::Home => Some(InputRequest::GoToStart),
-        KeyCode::End => Some(InputRequest::GoToEnd),
+        Code::Char('u') if ctrl => Some(InputRequest::DeleteLine),
+        Code::Char('w') if ctrl => Some(InputRequest::DeletePrevWord),
+        Code::Char(c) if !ctrl && !k.mods.contains(Mods::ALT) => Some(InputRequest::InsertChar(c)),
+        Code::Backspace => Some(InputRequest::DeletePrevChar),
+        Code::Delete => Some(InputRequest::DeleteNextChar),
+        Code::Left => Some(InputRequest::GoToPrevChar),
+        Code::Right => Some(InputRequest::GoToNextChar),
+        Code::Home => Some(InputRequest::GoToStart),
+        Code::End => Some(InputRequest::GoToEnd),
         _ => None,
     }
+}
+
+/// Whether a key typed inside a fast burst (not a person's keystroke) may change a form:
+/// text, Backspace and moving between fields may; Enter (which may send), Esc and every
+/// shortcut may not.
+pub fn burst_may_edit(k: &Key) -> bool {
+    k.text().is_some() || matches!(k.code, Code::Tab | Code::BackTab | Code::Backspace)
 }
 
 #[derive(Debug, Clone)]
@@ -188,13 +195,13 @@ impl Form {
     }
 
     /// Editing and moving keys; returns whether anything changed.
-    pub fn key(&mut self, k: KeyEvent) -> bool {
+    pub fn key(&mut self, k: Key) -> bool {
         match k.code {
-            KeyCode::Tab | KeyCode::Down => {
+            Code::Tab | Code::Down => {
                 self.next();
                 return true;
             }
-            KeyCode::BackTab | KeyCode::Up => {
+            Code::BackTab | Code::Up => {
                 self.prev();
                 return true;
             }
@@ -206,14 +213,14 @@ impl Form {
             Kind::Choice(opts) => {
                 let n = opts.len().max(1);
                 match k.code {
-                    KeyCode::Right | KeyCode::Char(' ') => f.choice = (f.choice + 1) % n,
-                    KeyCode::Left => f.choice = (f.choice + n - 1) % n,
+                    Code::Right | Code::Char(' ') => f.choice = (f.choice + 1) % n,
+                    Code::Left => f.choice = (f.choice + n - 1) % n,
                     _ => return false,
                 }
                 true
             }
             Kind::Toggle => match k.code {
-                KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right => {
+                Code::Char(' ') | Code::Left | Code::Right => {
                     f.on = !f.on;
                     true
                 }
@@ -302,8 +309,8 @@ impl Form {
 mod tests {
     use super::*;
 
-    fn key(c: KeyCode) -> KeyEvent {
-        KeyEvent::new(c, KeyModifiers::NONE)
+    fn key(c: Code) -> Key {
+        Key::plain(c)
     }
 
     fn form() -> Form {
@@ -318,17 +325,17 @@ mod tests {
     fn typing_moving_and_choosing() {
         let mut f = form();
         for c in "AB1".chars() {
-            f.key(key(KeyCode::Char(c)));
+            f.key(key(Code::Char(c)));
         }
-        f.key(key(KeyCode::Backspace));
+        f.key(key(Code::Backspace));
         assert_eq!(f.value("order_id"), "AB");
-        f.key(key(KeyCode::Tab));
-        f.key(key(KeyCode::Right));
+        f.key(key(Code::Tab));
+        f.key(key(Code::Right));
         assert_eq!(f.value("kind"), "amount");
-        f.key(key(KeyCode::Down));
-        f.key(key(KeyCode::Char(' ')));
+        f.key(key(Code::Down));
+        f.key(key(Code::Char(' ')));
         assert_eq!(f.value("execute"), "true");
-        f.key(key(KeyCode::Tab));
+        f.key(key(Code::Tab));
         assert_eq!(f.focus, 0, "focus wraps around");
     }
 

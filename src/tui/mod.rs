@@ -1,38 +1,46 @@
-//! The terminal dashboard. `app` owns the state and `update`; `view` and the tabs render it;
-//! `runtime` runs the loop; `terminal` sets up and restores the terminal. The UI talks to the
-//! station (journal, pipeline, network) only through the channels of `crate::station`.
+//! The terminal dashboard, in layers:
+//! - `msg` (the vocabulary: messages, effects, tabs, settings), `clock` (time as messages bring
+//!   it), `theme` (the config's theme as drawing styles);
+//! - `ctx` (what a tab may see and ask for), `confirm` (questions that need a deliberate answer),
+//!   `form` and `widgets` (shared drawing), `health` (backend state in a few words);
+//! - `access` (kiosk lock, sign-in, PIN prompt) and `tabs/` (one component per tab);
+//! - `app` (the one owner of the state: routes input and answers, carries out commands);
+//! - `view` (draws a frame of the app), `runtime` (the loop: input, effects, drawing) and
+//!   `terminal` (its modes, entered once and always undone).
+//!
+//! The UI talks to the station (journal, pipeline, network) only through `crate::station`'s
+//! channels.
 
 pub mod access;
 pub mod app;
+pub mod clock;
+pub mod confirm;
+pub mod ctx;
 pub mod form;
+pub mod health;
+pub mod msg;
 pub mod runtime;
 pub mod tabs;
 pub mod terminal;
+pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use crate::config::Config;
 use crate::station::Station;
-use app::{App, Settings};
+use app::App;
+use msg::{AccessSettings, Settings, Tab};
 
 /// Runs the dashboard until the user quits, the terminal goes away, or a signal arrives.
 pub async fn run(config: &Config, station: Station, demo: bool) -> anyhow::Result<runtime::Exit> {
-    let settings = Settings {
-        station_id: config.station.id.clone(),
-        line: config.station.packaging_line_tag.clone(),
-        keys: config.keys.clone(),
-        theme: config.ui.theme.clone(),
-        destinations: config.labels.destinations.clone(),
-        templates: config.labels.templates.clone(),
-        wedge: config.scanner.clone(),
-        scan: config.scan.clone(),
-        demo,
-        access: access_settings(config),
-    };
+    let settings = settings(config, demo);
     let Station { journal, journal_events, pipeline, requests, responses, active, label_log, label_history } = station;
     let (internal_tx, internal) = tokio::sync::mpsc::unbounded_channel();
+    // The kernel's idea of the window; nothing is asked of the terminal itself.
     let size = crossterm::terminal::size().unwrap_or((80, 24));
-    let (app, first) = App::new(settings, label_history, active, runtime::now_label(), size);
-    let (mut term, _guard) = terminal::enter()?;
+    let clocks = runtime::Clocks::new();
+    let (app, first) = App::new(settings, label_history, active, clocks.clock(), size);
+    let (mut term, _guard) = terminal::enter(size)?;
     let wiring = runtime::Wiring {
         requests,
         responses,
@@ -43,25 +51,32 @@ pub async fn run(config: &Config, station: Station, demo: bool) -> anyhow::Resul
         internal,
         internal_tx,
         progress: pipeline,
+        scanner: config.scanner.clone(),
     };
-    Ok(runtime::run(&mut term, app, first, wiring).await?)
+    Ok(runtime::run(&mut term, app, first, wiring, clocks).await?)
 }
 
-fn access_settings(config: &Config) -> access::AccessSettings {
-    let tab = |name: &str| match name {
-        "packaging" => Some(app::Tab::Packaging),
-        "labels" => Some(app::Tab::Labels),
-        "production" => Some(app::Tab::Production),
-        "scan" => Some(app::Tab::Scan),
-        _ => None,
-    };
-    access::AccessSettings {
-        kiosk: config.kiosk.enabled,
-        tabs: config.kiosk.tabs.iter().filter_map(|t| tab(t)).collect(),
-        supervisor_pin_hash: config.kiosk.supervisor_pin_hash.clone(),
-        relock_idle: config.kiosk.relock_idle,
-        badge_prefix: config.signin.badge_prefix.clone(),
-        idle_signout: config.signin.idle_signout,
-        operators: config.signin.operators.clone(),
+/// What the dashboard needs of the config.
+pub fn settings(config: &Config, demo: bool) -> Settings {
+    let theme = theme::Theme::new(&config.ui.theme);
+    Settings {
+        station_id: config.station.id.clone(),
+        line: config.station.packaging_line_tag.clone(),
+        keys: config.keys.clone(),
+        theme,
+        destinations: config.labels.destinations.clone(),
+        templates: config.labels.templates.clone(),
+        scanner: config.scanner.clone(),
+        scan: config.scan.clone(),
+        demo,
+        access: AccessSettings {
+            kiosk: config.kiosk.enabled,
+            tabs: config.kiosk.tabs.iter().filter_map(|t| Tab::named(t)).collect(),
+            supervisor_pin_hash: config.kiosk.supervisor_pin_hash.clone(),
+            relock_idle: config.kiosk.relock_idle,
+            badge_prefix: config.signin.badge_prefix.clone(),
+            idle_signout: config.signin.idle_signout,
+            operators: config.signin.operators.clone(),
+        },
     }
 }

@@ -1,15 +1,27 @@
-//! The event loop: waits for input, worker results, timers and signals; drains everything
+//! The event loop: waits for input, the station's news, timers and signals; drains everything
 //! already queued; runs `update`; carries out the effects; and draws once if anything changed.
 //! No fixed frame rate: an idle dashboard writes nothing but the minute tick.
+//!
+//! Input is read as bytes (see `crate::input`): the decoder turns them into keys and pastes,
+//! giving up on unfinished escape sequences, and the router tells scans from typing by prefix
+//! and pace. Both are driven here with the real clock; `update` gets their results as messages.
+//! The runtime only interprets effects: when one fails, it says so with a message.
 
-use super::app::{update, App, Effect, Msg};
+use super::app::{update, App};
+use super::clock::{Clock, Stamp, Zone};
+use super::msg::{Effect, Msg};
 use super::terminal::Term;
 use super::view::view;
+use crate::input::decode::{Decoder, Event as Decoded};
+use crate::input::router::{Input, Router};
+use crate::input::scanner::ScannerSettings;
+use crate::input::tty::{self, Chunk};
+use crate::scan::journal::Alarm;
+use crate::scan::journal_writer::{Event as JournalEvent, Job};
 use crate::worker::{Request, Response};
-use crossterm::event::Event;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 /// The shortest time between two frames during a burst.
@@ -20,42 +32,13 @@ pub struct Wiring {
     pub responses: mpsc::UnboundedReceiver<Response>,
     pub refresh: Duration,
     pub label_log: PathBuf,
-    pub journal: std::sync::mpsc::Sender<crate::scan::journal_writer::Job>,
-    pub journal_events: mpsc::UnboundedReceiver<crate::scan::journal_writer::Event>,
-    /// Messages from the journal thread, PIN checks and timers.
+    pub journal: std::sync::mpsc::Sender<Job>,
+    pub journal_events: mpsc::UnboundedReceiver<JournalEvent>,
+    /// Messages from PIN checks and timers.
     pub internal: mpsc::UnboundedReceiver<Msg>,
     pub internal_tx: mpsc::UnboundedSender<Msg>,
     pub progress: mpsc::UnboundedReceiver<crate::worker::commission::Progress>,
-}
-
-/// Local date and time to the minute, as the app shows it.
-pub fn now_label() -> String {
-    chrono::Local::now().format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn until_next_minute() -> Duration {
-    use chrono::Timelike;
-    let now = chrono::Local::now();
-    let into = Duration::from_secs(u64::from(now.second()))
-        + Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
-    Duration::from_secs(60).saturating_sub(into) + Duration::from_millis(20)
-}
-
-fn journal_msg(e: crate::scan::journal_writer::Event) -> Msg {
-    use crate::scan::journal_writer::Event;
-    match e {
-        Event::Journaled(answers) => Msg::Journaled(answers),
-        Event::Stats(stats) => Msg::ScanStats(stats),
-    }
-}
-
-fn to_msg(e: Event) -> Option<Msg> {
-    match e {
-        Event::Key(k) => Some(Msg::Key(k)),
-        Event::Paste(s) => Some(Msg::Paste(s)),
-        Event::Resize(w, h) => Some(Msg::Resize(w, h)),
-        _ => None,
-    }
+    pub scanner: ScannerSettings,
 }
 
 /// Why the loop ended.
@@ -66,57 +49,128 @@ pub enum Exit {
     Signal,
 }
 
-/// What the input task forwards: an event, or the end of input.
-enum Input {
-    Event(Event),
-    Closed,
+/// The moment an instant stands for, on the runtime's clocks.
+pub struct Clocks {
+    start: Instant,
 }
 
-/// Reads the terminal on a thread of its own with crossterm's blocking `read`, forwarding each
-/// event. Two lessons behind this: polling crossterm's async stream ad hoc leaves its reader
-/// holding a stale waker (the loop then sleeps through keys), and the stream hands every event
-/// across threads, which capped a scanner burst at about a thousand scans a second.
-fn spawn_input() -> mpsc::UnboundedReceiver<Input> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let spawned = std::thread::Builder::new().name("input".into()).spawn(move || loop {
-        match crossterm::event::read() {
-            Ok(e) => {
-                if tx.send(Input::Event(e)).is_err() {
-                    return;
-                }
-            }
-            Err(_) => {
-                let _ = tx.send(Input::Closed);
-                return;
+impl Clocks {
+    pub fn new() -> Self {
+        Clocks { start: Instant::now() }
+    }
+
+    fn mono(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.start).as_millis() as u64
+    }
+
+    pub fn stamp(&self, at: Instant) -> Stamp {
+        // The wall clock is read now; for input that arrived a few ms ago that is close enough.
+        Stamp { mono: self.mono(at), utc: chrono::Utc::now() }
+    }
+
+    pub fn clock(&self) -> Clock {
+        Clock::new(self.stamp(Instant::now()), Zone::System)
+    }
+}
+
+impl Default for Clocks {
+    fn default() -> Self {
+        Clocks::new()
+    }
+}
+
+fn until_next_minute() -> Duration {
+    use chrono::Timelike;
+    let now = Zone::System.local(chrono::Utc::now());
+    let into = Duration::from_secs(u64::from(now.second()))
+        + Duration::from_nanos(u64::from(now.nanosecond() % 1_000_000_000));
+    Duration::from_secs(60).saturating_sub(into) + Duration::from_millis(20)
+}
+
+/// Bytes in, classified input out, on the real clock.
+struct Reader {
+    decoder: Decoder,
+    router: Router,
+}
+
+impl Reader {
+    fn bytes(&mut self, bytes: &[u8], at: Instant, clocks: &Clocks, msgs: &mut Vec<Msg>) {
+        let now = clocks.mono(at);
+        let mut decoded = Vec::new();
+        self.decoder.expire(now, &mut decoded);
+        self.decoder.feed(bytes, now, &mut decoded);
+        self.route(decoded, now, at, clocks, msgs);
+    }
+
+    fn expire(&mut self, at: Instant, clocks: &Clocks, msgs: &mut Vec<Msg>) {
+        let now = clocks.mono(at);
+        let mut decoded = Vec::new();
+        self.decoder.expire(now, &mut decoded);
+        self.route(decoded, now, at, clocks, msgs);
+    }
+
+    fn route(&mut self, decoded: Vec<Decoded>, now: u64, at: Instant, clocks: &Clocks, msgs: &mut Vec<Msg>) {
+        let mut inputs: Vec<Input> = Vec::new();
+        self.router.expire(now, &mut inputs);
+        for d in decoded {
+            match d {
+                Decoded::Key(k) => self.router.key(k, now, &mut inputs),
+                Decoded::Paste(p) => self.router.paste(p, &mut inputs),
             }
         }
-    });
-    if let Err(e) = spawned {
-        tracing::error!("cannot start the input thread: {e}");
+        let dropped = self.decoder.take_dropped();
+        if dropped > 0 {
+            tracing::info!(dropped, "unreadable bytes from the terminal ignored");
+            msgs.push(Msg::Dropped(dropped));
+        }
+        let stamp = clocks.stamp(at);
+        msgs.extend(inputs.into_iter().map(|i| Msg::Input(i, stamp)));
     }
-    rx
+
+    /// When held input must be passed on, on the monotonic clock.
+    fn deadline(&self, clocks: &Clocks) -> Option<tokio::time::Instant> {
+        let ms = [self.decoder.deadline(), self.router.deadline()].into_iter().flatten().min()?;
+        Some(tokio::time::Instant::from_std(clocks.start + Duration::from_millis(ms)))
+    }
 }
 
-pub async fn run(terminal: &mut Term, mut app: App, first: Vec<Effect>, mut w: Wiring) -> std::io::Result<Exit> {
-    let exit = event_loop(terminal, &mut app, first, &mut w).await;
+pub async fn run(
+    terminal: &mut Term,
+    mut app: App,
+    first: Vec<Effect>,
+    mut w: Wiring,
+    clocks: Clocks,
+) -> std::io::Result<Exit> {
+    let exit = event_loop(terminal, &mut app, first, &mut w, &clocks).await;
     // However the loop ended, the app records what ends with it (the operator's sign-out).
     let effects = update(&mut app, Msg::Stopping);
-    perform(&mut app, effects, &w);
+    perform(effects, &w);
     exit
 }
 
-async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &mut Wiring) -> std::io::Result<Exit> {
-    let mut input = spawn_input();
+async fn event_loop(
+    terminal: &mut Term,
+    app: &mut App,
+    first: Vec<Effect>,
+    w: &mut Wiring,
+    clocks: &Clocks,
+) -> std::io::Result<Exit> {
+    let (input_tx, mut input) = mpsc::unbounded_channel::<Chunk>();
+    tty::spawn(move |c| input_tx.send(c).is_ok())?;
+    let mut reader = Reader { decoder: Decoder::new(), router: Router::new(w.scanner.clone()) };
     let mut refresh = tokio::time::interval_at(tokio::time::Instant::now() + w.refresh, w.refresh);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let minute = tokio::time::sleep(until_next_minute());
     tokio::pin!(minute);
     #[cfg(unix)]
-    let (mut term_sig, mut hup_sig) = {
+    let (mut term_sig, mut hup_sig, mut winch) = {
         use tokio::signal::unix::{signal, SignalKind};
-        (signal(SignalKind::terminate())?, signal(SignalKind::hangup())?)
+        (signal(SignalKind::terminate())?, signal(SignalKind::hangup())?, signal(SignalKind::window_change())?)
     };
-    perform(app, first, w);
+    for m in perform(first, w) {
+        let effects = update(app, m);
+        perform(effects, w);
+    }
     draw(terminal, app)?;
     // A burst (a scanner types hundreds of keys at once) is drawn at most once per FRAME; an
     // idle dashboard has no timer at all.
@@ -125,7 +179,8 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
     // Idle time counts from the last key or paste; the app says when it next matters.
     let mut last_input = tokio::time::Instant::now();
     loop {
-        let idle_at = super::access::next_idle_limit(app).map(|d| last_input + d);
+        let idle_at = app.next_idle_limit().map(|d| last_input + d);
+        let input_due = reader.deadline(clocks);
         let mut msgs = Vec::new();
         #[cfg(unix)]
         let signalled = async {
@@ -136,25 +191,35 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
         };
         #[cfg(not(unix))]
         let signalled = std::future::pending::<()>();
+        #[cfg(unix)]
+        let resized = winch.recv();
+        #[cfg(not(unix))]
+        let resized = std::future::pending::<Option<()>>();
         tokio::select! {
-            ev = input.recv() => match ev {
-                Some(Input::Event(e)) => {
-                    if matches!(e, Event::Key(_) | Event::Paste(_)) {
-                        last_input = tokio::time::Instant::now();
-                    }
-                    msgs.extend(to_msg(e))
+            chunk = input.recv() => match chunk {
+                Some(Chunk::Bytes(bytes, at)) => {
+                    last_input = tokio::time::Instant::now();
+                    reader.bytes(&bytes, at, clocks, &mut msgs);
                 }
                 // The terminal went away (SSH dropped, input closed): shut down, do not spin.
-                Some(Input::Closed) | None => return Ok(Exit::InputClosed),
+                Some(Chunk::Closed) | None => return Ok(Exit::InputClosed),
             },
+            _ = async { if let Some(t) = input_due { tokio::time::sleep_until(t).await } }, if input_due.is_some() => {
+                reader.expire(Instant::now(), clocks, &mut msgs);
+            }
             Some(r) = w.responses.recv() => msgs.push(Msg::Api(Box::new(r))),
             Some(m) = w.internal.recv() => msgs.push(m),
             Some(e) = w.journal_events.recv() => msgs.push(journal_msg(e)),
             Some(p) = w.progress.recv() => msgs.push(Msg::Pipeline(p)),
             _ = refresh.tick() => msgs.push(Msg::RefreshDue),
             _ = &mut minute => {
-                msgs.push(Msg::Tick(now_label()));
+                msgs.push(Msg::Tick(clocks.clock()));
                 minute.as_mut().reset(tokio::time::Instant::now() + until_next_minute());
+            }
+            Some(()) = resized => {
+                let (cols, rows) = crossterm::terminal::size().unwrap_or(app.size);
+                terminal.resize(super::terminal::drawn_area(cols, rows))?;
+                msgs.push(Msg::Resize(cols, rows));
             }
             _ = signalled => return Ok(Exit::Signal),
             _ = async { if let Some(t) = idle_at { tokio::time::sleep_until(t).await } }, if idle_at.is_some() => {
@@ -180,23 +245,21 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
         while let Ok(p) = w.progress.try_recv() {
             msgs.push(Msg::Pipeline(p));
         }
-        while let Ok(ev) = input.try_recv() {
-            match ev {
-                Input::Event(e) => {
-                    if matches!(e, Event::Key(_) | Event::Paste(_)) {
-                        last_input = tokio::time::Instant::now();
-                    }
-                    msgs.extend(to_msg(e))
+        while let Ok(chunk) = input.try_recv() {
+            match chunk {
+                Chunk::Bytes(bytes, at) => {
+                    last_input = tokio::time::Instant::now();
+                    reader.bytes(&bytes, at, clocks, &mut msgs);
                 }
-                Input::Closed => return Ok(Exit::InputClosed),
+                Chunk::Closed => return Ok(Exit::InputClosed),
             }
         }
         if msgs.is_empty() {
             continue;
         }
-        for m in msgs {
+        while let Some(m) = (!msgs.is_empty()).then(|| msgs.remove(0)) {
             let effects = update(app, m);
-            perform(app, effects, w);
+            msgs.extend(perform(effects, w));
         }
         if app.quit {
             return Ok(Exit::Quit);
@@ -212,25 +275,35 @@ async fn event_loop(terminal: &mut Term, app: &mut App, first: Vec<Effect>, w: &
     }
 }
 
-fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
-    use crate::scan::journal_writer::Job;
-    let journal = |job: Job, app: &mut App| {
+fn journal_msg(e: JournalEvent) -> Msg {
+    match e {
+        JournalEvent::Journaled(answers) => Msg::Journaled(answers),
+        JournalEvent::Stats(stats) => Msg::ScanStats(stats),
+    }
+}
+
+/// Carries out effects; returns messages for those that could not be carried out.
+fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
+    let mut failed = Vec::new();
+    let journal = |job: Job, failed: &mut Vec<Msg>| {
         if w.journal.send(job).is_err() {
-            app.flash(super::app::Severity::Error, "The scan journal stopped: scans are not saved. Restart shopfloor.");
+            tracing::error!("the journal thread is gone: scans cannot be saved");
+            failed.push(Msg::EffectFailed(
+                "The scan journal stopped: scans are not saved. Restart shopfloor (Ctrl+Q, then start it again)".into(),
+            ));
         }
     };
     for e in effects {
         match e {
-            Effect::Journal(scan) => journal(Job::Append(scan), app),
-            Effect::RecordAlarm { order_id, kind, raw, message } => {
-                let alarm = crate::scan::journal::Alarm { order_id, kind, raw, message };
-                journal(Job::Alarm(alarm, actor(app)), app)
+            Effect::Journal(scan) => journal(Job::Append(scan), &mut failed),
+            Effect::RecordAlarm { order_id, kind, raw, message, actor } => {
+                journal(Job::Alarm(Alarm { order_id, kind, raw, message }, actor), &mut failed)
             }
-            Effect::AckAlarms => journal(Job::Ack(actor(app)), app),
-            Effect::MarkDecommissioned { row, reason } => {
-                journal(Job::Decommissioned { row, reason, actor: actor(app) }, app)
+            Effect::AckAlarms(actor) => journal(Job::Ack(actor), &mut failed),
+            Effect::MarkDecommissioned { row, reason, actor } => {
+                journal(Job::Decommissioned { row, reason, actor }, &mut failed)
             }
-            Effect::Audit(entry) => journal(Job::Audit(entry), app),
+            Effect::Audit(entry) => journal(Job::Audit(entry), &mut failed),
             Effect::CheckPin { pin, hash, purpose } => {
                 let to_app = w.internal_tx.clone();
                 // Argon2 takes tens of milliseconds by design: not on the UI's thread.
@@ -247,29 +320,22 @@ fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
                 });
             }
             Effect::SaveActive(order) => match serde_json::to_string(&order) {
-                Ok(json) => journal(Job::SaveActive(json), app),
+                Ok(json) => journal(Job::SaveActive(json), &mut failed),
                 Err(e) => tracing::error!("cannot keep the active order: {e}"),
             },
-            Effect::RefreshScanStats => {
-                if let Some(id) = app.active.as_ref().map(|o| o.order_id.clone()) {
-                    journal(Job::Stats(id), app);
-                }
-            }
+            Effect::RefreshScanStats(order_id) => journal(Job::Stats(order_id), &mut failed),
             Effect::Api(req) => {
                 if w.requests.send(req).is_err() {
-                    app.flash(super::app::Severity::Error, "The network worker stopped; restart shopfloor");
+                    failed.push(Msg::EffectFailed("The network worker stopped; restart shopfloor".into()));
                 }
             }
             Effect::SaveLabel(record) => {
                 if let Err(err) = crate::label_log::append(&w.label_log, &record) {
                     tracing::error!("cannot save label order history: {err}");
-                    app.flash(
-                        super::app::Severity::Error,
-                        format!(
-                            "Label order {} was created in Movilitas, but this station's list could not be saved ({err}): check disk space and permissions of the data folder",
-                            record.order_id
-                        ),
-                    );
+                    failed.push(Msg::EffectFailed(format!(
+                        "Label order {} was created in Movilitas, but this station's list could not be saved ({err}): check disk space and permissions of the data folder",
+                        record.order_id
+                    )));
                 }
             }
             Effect::Bell => {
@@ -279,14 +345,7 @@ fn perform(app: &mut App, effects: Vec<Effect>, w: &Wiring) {
             Effect::Quit => {}
         }
     }
-}
-
-/// The station and operator an audit row written by the journal names.
-fn actor(app: &App) -> crate::scan::journal::Actor {
-    crate::scan::journal::Actor {
-        station: app.settings.station_id.clone(),
-        operator: app.operator_id().map(String::from),
-    }
+    failed
 }
 
 /// One frame inside a synchronized update, so terminals show it whole.

@@ -1,10 +1,13 @@
 //! Rendering: a pure function of the app state. The frame is a tab bar, the current tab, a
 //! message line and the status bar; overlays (help, confirmation) sit on top.
 
-use super::app::{App, Health, Severity, Tab};
+use super::app::App;
+use super::ctx::ViewCx;
+use super::msg::{Health, Severity, Tab};
 use super::tabs;
+use super::theme::{Role, Theme};
+use super::widgets::centered;
 use crate::config::keys::Action;
-use crate::config::theme::{Role, Theme};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -17,13 +20,26 @@ pub const MIN_HEIGHT: u16 = 24;
 pub const COMPACT_WIDTH: u16 = 40;
 pub const COMPACT_HEIGHT: u16 = 16;
 
+/// What the screens may read while drawing.
+fn view_cx(app: &App) -> ViewCx<'_> {
+    ViewCx {
+        settings: &app.settings,
+        theme: &app.settings.theme,
+        clock: &app.clock,
+        active: app.active.as_ref(),
+        requests: &app.requests,
+        focused: app.confirm.is_none() && !app.help && app.access.prompt.is_none(),
+    }
+}
+
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let t = &app.settings.theme;
+    let cx = view_cx(app);
     frame.render_widget(Block::default().style(t.style(Role::Base)), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         if app.tab == Tab::Scan && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
-            compact(app, frame, area, t);
+            compact(app, &cx, frame, area, t);
         } else {
             too_small(frame, area, t);
         }
@@ -35,11 +51,13 @@ pub fn view(app: &App, frame: &mut Frame) {
             .areas(area);
     tab_bar(app, frame, tabs_area, t);
     match app.tab {
-        Tab::Packaging => tabs::packaging::view(app, frame, body),
-        Tab::Labels => tabs::labels::view(app, frame, body),
-        Tab::Production => tabs::production::view(app, frame, body),
-        Tab::Scan if app.signin_needed() => tabs::signin::view(app, frame, body),
-        Tab::Scan => tabs::scan::view(app, frame, body),
+        Tab::Packaging => tabs::packaging::view(&app.packaging, &cx, frame, body),
+        Tab::Labels => tabs::labels::view(&app.labels, &cx, frame, body),
+        Tab::Production => tabs::production::view(&app.production, &cx, frame, body),
+        Tab::Scan if app.signin_needed() => {
+            tabs::signin::view(&app.access, &app.settings, &app.scan.field.shown(), frame, body)
+        }
+        Tab::Scan => tabs::scan::view(&app.scan, &cx, frame, body),
     }
     message_line(app, frame, message, t);
     status_bar(app, frame, status, t);
@@ -51,20 +69,20 @@ fn overlays(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         help(app, frame, area, t);
     }
     if let Some(c) = &app.confirm {
-        confirm(c, frame, area, t);
+        c.view(frame, area, t);
     }
     if let Some(p) = &app.access.prompt {
-        tabs::signin::prompt(app, p, frame, area, t);
+        tabs::signin::prompt(&app.settings, p, frame, area, t);
     }
 }
 
 /// The Scan tab (or the sign-in screen) on a handheld: a one-line header, the panel, the
 /// message line and a short status line.
-fn compact(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     let [head, body, message, status] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
             .areas(area);
-    let who = tabs::signin::who_short(app);
+    let who = tabs::signin::who_short(&app.access, &app.settings);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!("{} ", app.settings.station_id), t.style(Role::TabActive)),
@@ -73,9 +91,9 @@ fn compact(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         head,
     );
     if app.signin_needed() {
-        tabs::signin::view(app, frame, body);
+        tabs::signin::view(&app.access, &app.settings, &app.scan.field.shown(), frame, body);
     } else {
-        tabs::scan::compact_view(app, frame, body);
+        tabs::scan::compact_view(&app.scan, cx, frame, body);
     }
     if app.flash.is_some() {
         message_line(app, frame, message, t);
@@ -102,10 +120,10 @@ fn compact(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     };
     let line = format!(
         " M{} L{} · queue {} · {}",
-        dot(&app.manufacturer),
-        dot(&app.production),
+        dot(&app.health.manufacturer),
+        dot(&app.health.production),
         app.scan.stats.queue,
-        app.now.get(11..16).unwrap_or(&app.now)
+        app.clock.hh_mm()
     );
     frame.render_widget(
         Paragraph::new(Span::styled(line, t.style(Role::StatusBar))).style(t.style(Role::StatusBar)),
@@ -160,37 +178,13 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             let k = &app.settings.keys;
             let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
             let hint = match app.tab {
-                Tab::Packaging => format!(
-                    "{} help · {} new order · {} look up · {} make active · {} refresh · {} quit",
+                Tab::Scan if app.locked() && app.scan.pipeline_note.is_none() => format!(
+                    "{} help · {} acknowledge alarm · {} supervisor · typing here is scan input",
                     first(Action::Help),
-                    first(Action::NewOrder),
-                    first(Action::Lookup),
-                    first(Action::SetActive),
-                    first(Action::Refresh),
-                    first(Action::Quit)
+                    first(Action::Acknowledge),
+                    first(Action::Unlock)
                 ),
-                Tab::Labels => format!(
-                    "{} help · Tab next field · ←/→/Space choose · {} send · {} quit",
-                    first(Action::Help),
-                    k.label(Action::Submit),
-                    k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
-                ),
-                Tab::Scan => match &app.scan.pipeline_note {
-                    Some(note) => format!("! {note}"),
-                    None if app.locked() => format!(
-                        "{} help · {} acknowledge alarm · {} supervisor · typing here is scan input",
-                        first(Action::Help),
-                        first(Action::Acknowledge),
-                        first(Action::Unlock)
-                    ),
-                    None => format!(
-                        "{} help · {} acknowledge alarm · {} quit · all typing here is scan input",
-                        first(Action::Help),
-                        first(Action::Acknowledge),
-                        k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
-                    ),
-                },
-                Tab::Production => super::tabs::production::hint(app),
+                _ => app.current().hint(k),
             };
             Line::from(Span::styled(hint, t.style(Role::Muted)))
         }
@@ -218,7 +212,7 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         format!(" {} ", app.settings.station_id)
     };
-    let clock = format!(" {} ", app.now.get(11..16).unwrap_or(&app.now));
+    let clock = format!(" {} ", app.clock.hh_mm());
     let clock_w = clock.chars().count() as u16;
     // Shorter forms, tried in turn until the bar fits: the words of good states go first, then
     // the long form of who is signed in, then the work-in-flight count, then the demo mark.
@@ -226,27 +220,24 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         let station = if level >= 4 { format!(" {} ", app.settings.station_id) } else { station.clone() };
         let mut spans = vec![Span::styled(station, bar), Span::styled("│", bar)];
         let who = if level >= 2 {
-            Some(tabs::signin::who_short(app)).filter(|w| !w.is_empty())
+            Some(tabs::signin::who_short(&app.access, &app.settings)).filter(|w| !w.is_empty())
         } else {
-            tabs::signin::who(app)
+            tabs::signin::who(&app.access, &app.settings)
         };
         if let Some(who) = who {
             spans.push(Span::styled(format!(" {who} "), bar));
             spans.push(Span::styled("│", bar));
         }
         spans.extend([
-            health_span("Movilitas", &app.manufacturer, t, level >= 1),
+            health_span("Movilitas", &app.health.manufacturer, t, level >= 1),
             Span::styled("│", bar),
-            health_span("Lagerkoll", &app.production, t, level >= 1),
+            health_span("Lagerkoll", &app.health.production, t, level >= 1),
         ]);
-        if level < 3 || !app.in_flight.is_empty() {
+        let in_flight = app.requests.in_flight();
+        if level < 3 || in_flight > 0 {
             spans.push(Span::styled("│", bar));
             spans.push(Span::styled(
-                if app.in_flight.is_empty() {
-                    " idle ".to_string()
-                } else {
-                    format!(" ⧗ {} in flight ", app.in_flight.len())
-                },
+                if in_flight == 0 { " idle ".to_string() } else { format!(" ⧗ {in_flight} in flight ") },
                 bar,
             ));
         }
@@ -258,12 +249,6 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
     frame.render_widget(Paragraph::new(Span::styled(clock, bar)).style(bar), right);
-}
-
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
 /// The keys of the current screen, from the same key map the app dispatches with.
@@ -325,22 +310,4 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         .border_style(t.style(Role::Accent))
         .title(Span::styled(format!(" Keys — {} ", app.tab.title()), t.style(Role::Title)));
     frame.render_widget(Paragraph::new(lines).block(block).style(t.style(Role::Base)), r);
-}
-
-fn confirm(c: &super::app::Confirm, frame: &mut Frame, area: Rect, t: &Theme) {
-    let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::from(l.as_str())).collect();
-    lines.push(Line::from(""));
-    let mut answer = Vec::new();
-    for (key, what) in c.choices() {
-        answer.push(Span::styled(format!(" {key} "), t.style(Role::TabActive)));
-        answer.push(Span::raw(format!(" {what}    ")));
-    }
-    lines.push(Line::from(answer));
-    let r = centered(area, 68, lines.len() as u16 + 2);
-    frame.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::Warning))
-        .title(Span::styled(format!(" {} ", c.title), t.style(Role::Warning)));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }).style(t.style(Role::Base)), r);
 }

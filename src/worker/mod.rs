@@ -206,6 +206,8 @@ pub enum Outcome {
     },
     /// Not an answer: Lagerkoll's limit was hit and calls wait this long (request id 0).
     ProductionWaiting(Duration),
+    /// Not sent: a newer refresh of the same kind took this one's place.
+    Replaced,
 }
 
 impl Outcome {
@@ -223,7 +225,7 @@ impl Outcome {
             Outcome::ProdNextRef(r) => r.as_ref().err(),
             Outcome::ProdPicking(r) => r.as_ref().err(),
             Outcome::ProdChanged { result, .. } => result.as_ref().err(),
-            Outcome::ProductionWaiting(_) => None,
+            Outcome::ProductionWaiting(_) | Outcome::Replaced => None,
         }
     }
 }
@@ -280,7 +282,12 @@ async fn run(
                 let Some(req) = req else { break };
                 match req.job.refresh_slot() {
                     Some(slot) if in_flight.get(slot).copied().unwrap_or(false) => {
-                        waiting.insert(slot, req);
+                        let backend = req.job.backend();
+                        if let Some(old) = waiting.insert(slot, req) {
+                            // The older waiting refresh is answered, so nobody waits for it forever.
+                            let outcome = Outcome::Replaced;
+                            let _ = responses.send(Response { id: old.id, backend, elapsed: Duration::ZERO, outcome });
+                        }
                     }
                     Some(slot) => {
                         in_flight.insert(slot, true);

@@ -93,15 +93,26 @@ pub async fn requests_to(sim: &SimHandle, suffix: &str) -> usize {
 
 pub mod dashboard {
     //! Building the dashboard's state without a terminal, and driving it with messages.
-    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
     use shopfloor::config::file::TagFile;
-    use shopfloor::config::{KeyMap, Theme};
+    use shopfloor::config::KeyMap;
     use shopfloor::domain::manufacturer::PackagingOrder;
-    use shopfloor::tui::app::{update, App, Effect, Msg, Settings};
+    pub use shopfloor::input::key::{Code as KeyCode, Key, Mods};
+    use shopfloor::input::router::Input;
+    use shopfloor::tui::app::{update, App};
+    use shopfloor::tui::clock::{Clock, Stamp, Zone};
+    use shopfloor::tui::msg::{Effect, Msg, Settings};
+    use shopfloor::tui::theme::Theme;
     use shopfloor::worker::{Backend, Job, Outcome, Request, Response};
     use std::time::Duration;
 
+    /// The tests' "now" as the screen shows it (to the minute, local = UTC here).
     pub const NOW: &str = "2026-11-21 10:07";
+
+    /// The tests' "now": 2026-11-21 10:07 UTC, shown in UTC (so they pass in every time zone).
+    pub fn clock() -> Clock {
+        let utc = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:07:00Z").unwrap().with_timezone(&chrono::Utc);
+        Clock::new(Stamp { mono: 0, utc }, Zone::utc())
+    }
 
     pub fn settings() -> Settings {
         let tag = |t: &str, d: &str| TagFile { tag: t.into(), description: d.into() };
@@ -115,7 +126,7 @@ pub mod dashboard {
                 tag("zebra-cloud-device-2", "Line 2"),
             ],
             templates: vec![tag("data-matrix-example", "GS1 DataMatrix carton label")],
-            wedge: Default::default(),
+            scanner: Default::default(),
             scan: Default::default(),
             demo: true,
             access: Default::default(),
@@ -164,21 +175,41 @@ pub mod dashboard {
     }
 
     pub fn new_app() -> (App, Vec<Effect>) {
-        App::new(settings(), Vec::new(), None, NOW.into(), (80, 24))
+        App::new(settings(), Vec::new(), None, clock(), (80, 24))
+    }
+
+    /// The next moment: input comes a second apart, as a person's would (so questions have
+    /// been on screen long enough to be answered).
+    pub fn later(app: &App, ms: u64) -> Stamp {
+        let now = app.clock.now;
+        Stamp { mono: now.mono + ms, utc: now.utc + chrono::Duration::milliseconds(ms as i64) }
+    }
+
+    pub fn input(app: &mut App, i: Input) -> Vec<Effect> {
+        let at = later(app, 1000);
+        update(app, Msg::Input(i, at))
     }
 
     pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
-        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+        input(app, Input::Key { key: Key::plain(code), burst: false })
     }
 
-    pub fn press_mod(app: &mut App, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
-        update(app, Msg::Key(KeyEvent::new(code, mods)))
+    pub fn press_mod(app: &mut App, code: KeyCode, mods: Mods) -> Vec<Effect> {
+        input(app, Input::Key { key: Key::new(code, mods), burst: false })
     }
 
-    pub fn release(app: &mut App, code: KeyCode) -> Vec<Effect> {
-        let mut k = KeyEvent::new(code, KeyModifiers::NONE);
-        k.kind = KeyEventKind::Release;
-        update(app, Msg::Key(k))
+    /// A key typed inside a burst (a scanner typing something that was not a scan).
+    pub fn burst_key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+        input(app, Input::Key { key: Key::plain(code), burst: true })
+    }
+
+    /// A whole scan, as the input router hands it over.
+    pub fn scan_in(app: &mut App, raw: &str) -> Vec<Effect> {
+        input(app, Input::Scan(raw.to_string()))
+    }
+
+    pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
+        input(app, Input::Paste(text.to_string()))
     }
 
     pub fn type_text(app: &mut App, text: &str) {

@@ -30,6 +30,8 @@ pub struct Pty {
     pub child: Box<dyn Child + Send + Sync>,
     pub master: Box<dyn MasterPty + Send>,
     replies: Option<Arc<Mutex<Vec<Vec<u8>>>>>,
+    /// When the test last wrote to the terminal.
+    last_sent: Instant,
 }
 
 impl Pty {
@@ -98,7 +100,7 @@ impl Pty {
                 }
             }
         });
-        Pty { parser, log, writer, child, master: pair.master, replies: Some(replies) }
+        Pty { parser, log, writer, child, master: pair.master, replies: Some(replies), last_sent: Instant::now() }
     }
 }
 
@@ -115,19 +117,45 @@ impl Pty {
         }
     }
 
+    /// Writes bytes as they are. A key that is not text (Tab, Enter, an F-key) is written only
+    /// once the keys before it are 60 ms old: a person's key, not part of a burst (the dashboard
+    /// takes keys closer than 40 ms for a scanner's).
     pub fn send(&mut self, bytes: &[u8]) {
+        self.pump();
+        if bytes.first().is_some_and(|b| b.is_ascii_control()) {
+            let due = self.last_sent + Duration::from_millis(60);
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+        }
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+        self.last_sent = Instant::now();
+    }
+
+    /// Writes bytes at once, whatever came before (a scanner's burst, a stray sequence).
+    pub fn send_now(&mut self, bytes: &[u8]) {
         self.pump();
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
+        self.last_sent = Instant::now();
     }
 
-    /// Sends text one key at a time, as a person (or a scanner) would type it.
+    /// Sends text one key at a time, 2 ms apart (fast, as a scanner types: text lands in the
+    /// field that has the cursor, but no letter acts as a shortcut).
     pub fn type_keys(&mut self, text: &str) {
         for c in text.chars() {
             let mut b = [0u8; 4];
-            self.send(c.encode_utf8(&mut b).as_bytes());
+            self.send_now(c.encode_utf8(&mut b).as_bytes());
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// One key as a person presses it: alone, after a pause (also long enough for a question
+    /// on screen to take it as a deliberate answer).
+    pub fn press(&mut self, key: &str) {
+        let due = self.last_sent + Duration::from_millis(400);
+        std::thread::sleep(due.saturating_duration_since(Instant::now()).max(Duration::from_millis(350)));
+        self.send_now(key.as_bytes());
+        std::thread::sleep(Duration::from_millis(60));
     }
 
     pub fn screen(&self) -> String {

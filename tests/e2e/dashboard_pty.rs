@@ -24,7 +24,7 @@ async fn create_a_packaging_order_by_keystrokes_then_quit_and_restore_the_termin
     }
     assert!(!pty.cooked(), "raw mode while running");
 
-    pty.type_keys("n");
+    pty.press("n");
     pty.wait_text("New packaging order");
     for (text, tabs) in
         [("PTY-777", 1), ("Made in a PTY", 1), ("02022090117459", 2), ("B2405121", 1), ("291231", 1), ("48", 0)]
@@ -36,7 +36,7 @@ async fn create_a_packaging_order_by_keystrokes_then_quit_and_restore_the_termin
     }
     pty.send(F10);
     pty.wait_text("Create packaging order?");
-    pty.type_keys("y");
+    pty.press("y");
     pty.wait_text("Packaging order PTY-777 created");
     pty.wait_text(" PTY-777 ");
     let orders = sim_json(port, "/_sim/packaging_orders").await;
@@ -44,7 +44,10 @@ async fn create_a_packaging_order_by_keystrokes_then_quit_and_restore_the_termin
         orders.as_array().unwrap().iter().find(|o| o["order_id"] == "PTY-777").expect("the simulator has the order");
     assert_eq!((mine["quantity"].as_i64(), mine["expiry_date"].as_str()), (Some(48), Some("291231")));
 
-    pty.type_keys("q");
+    // A bare q asks first; only a deliberate y quits.
+    pty.press("q");
+    pty.wait_text("Quit shopfloor?");
+    pty.press("y");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
     let parser = pty.parser.lock().unwrap();
     let s = parser.screen();
@@ -64,7 +67,7 @@ async fn create_and_execute_a_label_order_and_keep_it_across_a_restart() {
     let listen = format!("127.0.0.1:{port}");
     let mut pty = Pty::spawn(&["--demo", "--sim-listen", &listen], &envs, 80, 24);
     pty.wait_text("Order143");
-    pty.type_keys("a");
+    pty.press("a");
     pty.wait_text("● active Order143");
     pty.send(b"\x1bOR"); // F3
     pty.wait_text("New label order");
@@ -76,10 +79,10 @@ async fn create_and_execute_a_label_order_and_keep_it_across_a_restart() {
     for _ in 0..5 {
         pty.send(b"\t");
     }
-    pty.type_keys(" "); // print now
+    pty.press(" "); // print now
     pty.send(b"\r");
     pty.wait_text("Create and print label order?");
-    pty.type_keys("y");
+    pty.press("y");
     pty.wait_text("Label order LBL-PTY-1: Label order created successfully");
     let labels = sim_json(port, "/_sim/label_orders").await;
     assert_eq!(labels[0]["order_id"], "LBL-PTY-1");

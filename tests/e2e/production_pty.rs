@@ -33,26 +33,26 @@ async fn an_order_from_a_customer_order_is_built_started_reported_and_finished()
     pty.wait_text("Production orders — all states");
     pty.wait_text("PR-1001");
 
-    pty.type_keys("N");
+    pty.press("N");
     pty.wait_text("New production order from a customer order");
     pty.type_keys("4003");
     pty.send(F10);
     pty.wait_text("Create a production order?");
-    pty.type_keys("y");
+    pty.press("y");
     pty.wait_text("created: now NEW");
     let reference = created_reference(&pty.screen());
     pty.wait_text("ART/OME/28");
 
-    pty.type_keys("i");
+    pty.press("i");
     pty.wait_text("Add an article");
     pty.type_keys("ART-MET-60\t250");
     pty.send(F10);
     pty.wait_text("article added");
     pty.wait_text("ART-MET-60");
 
-    pty.type_keys("p");
+    pty.press("p");
     pty.wait_text(&format!("Start production of {reference}?"));
-    pty.type_keys("y");
+    pty.press("y");
     pty.wait_text("started: now DEVELOPING");
 
     // The help of this screen names the keys a new user needs.
@@ -62,7 +62,7 @@ async fn an_order_from_a_customer_order_is_built_started_reported_and_finished()
     pty.wait_for("the help to close", Duration::from_secs(10), |s| !s.contains("Keys — Production"));
 
     pty.send(DOWN);
-    pty.type_keys("t");
+    pty.press("t");
     pty.wait_text("Report production of ART-MET-60");
     // A keyboard-wedge scanner: AIM identifier, GS after the variable-length batch, Enter.
     pty.send(b"]d201040234560000311727123110MET2603\x1d21SN-PTY-1\r");
@@ -71,12 +71,12 @@ async fn an_order_from_a_customer_order_is_built_started_reported_and_finished()
     pty.send(F10);
     pty.wait_text("Report production?");
     pty.wait_text("batch MET2603 · serial SN-PTY-1");
-    pty.type_keys("y");
+    pty.press("y");
     pty.wait_text("production reported");
 
-    pty.type_keys("f");
+    pty.press("f");
     pty.wait_text(&format!("Finish {reference}?"));
-    pty.type_keys("y");
+    pty.press("y");
     pty.wait_text("finished: now FINISHED");
 
     let orders = sim_json(port, "/_sim/production_orders").await;
@@ -96,6 +96,6 @@ async fn an_order_from_a_customer_order_is_built_started_reported_and_finished()
     assert_eq!(report["barcode"], "(01)04023456000031(17)271231(10)MET2603(21)SN-PTY-1");
     assert!(report["bestBefore"].as_i64().is_some(), "best before came from AI 17: {report}");
 
-    pty.type_keys("q");
+    pty.send(b"\x11"); // Ctrl+Q quits at once
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }

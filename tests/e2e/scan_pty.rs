@@ -42,7 +42,7 @@ fn burst(pty: &mut Pty, codes: &[String]) {
         bytes.push(b'\r');
     }
     for chunk in bytes.chunks(4096) {
-        pty.send(chunk);
+        pty.send_now(chunk);
     }
 }
 
@@ -115,7 +115,7 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
     let cfg = config.to_str().unwrap().to_string();
     let mut pty = Pty::spawn(&["--config", &cfg], &env(&h), 80, 24);
     pty.wait_text("Order143");
-    pty.type_keys("a");
+    pty.press("a");
     pty.wait_text("● active Order143");
     pty.send(b"\x1b[15~");
     pty.wait_text("READY");
@@ -167,7 +167,7 @@ fn scanner_check_reports_the_settings_for_what_arrived() {
     pty.wait_text("separator = \"gs\"");
     let screen = pty.screen();
     assert!(screen.contains("suffix = \"enter\"") && screen.contains("prefix = \"]d2\""), "{screen}");
-    assert!(screen.contains("<Ctrl+5 (the GS byte 0x1D)>"), "{screen}");
+    assert!(screen.contains("<GS (the byte 0x1D, also Ctrl+])>"), "{screen}");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
     assert!(pty.cooked(), "raw mode is undone");
 

@@ -2,13 +2,13 @@
 //! rows each step asks for, and the Scan tab and sign-in screen at 40×16.
 
 use crate::common::dashboard::*;
-use crossterm::event::{KeyCode, KeyModifiers};
 use shopfloor::config::access::{hash_pin, pin_matches, Operator};
 use shopfloor::config::secret::Secret;
 use shopfloor::domain::audit::actions;
 use shopfloor::domain::production::{OrderState, OrdersPage, ProductionOrder};
-use shopfloor::tui::access::{AccessSettings, Timer, LOCKOUT};
-use shopfloor::tui::app::{update, App, Effect, Msg, Tab};
+use shopfloor::tui::access::LOCKOUT;
+use shopfloor::tui::app::{update, App};
+use shopfloor::tui::msg::{AccessSettings, Effect, Msg, Tab, Timer};
 use shopfloor::worker::{Backend, Job, Outcome};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -40,7 +40,7 @@ fn kiosk_settings() -> AccessSettings {
 fn kiosk_app() -> App {
     let mut s = settings();
     s.access = kiosk_settings();
-    let (app, _) = App::new(s, Vec::new(), Some(sample_order("Order143")), NOW.into(), (80, 24));
+    let (app, _) = App::new(s, Vec::new(), Some(sample_order("Order143")), clock(), (80, 24));
     assert_eq!(app.tab, Tab::Scan, "a kiosk starts on its home, the Scan tab");
     app
 }
@@ -86,10 +86,10 @@ fn a_locked_kiosk_cannot_be_left_and_keeps_its_tabs_closed() {
     let mut app = kiosk_app();
     sign_in(&mut app, "op-1");
     for (code, mods) in [
-        (KeyCode::Char('q'), KeyModifiers::CONTROL),
-        (KeyCode::Char('c'), KeyModifiers::CONTROL),
-        (KeyCode::Char('z'), KeyModifiers::CONTROL),
-        (KeyCode::Char('\\'), KeyModifiers::CONTROL),
+        (KeyCode::Char('q'), Mods::CTRL),
+        (KeyCode::Char('c'), Mods::CTRL),
+        (KeyCode::Char('z'), Mods::CTRL),
+        (KeyCode::Char('\\'), Mods::CTRL),
     ] {
         app.flash = None;
         let effects = press_mod(&mut app, code, mods);
@@ -100,7 +100,7 @@ fn a_locked_kiosk_cannot_be_left_and_keeps_its_tabs_closed() {
     press(&mut app, KeyCode::F(2));
     assert_eq!(app.tab, Tab::Packaging);
     press(&mut app, KeyCode::Char('q'));
-    assert!(!app.quit);
+    assert!(!app.quit && app.confirm.is_none(), "not even asked");
     app.flash = None;
     press(&mut app, KeyCode::F(4));
     assert_eq!(app.tab, Tab::Packaging, "Production is not a kiosk tab");
@@ -111,9 +111,10 @@ fn a_locked_kiosk_cannot_be_left_and_keeps_its_tabs_closed() {
     // Changing the active order needs the supervisor.
     press(&mut app, KeyCode::F(2));
     app.active = None;
-    load_orders(&mut app, &[], vec![]);
-    let effects = app.set_active(sample_order("PO-2611-001"));
+    app.packaging.orders = vec![sample_order("PO-2611-001")];
+    let effects = press(&mut app, KeyCode::Char('a'));
     assert!(effects.is_empty() && app.active.is_none(), "refused while locked");
+    assert!(flash(&app).contains("locked"));
 }
 
 #[test]
@@ -127,14 +128,14 @@ fn the_supervisor_pin_unlocks_and_idle_locks_again() {
     press(&mut app, KeyCode::F(4));
     assert_eq!(app.tab, Tab::Production, "unlocked: every tab");
     // No key for the relock time: locked again, and taken home from a closed tab.
-    assert_eq!(shopfloor::tui::access::next_idle_limit(&app), Some(Duration::from_secs(120)));
+    assert_eq!(app.next_idle_limit(), Some(Duration::from_secs(120)));
     let effects = update(&mut app, Msg::Idle(Duration::from_secs(121)));
     assert!(!app.access.unlocked && app.tab == Tab::Scan);
     assert_eq!(audited(&effects)[0].0, actions::KIOSK_LOCKED);
     // Unlocked again, quitting works.
     press(&mut app, KeyCode::F(12));
     enter_pin(&mut app, "2468");
-    press_mod(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    press_mod(&mut app, KeyCode::Char('q'), Mods::CTRL);
     assert!(app.quit);
 }
 
@@ -154,9 +155,19 @@ fn five_wrong_pins_lock_the_prompt_for_a_minute() {
         assert!(!app.access.unlocked);
     }
     let effects = enter_pin(&mut app, "0000");
-    assert!(app.access.prompt.is_none() && app.access.locked_out);
+    assert!(app.access.locked_out);
     assert!(effects.iter().any(|e| matches!(e, Effect::After(d, Timer::PinLockoutOver) if *d == LOCKOUT)));
     assert!(audited(&effects).iter().any(|(a, _)| a == actions::KIOSK_PIN_LOCKOUT));
+    // Locked out, the prompt stays and swallows what is typed: the PIN typed again goes
+    // nowhere (not into a scan, not into the audit trail), and is not checked.
+    assert!(app.access.prompt.is_some(), "the prompt stays open while locked out");
+    let effects = enter_pin(&mut app, "2468");
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!app.access.unlocked && app.access.prompt.as_ref().unwrap().typed.expose().is_empty());
+    let effects = scan_in(&mut app, "2468");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::RecordAlarm { .. } | Effect::Journal(_))), "{effects:?}");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.access.prompt.is_none());
     press(&mut app, KeyCode::F(12));
     assert!(app.access.prompt.is_none(), "no prompt during the lockout");
     assert!(flash(&app).contains("locked for a minute"));
@@ -173,10 +184,10 @@ fn operators_sign_in_hand_over_and_are_signed_out_when_idle() {
     // Scanning is not possible before sign-in: a pack's code is taken as an unknown id.
     let effects = sign_in(&mut app, "]d2010202209011745917290512");
     assert!(!effects.iter().any(|e| matches!(e, Effect::Journal(_))));
-    assert!(app.access.signin_error.as_deref().unwrap().contains("not an operator"));
+    assert!(app.access.signin_error.as_deref().unwrap().contains("nobody is signed in"));
     // Typed id, no PIN.
     let effects = sign_in(&mut app, "OP-1");
-    assert_eq!(app.operator_id(), Some("op-1"), "ids compare without case");
+    assert_eq!(app.access.operator_id(), Some("op-1"), "ids compare without case");
     assert_eq!(audited(&effects), [(actions::OPERATOR_SIGNED_IN.to_string(), Some("op-1".into()))]);
     // A scan is journaled with its operator.
     let effects = sign_in(&mut app, "]d2010202209011745917290512\u{1d}10B2405121\u{1d}21SN-77");
@@ -186,7 +197,7 @@ fn operators_sign_in_hand_over_and_are_signed_out_when_idle() {
     let effects = sign_in(&mut app, "]C0OP:op-2");
     assert!(effects.is_empty() && app.access.prompt.is_some());
     let effects = enter_pin(&mut app, "1357");
-    assert_eq!(app.operator_id(), Some("op-2"));
+    assert_eq!(app.access.operator_id(), Some("op-2"));
     assert_eq!(
         audited(&effects),
         [
@@ -196,7 +207,7 @@ fn operators_sign_in_hand_over_and_are_signed_out_when_idle() {
     );
     assert!(flash(&app).contains("Anna Berg (op-1) handed over to Ben Ek (op-2)"));
     let effects = update(&mut app, Msg::Idle(Duration::from_secs(1800)));
-    assert!(app.operator_id().is_none() && app.signin_needed());
+    assert!(app.access.operator_id().is_none() && app.signin_needed());
     assert_eq!(audited(&effects), [(actions::OPERATOR_SIGNED_OUT.to_string(), Some("op-2".into()))]);
 }
 
@@ -252,7 +263,7 @@ fn every_change_of_record_asks_for_its_audit_row() {
 
     // A production order finished, with the state before and after.
     press(&mut app, KeyCode::F(4));
-    let list = requests(&update(&mut app, Msg::Key(crossterm::event::KeyEvent::from(KeyCode::Char('r')))))
+    let list = requests(&press(&mut app, KeyCode::Char('r')))
         .into_iter()
         .find(|r| matches!(r.job, Job::ProdList { .. }))
         .unwrap();
@@ -277,7 +288,6 @@ fn every_change_of_record_asks_for_its_audit_row() {
 #[test]
 fn the_sign_in_screen_and_the_scan_tab_fit_40x16() {
     let mut app = kiosk_app();
-    app.now = NOW.into();
     let text = screen(&app, 40, 16);
     assert!(text.contains("Scan your badge") && !text.contains("too small"), "{text}");
     insta::assert_snapshot!("signin_40x16", text);

@@ -2,7 +2,6 @@
 //! as insta snapshots; colours are asserted on the cells where they carry meaning.
 
 use crate::common::dashboard::*;
-use crossterm::event::{KeyCode, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use shopfloor::tui::app::App;
@@ -73,7 +72,8 @@ async fn labels_tab_with_active_order() {
 async fn scan_panel_with_an_active_order_and_an_alarm() {
     use shopfloor::scan::journal::ScanStats;
     use shopfloor::scan::journal::{Counts, ScanRow, State};
-    use shopfloor::tui::app::{update, Msg};
+    use shopfloor::tui::app::update;
+    use shopfloor::tui::msg::Msg;
     let mut app = demo_app().await;
     press(&mut app, KeyCode::Char('a'));
     press(&mut app, KeyCode::F(5));
@@ -140,7 +140,7 @@ async fn confirmation_dialog() {
             press(&mut app, KeyCode::Tab);
         }
     }
-    press_mod(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press_mod(&mut app, KeyCode::Char('s'), Mods::CTRL);
     assert!(app.confirm.is_some());
     snap("confirm", &app);
 }

@@ -2,12 +2,12 @@
 //! every kind of worker result, without a terminal or a network.
 
 use crate::common::dashboard::*;
-use crossterm::event::{KeyCode, KeyModifiers};
 use shopfloor::api::error::ProductionCode;
 use shopfloor::api::ApiError;
 use shopfloor::domain::manufacturer::PackagingOrder;
 use shopfloor::domain::FieldError;
-use shopfloor::tui::app::{update, Effect, Health, Msg, Severity, Tab};
+use shopfloor::tui::app::update;
+use shopfloor::tui::msg::{Effect, Health, Msg, Severity, Tab};
 use shopfloor::tui::tabs::packaging::Mode;
 use shopfloor::worker::{Backend, Job, Outcome};
 use std::time::Duration;
@@ -23,24 +23,24 @@ fn starting_refreshes_the_orders_and_probes_lagerkoll() {
     assert!(
         matches!(jobs.as_slice(), [Job::OpenOrders { line }, Job::ProductionProbe] if line == "test-packaging-line-1")
     );
-    assert_eq!(app.in_flight.len(), 2);
+    assert_eq!(app.requests.in_flight(), 2);
     load_orders(&mut app, &first, vec![order("A"), order("B")]);
     assert_eq!(app.packaging.orders.len(), 2);
-    assert!(app.in_flight.is_empty());
-    assert_eq!((app.manufacturer.clone(), app.production.clone()), (Health::Online, Health::Online));
+    assert!((app.requests.in_flight() == 0));
+    assert_eq!((app.health.manufacturer.clone(), app.health.production.clone()), (Health::Online, Health::Online));
 }
 
 #[test]
 fn function_keys_and_alt_digits_switch_tabs() {
     let (mut app, _) = new_app();
     for (code, mods, tab) in [
-        (KeyCode::F(3), KeyModifiers::NONE, Tab::Labels),
-        (KeyCode::F(4), KeyModifiers::NONE, Tab::Production),
-        (KeyCode::F(5), KeyModifiers::NONE, Tab::Scan),
-        (KeyCode::F(2), KeyModifiers::NONE, Tab::Packaging),
-        (KeyCode::Char('2'), KeyModifiers::ALT, Tab::Labels),
-        (KeyCode::Char('4'), KeyModifiers::ALT, Tab::Scan),
-        (KeyCode::Char('1'), KeyModifiers::ALT, Tab::Packaging),
+        (KeyCode::F(3), Mods::NONE, Tab::Labels),
+        (KeyCode::F(4), Mods::NONE, Tab::Production),
+        (KeyCode::F(5), Mods::NONE, Tab::Scan),
+        (KeyCode::F(2), Mods::NONE, Tab::Packaging),
+        (KeyCode::Char('2'), Mods::ALT, Tab::Labels),
+        (KeyCode::Char('4'), Mods::ALT, Tab::Scan),
+        (KeyCode::Char('1'), Mods::ALT, Tab::Packaging),
     ] {
         press_mod(&mut app, code, mods);
         assert_eq!(app.tab, tab, "{code:?} {mods:?}");
@@ -48,15 +48,6 @@ fn function_keys_and_alt_digits_switch_tabs() {
     // Tab on a list moves to the next tab.
     press(&mut app, KeyCode::Tab);
     assert_eq!(app.tab, Tab::Labels);
-}
-
-#[test]
-fn key_releases_do_nothing() {
-    let (mut app, _) = new_app();
-    release(&mut app, KeyCode::F(3));
-    assert_eq!(app.tab, Tab::Packaging);
-    assert!(release(&mut app, KeyCode::Char('q')).is_empty());
-    assert!(!app.quit);
 }
 
 #[test]
@@ -79,7 +70,7 @@ fn letters_are_text_in_fields_and_shortcuts_elsewhere() {
     assert_eq!(app.packaging.lookup.value(), "qna");
     assert!(!app.quit);
     // Ctrl+Q still quits from a field.
-    let effects = press_mod(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    let effects = press_mod(&mut app, KeyCode::Char('q'), Mods::CTRL);
     assert!(app.quit && matches!(effects.as_slice(), [Effect::Quit]));
 }
 
@@ -96,7 +87,7 @@ fn lookup_result_arriving_after_the_user_left_is_dropped_quietly() {
     answer(&mut app, id, Backend::Manufacturer, Outcome::OrderDetails(Ok(order("Order143"))));
     assert!(app.packaging.found.is_none());
     assert_eq!(app.flash, flash_before);
-    assert!(!app.in_flight.contains(&id), "the request is no longer counted as in flight");
+    assert!(!app.requests.is_out(id), "the request is no longer counted as in flight");
 }
 
 #[test]
@@ -108,8 +99,8 @@ fn lookup_found_and_not_found() {
     answer(&mut app, id, Backend::Manufacturer, Outcome::OrderDetails(Err(ApiError::PackagingOrderNotFound)));
     assert_eq!(app.packaging.mode, Mode::Lookup);
     assert!(app.packaging.lookup_error.as_deref().unwrap().contains("not found"));
-    assert_eq!(app.manufacturer, Health::Online, "a refusal is an answer: the backend is up");
-    press_mod(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(app.health.manufacturer, Health::Online, "a refusal is an answer: the backend is up");
+    press_mod(&mut app, KeyCode::Char('u'), Mods::CTRL);
     type_text(&mut app, "Order143");
     let id = requests(&press(&mut app, KeyCode::Enter))[0].id;
     answer(&mut app, id, Backend::Manufacturer, Outcome::OrderDetails(Ok(order("Order143"))));
@@ -142,7 +133,7 @@ fn a_failed_refresh_keeps_the_last_list_and_marks_the_backend() {
     );
     assert_eq!(app.packaging.orders.len(), 1);
     assert!(app.packaging.list_error.is_some());
-    assert_eq!(app.manufacturer, Health::Offline("unreachable".into()));
+    assert_eq!(app.health.manufacturer, Health::Offline("unreachable".into()));
 }
 
 #[test]
@@ -180,7 +171,7 @@ fn every_worker_error_sets_a_clear_backend_state() {
         let (mut app, first) = new_app();
         let probe = requests(&first)[1].id;
         answer(&mut app, probe, Backend::Production, Outcome::ProductionProbe(Err(err.clone())));
-        assert_eq!(app.production, health, "{err:?}");
+        assert_eq!(app.health.production, health, "{err:?}");
     }
     // Slow answers show as slow.
     let (mut app, first) = new_app();
@@ -194,7 +185,7 @@ fn every_worker_error_sets_a_clear_backend_state() {
             outcome: Outcome::ProductionProbe(Ok(())),
         })),
     );
-    assert_eq!(app.production, Health::Slow(2_500));
+    assert_eq!(app.health.production, Health::Slow(2_500));
 }
 
 fn fill_packaging_form(app: &mut shopfloor::tui::app::App) {
@@ -223,7 +214,7 @@ fn the_create_form_validates_as_the_user_types() {
     assert!(expiry.error.as_deref().unwrap().contains("month 13"), "{:?}", expiry.error);
     assert!(app.packaging.form.fields[0].error.is_none(), "empty fields are not shouted at before a submit");
     // Submitting shows every rule and sends nothing.
-    let effects = press_mod(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let effects = press_mod(&mut app, KeyCode::Char('s'), Mods::CTRL);
     assert!(requests(&effects).is_empty() && app.confirm.is_none());
     assert!(app.packaging.form.fields[0].error.is_some(), "order id is required");
     assert_eq!(app.flash.as_ref().map(|f| f.severity), Some(Severity::Error));
@@ -238,7 +229,7 @@ fn creating_an_order_needs_an_explicit_yes() {
         "{:?}",
         app.packaging.form.fields.iter().map(|f| &f.error).collect::<Vec<_>>()
     );
-    press_mod(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press_mod(&mut app, KeyCode::Char('s'), Mods::CTRL);
     assert!(app.confirm.is_some());
     // Esc (or n) cancels; nothing is sent.
     assert!(requests(&press(&mut app, KeyCode::Esc)).is_empty());
@@ -268,7 +259,7 @@ fn creating_an_order_needs_an_explicit_yes() {
 fn a_refused_order_keeps_the_form_and_marks_the_field() {
     let (mut app, _) = new_app();
     fill_packaging_form(&mut app);
-    press_mod(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press_mod(&mut app, KeyCode::Char('s'), Mods::CTRL);
     let id = requests(&press(&mut app, KeyCode::Char('y')))[0].id;
     let refusal = ApiError::Validation {
         details: vec![FieldError::new("order_id", "a packaging order with this id already exists")],
@@ -279,7 +270,7 @@ fn a_refused_order_keeps_the_form_and_marks_the_field() {
     assert_eq!(app.packaging.form.value("quantity"), "120");
     assert!(app.packaging.form.fields[0].error.as_deref().unwrap().contains("already exists"));
     // A transport failure is shown on the form, content kept as well.
-    press_mod(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+    press_mod(&mut app, KeyCode::Char('s'), Mods::CTRL);
     let id = requests(&press(&mut app, KeyCode::Char('y')))[0].id;
     answer(&mut app, id, Backend::Manufacturer, Outcome::PackagingOrderCreated(Err(ApiError::ConnectionDropped)));
     assert!(app.packaging.form.form_error.as_deref().unwrap().contains("dropped"));
@@ -290,7 +281,7 @@ fn a_refused_order_keeps_the_form_and_marks_the_field() {
 fn a_pasted_newline_never_submits() {
     let (mut app, _) = new_app();
     fill_packaging_form(&mut app);
-    let effects = update(&mut app, Msg::Paste("extra\r\n".into()));
+    let effects = paste(&mut app, "extra\r\n");
     assert!(effects.is_empty() && app.confirm.is_none());
     assert_eq!(app.packaging.form.value("extra_percentage"), "5extra");
 }

@@ -2,15 +2,15 @@
 //! confirmations, refusals, and its rendering at 80×24 and 160×48.
 
 use crate::common::dashboard::*;
-use crossterm::event::KeyCode;
 use shopfloor::api::error::ProductionCode;
 use shopfloor::api::ApiError;
 use shopfloor::domain::production::{
     BatchResponse, FlatArticle, FlatArticles, NextReference, OrderState, OrdersPage, ProductBatch, ProductionOrder,
     ProductionOrderArticle, SingleArticleGroup, SingleArticleReserved,
 };
-use shopfloor::tui::app::{App, Effect, Tab};
-use shopfloor::tui::tabs::production::Screen;
+use shopfloor::tui::app::App;
+use shopfloor::tui::msg::{Effect, Tab};
+use shopfloor::tui::tabs::production::View as Screen;
 use shopfloor::worker::{Backend, Job, OrderSearch, Outcome, Picking, ProdChange, Request};
 
 /// Noon UTC, so the local date is the same in every time zone the CI machine may have.
@@ -99,7 +99,7 @@ fn order_screen() -> App {
     press(&mut app, KeyCode::Down);
     let req = one(&press(&mut app, KeyCode::Enter));
     assert!(matches!(req.job, Job::ProdOrder(2)));
-    assert_eq!(app.production_tab.screen, Screen::Order);
+    assert_eq!(app.production.screen, Screen::Order);
     answer(&mut app, req.id, Backend::Production, Outcome::ProdOrder(Ok(order(2, OrderState::Developing))));
     app
 }
@@ -114,7 +114,7 @@ fn search_of(effects: &[Effect]) -> OrderSearch {
 #[test]
 fn the_list_loads_once_pages_filters_by_state_and_sorts() {
     let mut app = opened();
-    assert_eq!(app.production_tab.list.as_ref().unwrap().orders.len(), 2);
+    assert_eq!(app.production.list.as_ref().unwrap().orders.len(), 2);
     // Coming back does not load again (no polling of the 200/minute budget).
     press(&mut app, KeyCode::F(2));
     assert!(requests(&press(&mut app, KeyCode::F(4))).is_empty());
@@ -130,7 +130,7 @@ fn the_list_loads_once_pages_filters_by_state_and_sorts() {
     assert!(matches!(s, OrderSearch::State { sort: DateColumn::StartDate, order: SortOrder::Asc, .. }), "{s:?}");
     let s = search_of(&press(&mut app, KeyCode::Char('o')));
     assert!(matches!(s, OrderSearch::State { sort: DateColumn::EndDate, order: SortOrder::Desc, .. }), "{s:?}");
-    assert!(app.production_tab.search_label().contains("by end, latest first"));
+    assert!(app.production.search_label().contains("by end, latest first"));
     // Esc goes back to every order.
     assert_eq!(search_of(&press(&mut app, KeyCode::Esc)), OrderSearch::default());
 }
@@ -147,13 +147,13 @@ fn search_customer_order_and_article_forms() {
     press(&mut app, KeyCode::Left); // to DEVELOPING
     press(&mut app, KeyCode::Left); // to NEW: before the first state
     assert!(requests(&submit(&mut app)).is_empty(), "a backwards range is not sent");
-    let form = &app.production_tab.form.as_ref().unwrap().form;
+    let form = &app.production.form.as_ref().unwrap().form;
     assert!(form.fields[2].error.is_some(), "the error sits on the field");
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Right);
     let s = search_of(&submit(&mut app));
     assert_eq!(s, OrderSearch::Text { query: "amox".into(), from: OrderState::Developing, to: OrderState::Finished });
-    assert!(app.production_tab.form.is_none());
+    assert!(app.production.form.is_none());
 
     // A date window needs the one-state list.
     press(&mut app, KeyCode::Char('/'));
@@ -164,7 +164,7 @@ fn search_customer_order_and_article_forms() {
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, "2026-11-30");
     assert!(requests(&submit(&mut app)).is_empty(), "NEW…CANCELLED with dates is refused");
-    assert!(app.production_tab.form.as_ref().unwrap().form.fields[3].error.as_deref().unwrap().contains("one state"));
+    assert!(app.production.form.as_ref().unwrap().form.fields[3].error.as_deref().unwrap().contains("one state"));
     press(&mut app, KeyCode::Up); // from the field in error up to "To state"
     for _ in 0..3 {
         press(&mut app, KeyCode::Left);
@@ -172,20 +172,12 @@ fn search_customer_order_and_article_forms() {
     let s = search_of(&submit(&mut app));
     let OrderSearch::State { state: Some(OrderState::New), from, to, .. } = s else { panic!("{s:?}") };
     assert!(from > 0 && to > from, "{from} {to}");
-    assert!(
-        app.production_tab.search_label().contains("NEW 2026-11-01…2026-11-30"),
-        "{}",
-        app.production_tab.search_label()
-    );
+    assert!(app.production.search_label().contains("NEW 2026-11-01…2026-11-30"), "{}", app.production.search_label());
 
     press(&mut app, KeyCode::Char('c'));
     type_text(&mut app, "40x1");
     assert!(requests(&submit(&mut app)).is_empty());
-    assert!(app.production_tab.form.as_ref().unwrap().form.fields[0]
-        .error
-        .as_deref()
-        .unwrap()
-        .contains("whole number"));
+    assert!(app.production.form.as_ref().unwrap().form.fields[0].error.as_deref().unwrap().contains("whole number"));
     press(&mut app, KeyCode::Backspace);
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "01");
@@ -221,7 +213,7 @@ fn an_order_shows_its_sections_and_loads_them_when_first_shown() {
         }],
     };
     answer(&mut app, req.id, Backend::Production, Outcome::ProdBatches(Ok(batches)));
-    assert_eq!(app.production_tab.batches.as_ref().unwrap().count_batch, 1);
+    assert_eq!(app.production.batches.as_ref().unwrap().count_batch, 1);
     let req = one(&press(&mut app, KeyCode::Right));
     assert!(matches!(&req.job, Job::ProdFlat { id: 2, query } if query.query.is_none()));
     // Filtering the product list.
@@ -240,12 +232,12 @@ fn an_order_shows_its_sections_and_loads_them_when_first_shown() {
         articles: vec![FlatArticle { article_id: "BLISTER-20".into(), amount: Some(1000.0), ..Default::default() }],
     };
     answer(&mut app, req.id, Backend::Production, Outcome::ProdFlat(Ok(flat)));
-    assert_eq!(app.production_tab.flat.as_ref().unwrap().articles.len(), 1);
+    assert_eq!(app.production.flat.as_ref().unwrap().articles.len(), 1);
     // Leaving the section and coming back does not read it again.
     press(&mut app, KeyCode::Left);
     assert!(requests(&press(&mut app, KeyCode::Right)).is_empty());
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.production_tab.screen, Screen::List);
+    assert_eq!(app.production.screen, Screen::List);
 }
 
 #[test]
@@ -260,9 +252,9 @@ fn a_new_order_gets_the_next_reference_is_confirmed_and_opens() {
         Backend::Production,
         Outcome::ProdNextRef(Ok(NextReference { pr_reference: "1007".into() })),
     );
-    assert_eq!(app.production_tab.form.as_ref().unwrap().form.value("pr_reference"), "1007");
+    assert_eq!(app.production.form.as_ref().unwrap().form.value("pr_reference"), "1007");
     assert!(requests(&submit(&mut app)).is_empty(), "a name is needed");
-    assert_eq!(app.production_tab.form.as_ref().unwrap().form.focused().unwrap().key, "name", "the cursor goes there");
+    assert_eq!(app.production.form.as_ref().unwrap().form.focused().unwrap().key, "name", "the cursor goes there");
     type_text(&mut app, "Night shift run");
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, "4002");
@@ -274,8 +266,8 @@ fn a_new_order_gets_the_next_reference_is_confirmed_and_opens() {
     let created = ProductionOrder { order_id: Some(9), pr_reference: Some("1007".into()), ..order(9, OrderState::New) };
     let effects =
         answer(&mut app, req.id, Backend::Production, Outcome::ProdChanged { done: "created", result: Ok(created) });
-    assert!(app.production_tab.form.is_none());
-    assert_eq!(app.production_tab.screen, Screen::Order, "the new order opens");
+    assert!(app.production.form.is_none());
+    assert_eq!(app.production.screen, Screen::Order, "the new order opens");
     job(&effects, |j| matches!(j, Job::ProdOrder(9)));
     job(&effects, |j| matches!(j, Job::ProdList { .. }));
     assert!(app.flash.as_ref().unwrap().text.contains("1007 created"));
@@ -314,7 +306,7 @@ fn a_refused_change_keeps_the_form_and_marks_the_field() {
     let effects =
         answer(&mut app, req.id, Backend::Production, Outcome::ProdChanged { done: "created", result: Err(refusal) });
     assert!(effects.iter().any(|e| matches!(e, Effect::Bell)));
-    let f = &app.production_tab.form.as_ref().expect("the form stays open").form;
+    let f = &app.production.form.as_ref().expect("the form stays open").form;
     assert_eq!(f.value("name"), "Taken", "nothing typed is lost");
     assert!(f.fields[0].error.as_deref().unwrap().contains("already in use"));
     assert!(f.form_error.as_deref().unwrap().contains("903002"));
@@ -326,7 +318,7 @@ fn a_refused_change_keeps_the_form_and_marks_the_field() {
 fn editing_the_order_is_sent_without_a_dialog() {
     let mut app = order_screen();
     press(&mut app, KeyCode::Char('e'));
-    let f = &app.production_tab.form.as_ref().unwrap().form;
+    let f = &app.production.form.as_ref().unwrap().form;
     assert_eq!((f.value("pr_reference"), f.value("start_date")), ("PR-2".to_string(), "2026-11-20".to_string()));
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, " (rework)");
@@ -366,7 +358,7 @@ fn articles_are_added_edited_and_removed() {
     job(&effects, |j| matches!(j, Job::ProdList { .. }));
 
     press(&mut app, KeyCode::Char('m'));
-    assert_eq!(app.production_tab.form.as_ref().unwrap().form.value("amount"), "1000");
+    assert_eq!(app.production.form.as_ref().unwrap().form.value("amount"), "1000");
     press(&mut app, KeyCode::Backspace);
     let req = one(&submit(&mut app));
     let Job::ProdChange { change: ProdChange::EditArticle(a), .. } = &req.job else { panic!("{:?}", req.job) };
@@ -391,7 +383,7 @@ fn reporting_production_fills_from_a_scan_and_is_confirmed() {
     let req = one(&press(&mut app, KeyCode::Enter));
     answer(&mut app, req.id, Backend::Production, Outcome::ProdOrder(Ok(order(1, OrderState::New))));
     press(&mut app, KeyCode::Char('t'));
-    assert!(app.production_tab.form.is_none());
+    assert!(app.production.form.is_none());
     assert!(app.flash.as_ref().unwrap().text.contains("start it first (p)"));
 
     let mut app = order_screen();
@@ -400,7 +392,7 @@ fn reporting_production_fills_from_a_scan_and_is_confirmed() {
     type_text(&mut app, "]d2010952012345678817290500");
     type_text(&mut app, "10L-77\u{1d}21SN-0042");
     press(&mut app, KeyCode::Enter);
-    let f = app.production_tab.form.as_ref().unwrap();
+    let f = app.production.form.as_ref().unwrap();
     assert_eq!((f.form.value("batch"), f.form.value("serial")), ("L-77".into(), "SN-0042".into()));
     assert_eq!(f.form.value("best_before"), "2029-05-31");
     assert!(f.note.as_ref().unwrap().1.contains("batch, serial, best before"));
@@ -419,7 +411,7 @@ fn reporting_production_fills_from_a_scan_and_is_confirmed() {
     press(&mut other, KeyCode::Char('t'));
     type_text(&mut other, "hello");
     press(&mut other, KeyCode::Enter);
-    assert!(other.production_tab.form.as_ref().unwrap().note.as_ref().unwrap().1.contains("Not a GS1 code"));
+    assert!(other.production.form.as_ref().unwrap().note.as_ref().unwrap().1.contains("Not a GS1 code"));
 
     assert!(requests(&submit(&mut app)).is_empty());
     let c = app.confirm.as_ref().unwrap();
@@ -457,7 +449,7 @@ fn state_changes_are_confirmed_then_sent_and_the_list_refreshes() {
             Outcome::ProdChanged { done: "started", result: Ok(order(1, OrderState::Developing)) },
         );
         assert!(matches!(one(&effects).job, Job::ProdList { .. }), "the list refreshes after a change");
-        assert_eq!(app.production_tab.screen, Screen::List);
+        assert_eq!(app.production.screen, Screen::List);
     }
 }
 
@@ -553,8 +545,8 @@ fn snapshots_of_the_list_the_order_and_the_report_form() {
 fn a_rate_limit_wait_shows_in_the_status_bar_until_the_next_answer() {
     let mut app = opened();
     answer(&mut app, 0, Backend::Production, Outcome::ProductionWaiting(std::time::Duration::from_secs(7)));
-    assert_eq!(app.production, shopfloor::tui::app::Health::Offline("rate limited, next try in 7 s".into()));
+    assert_eq!(app.health.production, shopfloor::tui::msg::Health::Offline("rate limited, next try in 7 s".into()));
     let req = one(&press(&mut app, KeyCode::Char('r')));
     answer(&mut app, req.id, Backend::Production, Outcome::ProdList(Ok(page(vec![], 0, 1))));
-    assert_eq!(app.production, shopfloor::tui::app::Health::Online);
+    assert_eq!(app.health.production, shopfloor::tui::msg::Health::Online);
 }

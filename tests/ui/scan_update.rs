@@ -2,11 +2,11 @@
 //! acknowledged, command barcodes, the journal's answers and the pipeline's news.
 
 use crate::common::dashboard::*;
-use crossterm::event::{KeyCode, KeyModifiers};
 use shopfloor::api::ApiError;
 use shopfloor::domain::manufacturer::PackagingOrder;
 use shopfloor::scan::journal::Appended;
-use shopfloor::tui::app::{update, App, Effect, Health, Msg, Tab};
+use shopfloor::tui::app::{update, App};
+use shopfloor::tui::msg::{Effect, Health, Msg, Tab};
 use shopfloor::tui::tabs::scan::LastScan;
 use shopfloor::worker::commission::Progress;
 use shopfloor::worker::{Backend, Job, Outcome};
@@ -29,11 +29,12 @@ fn on_scan_tab() -> App {
     app
 }
 
-/// Types a scan as a wedge scanner does: characters, GS as Ctrl+5, Enter.
+/// Types a scan into the Scan tab key by key, as a person (or a slow scanner) would: characters,
+/// GS as Ctrl+5 (as some terminals report 0x1D), Enter.
 fn scan(app: &mut App, code: &str) -> Vec<Effect> {
     for c in code.chars() {
         if c == '\u{1d}' {
-            press_mod(app, KeyCode::Char('5'), KeyModifiers::CONTROL);
+            press_mod(app, KeyCode::Char('5'), Mods::CTRL);
         } else {
             press(app, KeyCode::Char(c));
         }
@@ -59,7 +60,7 @@ fn a_good_scan_is_journaled_and_called_accepted_only_after_the_journal_answers()
     assert_eq!(app.scan.last, Some(LastScan::Saving("SN1".into())), "not yet accepted");
     let effects = update(&mut app, Msg::Journaled(vec![(journaled[0].clone(), Ok(Appended::Accepted(1)))]));
     assert_eq!(app.scan.last, Some(LastScan::Accepted("SN1".into())));
-    assert!(effects.iter().any(|e| matches!(e, Effect::RefreshScanStats)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::RefreshScanStats(_))));
 }
 
 #[test]
@@ -92,7 +93,7 @@ fn each_problem_is_its_own_alarm_and_blocks_until_acknowledged() {
         assert!(!effects.iter().any(|e| matches!(e, Effect::Journal(_))), "{code}: scanning is blocked");
         // The acknowledgement key frees it.
         let effects = press(&mut app, KeyCode::F(9));
-        assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms)));
+        assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms(_))));
         assert!(scan(&mut app, &good("SN9")).iter().any(|e| matches!(e, Effect::Journal(_))));
     }
 }
@@ -112,7 +113,7 @@ fn a_duplicate_found_by_the_journal_raises_its_alarm_and_the_ack_barcode_clears_
         other => panic!("{other:?}"),
     }
     let effects = scan(&mut app, "ACK");
-    assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms)) && app.scan.alarm.is_none());
+    assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms(_))) && app.scan.alarm.is_none());
 }
 
 #[test]
@@ -144,7 +145,7 @@ fn an_order_barcode_makes_that_order_active() {
 #[test]
 fn pasted_scans_are_framed_by_line_breaks_and_never_submit_anything_else() {
     let mut app = on_scan_tab();
-    let effects = update(&mut app, Msg::Paste(format!("{}\n{}\n", good("P1"), good("P2"))));
+    let effects = paste(&mut app, &format!("{}\n{}\n", good("P1"), good("P2")));
     let n = effects.iter().filter(|e| matches!(e, Effect::Journal(_))).count();
     assert_eq!(n, 2);
 }
@@ -156,10 +157,10 @@ fn the_pipeline_reports_a_waiting_backend_in_the_status_bar() {
         &mut app,
         Msg::Pipeline(Progress::Waiting { error: ApiError::ConnectionDropped, retry_in: Duration::from_secs(2) }),
     );
-    assert_eq!(app.manufacturer, Health::Offline("connection dropped".into()));
+    assert_eq!(app.health.manufacturer, Health::Offline("connection dropped".into()));
     assert!(app.scan.pipeline_note.as_deref().unwrap().contains("next try in 2 s"));
     update(&mut app, Msg::Pipeline(Progress::Answered { commissioned: 5, rejected: 0 }));
-    assert_eq!(app.manufacturer, Health::Online);
+    assert_eq!(app.health.manufacturer, Health::Online);
 }
 
 #[test]
@@ -196,8 +197,12 @@ fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirma
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::F(7));
     assert!(app.confirm.is_some());
-    // y is not an answer here; a reason is.
-    assert!(requests(&press(&mut app, KeyCode::Char('y'))).is_empty() && app.confirm.is_some());
+    // y is not an answer here: it closes the question as "no", says so, and sends nothing.
+    assert!(requests(&press(&mut app, KeyCode::Char('y'))).is_empty() && app.confirm.is_none());
+    assert!(app.flash.as_ref().unwrap().text.contains("nothing was sent"));
+    press(&mut app, KeyCode::F(7));
+    let choices: Vec<char> = app.confirm.as_ref().unwrap().choices.iter().map(|c| c.key).collect();
+    assert_eq!(choices, ['d', 's', 'u'], "Destroyed, Sampled, Supplied");
     let effects = press(&mut app, KeyCode::Char('s'));
     let req = requests(&effects).remove(0);
     match &req.job {
@@ -219,38 +224,40 @@ fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirma
         Backend::Manufacturer,
         Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) },
     );
-    assert!(effects.iter().any(|e| matches!(e, Effect::MarkDecommissioned { row: 1, reason } if reason == "Sampled")));
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::MarkDecommissioned { row: 1, reason, .. } if reason == "Sampled")));
 }
 
-fn with_prefix() -> App {
-    let mut s = settings();
-    s.wedge.prefix = "]d2".into();
-    let (mut app, first) = App::new(s, Vec::new(), None, NOW.into(), (80, 24));
+fn with_active_order() -> App {
+    let (mut app, first) = new_app();
     load_orders(&mut app, &first, vec![order()]);
     press(&mut app, KeyCode::Char('a'));
     app
 }
 
 #[test]
-fn a_prefixed_scan_on_another_tab_goes_to_the_scan_panel_not_into_a_field() {
-    let mut app = with_prefix();
+fn a_scan_on_another_tab_goes_to_the_scan_panel_not_into_a_field() {
+    let mut app = with_active_order();
     press(&mut app, KeyCode::F(3));
     press(&mut app, KeyCode::Tab); // the product field of the label form
     let before = app.labels.form.value("product_code");
-    let effects = scan(&mut app, &good("ROUTED1"));
+    let effects = scan_in(&mut app, &good("ROUTED1"));
     assert!(effects.iter().any(|e| matches!(e, Effect::Journal(s) if s.serial == "ROUTED1")), "{effects:?}");
     assert_eq!(app.labels.form.value("product_code"), before, "nothing was typed into the form");
     assert_eq!(app.tab, Tab::Labels);
-    // Typing that merely starts like the prefix still reaches the field.
+    assert!(app.flash.as_ref().unwrap().text.contains("the Scan panel (F5) took it"), "{:?}", app.flash);
+    // A person typing still reaches the field.
     press(&mut app, KeyCode::Char(']'));
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(app.labels.form.value("product_code"), format!("{before}]x"));
 }
 
 #[test]
-fn a_prefixed_scan_fills_an_open_lookup() {
-    let mut app = with_prefix();
+fn a_scan_fills_an_open_lookup() {
+    let mut app = with_active_order();
     press(&mut app, KeyCode::Char('/'));
-    let effects = scan(&mut app, "]d2ORDER:PO-2611-004");
+    let effects = scan_in(&mut app, "]C0ORDER:PO-2611-004");
     assert!(matches!(&requests(&effects)[0].job, Job::OrderDetails { order_id } if order_id == "PO-2611-004"));
+    assert_eq!(app.packaging.lookup.value(), "PO-2611-004", "the field holds the id, not the code");
 }

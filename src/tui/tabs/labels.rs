@@ -2,15 +2,19 @@
 //! order, destinations and templates from the config, the extra labels' conditional type, the
 //! execute flag; and the list of label orders this station created, kept across restarts.
 
+use super::Screen;
 use crate::api::ApiError;
 use crate::config::keys::Action;
-use crate::config::theme::{Role, Theme};
+use crate::config::KeyMap;
 use crate::domain::manufacturer::{LabelOrderRequest, PackagingOrder};
 use crate::domain::FieldError;
+use crate::input::key::Code;
 use crate::label_log::LabelRecord;
-use crate::tui::app::{cycle_tab, App, Confirm, Effect, Pending, Settings, Severity};
+use crate::tui::ctx::{Command, Ctx, Slot, ViewCx};
 use crate::tui::form::{Field, Form};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::msg::{Effect, KeyIn, Settings, Severity};
+use crate::tui::theme::{Role, Theme};
+use crate::worker::{Job, Outcome};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
@@ -18,8 +22,8 @@ use ratatui::Frame;
 
 pub struct LabelsTab {
     pub form: Form,
-    pub submit_id: Option<u64>,
-    /// The request waiting for its answer (to record it when the answer comes).
+    submit: Slot,
+    /// The request asked for (to record it when the answer comes).
     pub sent: Option<LabelOrderRequest>,
     pub history: Vec<LabelRecord>,
     show_all_errors: bool,
@@ -50,7 +54,7 @@ impl LabelsTab {
             Field::choice("template_tag", "Template", tags(&settings.templates)),
             Field::toggle("execute", "Print now", false),
         ]);
-        LabelsTab { form, submit_id: None, sent: None, history, show_all_errors: false }
+        LabelsTab { form, submit: Slot::default(), sent: None, history, show_all_errors: false }
     }
 
     /// The active order's product and batch become the form's (when it is made active).
@@ -116,38 +120,21 @@ impl LabelsTab {
     }
 }
 
-pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let l = &mut app.labels;
-    let submit = action == Some(Action::Submit) || (k.code == KeyCode::Enter && l.form.on_last_field());
-    if submit {
-        return submit_form(app);
-    }
-    match k.code {
-        KeyCode::Enter => l.form.next(),
-        KeyCode::Esc => {}
-        // Tab moves between fields here; F-keys and Alt+digits change tabs.
-        KeyCode::BackTab if l.form.focus == 0 => cycle_tab(app, false),
-        _ => {
-            if l.form.key(k) {
-                l.revalidate(false);
-            }
+impl LabelsTab {
+    fn submit_form(&mut self, cx: &mut Ctx) {
+        if cx.waiting(&self.submit) {
+            cx.flash(Severity::Warning, "Still waiting for the answer to the last label order");
+            return;
         }
-    }
-    Vec::new()
-}
-
-fn submit_form(app: &mut App) -> Vec<Effect> {
-    if app.labels.submit_id.is_some() {
-        app.flash(Severity::Warning, "Still waiting for the answer to the last label order");
-        return Vec::new();
-    }
-    match app.labels.revalidate(true) {
-        Some(req) => {
-            let dest = req.destination_tag.clone();
-            app.confirm = Some(Confirm {
-                title: if req.execute == Some(true) { "Create and print label order?" } else { "Create label order?" }
-                    .into(),
-                lines: vec![
+        if cx.refuse_without_operator() {
+            return;
+        }
+        match self.revalidate(true) {
+            Some(req) => {
+                let dest = req.destination_tag.clone();
+                let title =
+                    if req.execute == Some(true) { "Create and print label order?" } else { "Create label order?" };
+                let lines = vec![
                     format!("Label order {} — {} batch {}", req.order_id, req.product_code, req.batch),
                     format!("{} labels (+{} extra) with template {}", req.quantity, extra_text(&req), req.template_tag),
                     if req.execute == Some(true) {
@@ -155,13 +142,64 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
                     } else {
                         format!("Released later from Movilitas; printer {dest}.")
                     },
-                ],
-                pending: Pending::CreateLabel(req),
-            });
+                ];
+                self.sent = Some(req.clone());
+                let id = cx.ask(title, lines, vec![('y', "yes, send it", Job::CreateLabelOrder(req))]);
+                self.submit.start(id);
+            }
+            None => cx.flash(Severity::Error, "Fix the fields marked ✗ first; nothing was sent"),
         }
-        None => app.flash(Severity::Error, "Fix the fields marked ✗ first; nothing was sent"),
     }
-    Vec::new()
+
+    fn created(&mut self, r: Result<String, ApiError>, cx: &mut Ctx) {
+        let Some(req) = self.sent.take() else { return };
+        let outcome = match &r {
+            Ok(_) if req.execute == Some(true) => Some("Released".to_string()),
+            Ok(_) => Some("Created".to_string()),
+            // The order exists in Movilitas, suspended until serials arrive.
+            Err(ApiError::NotEnoughSerialsAssigned) | Err(ApiError::SerialsBeingReplenished) => {
+                Some("Suspended: not enough serials".to_string())
+            }
+            Err(_) => None,
+        };
+        if let Some(outcome) = outcome {
+            let record = LabelRecord {
+                at: cx.clock.minute(),
+                order_id: req.order_id.clone(),
+                product_code: req.product_code.clone(),
+                batch: req.batch.clone(),
+                quantity: req.quantity,
+                destination_tag: req.destination_tag.clone(),
+                template_tag: req.template_tag.clone(),
+                execute: req.execute == Some(true),
+                outcome,
+            };
+            let what = format!(
+                "{} of {} batch {} on {} with {}",
+                record.quantity, record.product_code, record.batch, record.destination_tag, record.template_tag
+            );
+            let audit = cx.audit(crate::domain::audit::actions::LABEL_ORDER_CREATED, record.order_id.clone());
+            cx.effect(Effect::Audit(audit.change(None, Some(what)).reason(record.outcome.clone())));
+            self.history.insert(0, record.clone());
+            cx.effect(Effect::SaveLabel(record));
+        }
+        match r {
+            Ok(message) => {
+                cx.flash(Severity::Ok, format!("Label order {}: {message}", req.order_id));
+                self.form.set("order_id", "");
+                self.form.form_error = None;
+            }
+            Err(ApiError::Validation { details }) | Err(ApiError::Invalid(details)) => {
+                self.form.set_errors(&details);
+                cx.flash(Severity::Error, "Movilitas refused the label order: see the fields marked ✗");
+            }
+            Err(e) => {
+                self.form.form_error = Some(e.to_string());
+                cx.flash(Severity::Error, e.to_string());
+                cx.bell();
+            }
+        }
+    }
 }
 
 fn extra_text(r: &LabelOrderRequest) -> String {
@@ -172,68 +210,66 @@ fn extra_text(r: &LabelOrderRequest) -> String {
     }
 }
 
-pub fn created(app: &mut App, id: u64, r: Result<String, ApiError>) -> Vec<Effect> {
-    if app.labels.submit_id != Some(id) {
-        return Vec::new();
-    }
-    app.labels.submit_id = None;
-    let Some(req) = app.labels.sent.take() else { return Vec::new() };
-    let outcome = match &r {
-        Ok(_) if req.execute == Some(true) => Some("Released".to_string()),
-        Ok(_) => Some("Created".to_string()),
-        // The order exists in Movilitas, suspended until serials arrive.
-        Err(ApiError::NotEnoughSerialsAssigned) | Err(ApiError::SerialsBeingReplenished) => {
-            Some("Suspended: not enough serials".to_string())
+impl Screen for LabelsTab {
+    fn key(&mut self, k: KeyIn, action: Option<Action>, cx: &mut Ctx) {
+        // Fast keys only type into fields: a burst's Enter never sends the form.
+        if k.burst && !crate::tui::form::burst_may_edit(&k.key) {
+            return;
         }
-        Err(_) => None,
-    };
-    let mut effects = Vec::new();
-    if let Some(outcome) = outcome {
-        let record = LabelRecord {
-            at: app.now.clone(),
-            order_id: req.order_id.clone(),
-            product_code: req.product_code.clone(),
-            batch: req.batch.clone(),
-            quantity: req.quantity,
-            destination_tag: req.destination_tag.clone(),
-            template_tag: req.template_tag.clone(),
-            execute: req.execute == Some(true),
-            outcome,
-        };
-        let what = format!(
-            "{} of {} batch {} on {} with {}",
-            record.quantity, record.product_code, record.batch, record.destination_tag, record.template_tag
-        );
-        let audit = app.audit(crate::domain::audit::actions::LABEL_ORDER_CREATED, record.order_id.clone());
-        effects.push(Effect::Audit(audit.change(None, Some(what)).reason(record.outcome.clone())));
-        app.labels.history.insert(0, record.clone());
-        effects.push(Effect::SaveLabel(record));
-    }
-    match r {
-        Ok(message) => {
-            app.flash(Severity::Ok, format!("Label order {}: {message}", req.order_id));
-            app.labels.form.set("order_id", "");
-            app.labels.form.form_error = None;
+        let submit = action == Some(Action::Submit) || (k.key.code == Code::Enter && self.form.on_last_field());
+        if submit {
+            return self.submit_form(cx);
         }
-        Err(ApiError::Validation { details }) | Err(ApiError::Invalid(details)) => {
-            app.labels.form.set_errors(&details);
-            app.flash(Severity::Error, "Movilitas refused the label order: see the fields marked ✗");
-        }
-        Err(e) => {
-            app.labels.form.form_error = Some(e.to_string());
-            app.flash(Severity::Error, e.to_string());
-            effects.push(Effect::Bell);
+        match k.key.code {
+            Code::Enter => self.form.next(),
+            Code::Esc => {}
+            // Tab moves between fields here; F-keys and Alt+digits change tabs.
+            Code::BackTab if self.form.focus == 0 && !k.burst => cx.command(Command::CycleTab { forward: false }),
+            _ => {
+                if self.form.key(k.key) {
+                    self.revalidate(false);
+                }
+            }
         }
     }
-    effects
+
+    fn paste(&mut self, text: &str, _cx: &mut Ctx) {
+        self.form.paste(text);
+        self.revalidate(false);
+    }
+
+    fn answered(&mut self, id: u64, outcome: Outcome, cx: &mut Ctx) {
+        if let Outcome::LabelOrderCreated(r) = outcome {
+            if self.submit.take(id) {
+                self.created(r, cx);
+            }
+        }
+    }
+
+    fn text_focused(&self) -> bool {
+        self.form.text_focused()
+    }
+
+    fn actions(&self) -> Vec<(Action, &'static str)> {
+        vec![(Action::Submit, Action::Submit.describe())]
+    }
+
+    fn hint(&self, k: &KeyMap) -> String {
+        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        format!(
+            "{} help · Tab next field · ←/→/Space choose · {} send · {} quit",
+            first(Action::Help),
+            k.label(Action::Submit),
+            k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
+        )
+    }
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let l = &app.labels;
+pub fn view(l: &LabelsTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let form_h = l.form.fields.len() as u16 + 4;
     let [form_area, list_area] = Layout::vertical([Constraint::Length(form_h), Constraint::Min(3)]).areas(area);
-    let title = match &app.active {
+    let title = match cx.active {
         Some(o) => format!(" New label order — active order {} ", o.order_id),
         None => " New label order — no active order (set one on the Packaging tab) ".to_string(),
     };
@@ -244,8 +280,8 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(form_area);
     frame.render_widget(block, form_area);
     let [fields, msg] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
-    l.form.render(frame, fields, t, app.confirm.is_none() && !app.help);
-    l.form.render_message(frame, msg, t, l.submit_id.is_some());
+    l.form.render(frame, fields, t, cx.focused);
+    l.form.render_message(frame, msg, t, cx.requests.waiting(&l.submit));
     history_view(l, frame, list_area, t);
 }
 

@@ -2,15 +2,19 @@
 //! details, lookup of any order by id (typed or scanned), the create-order form, and making an
 //! order the station's active order.
 
+use super::Screen;
 use crate::api::ApiError;
 use crate::config::keys::Action;
-use crate::config::theme::{Role, Theme};
+use crate::config::KeyMap;
 use crate::domain::manufacturer::{CreatePackagingOrder, PackagingOrder};
-use crate::domain::{date, FieldError};
-use crate::tui::app::{cycle_tab, App, Confirm, Effect, Pending, Severity};
+use crate::domain::FieldError;
+use crate::input::key::Code;
+use crate::input::scanner::strip_symbology;
+use crate::tui::ctx::{Command, Ctx, Slot, ViewCx};
 use crate::tui::form::{Field, Form};
-use crate::worker::Job;
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::msg::{Effect, KeyIn, Severity};
+use crate::tui::theme::{Role, Theme};
+use crate::worker::{Job, Outcome};
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
@@ -25,18 +29,19 @@ pub enum Mode {
 }
 
 pub struct PackagingTab {
+    line: String,
     pub orders: Vec<PackagingOrder>,
     pub selected: usize,
     pub mode: Mode,
-    pub refresh_id: Option<u64>,
+    refresh: Slot,
     pub loaded_at: Option<String>,
     pub list_error: Option<String>,
     pub lookup: Input,
-    pub lookup_id: Option<u64>,
+    lookup_req: Slot,
     pub found: Option<PackagingOrder>,
     pub lookup_error: Option<String>,
     pub form: Form,
-    pub create_id: Option<u64>,
+    create: Slot,
     /// After a submit attempt every rule is shown, not only those of fields already filled.
     show_all_errors: bool,
 }
@@ -57,28 +62,27 @@ impl PackagingTab {
         ]);
         form.set("packaging_line_tag", line);
         PackagingTab {
+            line: line.to_string(),
             orders: Vec::new(),
             selected: 0,
             mode: Mode::List,
-            refresh_id: None,
+            refresh: Slot::default(),
             loaded_at: None,
             list_error: None,
             lookup: Input::default(),
-            lookup_id: None,
+            lookup_req: Slot::default(),
             found: None,
             lookup_error: None,
             form,
-            create_id: None,
+            create: Slot::default(),
             show_all_errors: false,
         }
     }
 
-    pub fn text_focused(&self) -> bool {
-        match self.mode {
-            Mode::List => false,
-            Mode::Lookup => true,
-            Mode::Form => self.form.text_focused(),
-        }
+    /// Asks for the open orders of the line (the list keeps showing until they come).
+    pub fn refresh(&mut self, cx: &mut Ctx) {
+        let id = cx.request(Job::OpenOrders { line: self.line.clone() });
+        self.refresh.start(id);
     }
 
     /// The order the details panel shows: a looked-up one, else the selected row.
@@ -86,22 +90,6 @@ impl PackagingTab {
         self.found.as_ref().or_else(|| self.orders.get(self.selected))
     }
 
-    pub fn paste(&mut self, text: &str) {
-        match self.mode {
-            Mode::Lookup => {
-                for c in text.chars().filter(|c| !c.is_control()) {
-                    self.lookup.handle(InputRequest::InsertChar(c));
-                }
-            }
-            Mode::Form => {
-                self.form.paste(text);
-                self.revalidate();
-            }
-            Mode::List => {}
-        }
-    }
-
-    /// The form as a request, or the fields that are not even numbers.
     /// The form as a request, with the fields that do not even parse (numbers). Missing or
     /// unparsable numbers are -1 in the request, which the domain rules also refuse.
     pub fn request(&self) -> (CreatePackagingOrder, Vec<FieldError>) {
@@ -132,10 +120,10 @@ impl PackagingTab {
 
     /// Checks every rule of seed 001 as the user types; shows errors of empty fields only
     /// after a submit attempt.
-    pub fn revalidate(&mut self) -> Option<CreatePackagingOrder> {
+    pub fn revalidate(&mut self, this_year: i32) -> Option<CreatePackagingOrder> {
         let (req, mut errors) = self.request();
         // A field that does not parse shows that, not the rule its placeholder breaks.
-        for e in req.validate(date::current_year()) {
+        for e in req.validate(this_year) {
             if !errors.iter().any(|p| p.field == e.field) {
                 errors.push(e);
             }
@@ -148,146 +136,77 @@ impl PackagingTab {
         Some(req).filter(|_| ok)
     }
 
-    pub fn orders_arrived(&mut self, id: u64, r: Result<Vec<PackagingOrder>, ApiError>, now: &str) {
-        if self.refresh_id != Some(id) {
-            return; // a refresh that a newer one replaced
-        }
-        self.refresh_id = None;
+    fn orders_arrived(&mut self, r: Result<Vec<PackagingOrder>, ApiError>, now: String) {
         match r {
             Ok(orders) => {
                 let keep = self.orders.get(self.selected).map(|o| o.order_id.clone());
                 self.orders = orders;
                 self.selected = keep.and_then(|k| self.orders.iter().position(|o| o.order_id == k)).unwrap_or(0);
-                self.loaded_at = Some(now.to_string());
+                self.loaded_at = Some(now);
                 self.list_error = None;
             }
             Err(e) => self.list_error = Some(e.to_string()),
         }
     }
 
-    /// A lookup's answer, if the user is still waiting for it.
-    pub fn lookup_arrived(&mut self, id: u64, r: Result<PackagingOrder, ApiError>) -> Option<PackagingOrder> {
-        if self.lookup_id != Some(id) {
-            return None; // the user closed the lookup; drop it quietly
-        }
-        self.lookup_id = None;
+    /// A looked-up order: shown below the list, and selected in it when it is there, so the
+    /// next Enter makes that order active, not the row the cursor was on before.
+    fn lookup_arrived(&mut self, r: Result<PackagingOrder, ApiError>, cx: &mut Ctx) {
         match r {
             Ok(o) => {
-                self.found = Some(o.clone());
+                if let Some(i) = self.orders.iter().position(|x| x.order_id == o.order_id) {
+                    self.selected = i;
+                }
+                cx.flash(Severity::Ok, format!("Found order {} — press a to make it active", o.order_id));
+                self.found = Some(o);
                 self.lookup_error = None;
                 self.mode = Mode::List;
-                Some(o)
             }
-            Err(e) => {
-                self.lookup_error = Some(e.to_string());
-                None
-            }
+            Err(e) => self.lookup_error = Some(e.to_string()),
         }
     }
 
-    fn move_selection(&mut self, code: KeyCode) {
+    fn look_up(&mut self, id: String, cx: &mut Ctx) {
+        if id.is_empty() {
+            self.lookup_error = Some("type or scan an order id first".into());
+            return;
+        }
+        let rid = cx.request(Job::OrderDetails { order_id: id });
+        self.lookup_req.start(rid);
+        self.lookup_error = None;
+    }
+
+    fn move_selection(&mut self, code: Code) {
         let n = self.orders.len();
         if n == 0 {
             return;
         }
         self.found = None;
         self.selected = match code {
-            KeyCode::Up => self.selected.saturating_sub(1),
-            KeyCode::Down => (self.selected + 1).min(n - 1),
-            KeyCode::PageUp => self.selected.saturating_sub(10),
-            KeyCode::PageDown => (self.selected + 10).min(n - 1),
-            KeyCode::Home => 0,
-            KeyCode::End => n - 1,
+            Code::Up => self.selected.saturating_sub(1),
+            Code::Down => (self.selected + 1).min(n - 1),
+            Code::PageUp => self.selected.saturating_sub(10),
+            Code::PageDown => (self.selected + 10).min(n - 1),
+            Code::Home => 0,
+            Code::End => n - 1,
             _ => self.selected,
         };
     }
-}
 
-pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    match app.packaging.mode {
-        Mode::List => match (action, k.code) {
-            (Some(Action::Refresh), _) => {
-                let line = app.settings.line.clone();
-                let id = app.request(Job::OpenOrders { line }, &mut effects);
-                app.packaging.refresh_id = Some(id);
-                app.flash(Severity::Info, "Refreshing…");
-            }
-            (Some(Action::NewOrder), _) => {
-                app.packaging.mode = Mode::Form;
-                app.flash(Severity::Info, "New packaging order: fill in the fields, then submit");
-            }
-            (Some(Action::Lookup), _) => {
-                app.packaging.mode = Mode::Lookup;
-                app.packaging.lookup_error = None;
-            }
-            (Some(Action::SetActive), _) | (None, KeyCode::Enter) => match app.packaging.shown_order().cloned() {
-                Some(o) => effects.extend(app.set_active(o)),
-                None => app.flash(Severity::Warning, "No order selected: refresh the list or look one up"),
-            },
-            (_, KeyCode::Tab) => cycle_tab(app, true),
-            (_, KeyCode::BackTab) => cycle_tab(app, false),
-            (
-                _,
-                c @ (KeyCode::Up | KeyCode::Down | KeyCode::PageUp | KeyCode::PageDown | KeyCode::Home | KeyCode::End),
-            ) => app.packaging.move_selection(c),
-            _ => {}
-        },
-        Mode::Lookup => match k.code {
-            KeyCode::Esc => {
-                app.packaging.mode = Mode::List;
-                app.packaging.lookup_id = None;
-            }
-            KeyCode::Enter => {
-                let id = app.packaging.lookup.value().trim().to_string();
-                if id.is_empty() {
-                    app.packaging.lookup_error = Some("type or scan an order id first".into());
-                } else {
-                    let rid = app.request(Job::OrderDetails { order_id: id }, &mut effects);
-                    app.packaging.lookup_id = Some(rid);
-                    app.packaging.lookup_error = None;
-                }
-            }
-            _ => {
-                if let Some(r) = crate::tui::form::edit_request(&k) {
-                    app.packaging.lookup.handle(r);
-                }
-            }
-        },
-        Mode::Form => {
-            let submit =
-                action == Some(Action::Submit) || (k.code == KeyCode::Enter && app.packaging.form.on_last_field());
-            if submit {
-                return submit_form(app);
-            }
-            match k.code {
-                // Leaving keeps everything typed; nothing is lost by Esc.
-                KeyCode::Esc => app.packaging.mode = Mode::List,
-                KeyCode::Enter => app.packaging.form.next(),
-                _ => {
-                    if app.packaging.form.key(k) {
-                        app.packaging.revalidate();
-                    }
-                }
-            }
+    fn submit_form(&mut self, cx: &mut Ctx) {
+        if cx.waiting(&self.create) {
+            cx.flash(Severity::Warning, "Still waiting for the answer to the last order");
+            return;
         }
-    }
-    effects
-}
-
-fn submit_form(app: &mut App) -> Vec<Effect> {
-    if app.packaging.create_id.is_some() {
-        app.flash(Severity::Warning, "Still waiting for the answer to the last order");
-        return Vec::new();
-    }
-    app.packaging.show_all_errors = true;
-    let req = app.packaging.revalidate();
-    app.packaging.show_all_errors = false;
-    match req {
-        Some(order) => {
-            app.confirm = Some(Confirm {
-                title: "Create packaging order?".into(),
-                lines: vec![
+        if cx.refuse_without_operator() {
+            return;
+        }
+        self.show_all_errors = true;
+        let req = self.revalidate(cx.clock.year());
+        self.show_all_errors = false;
+        match req {
+            Some(order) => {
+                let lines = vec![
                     format!(
                         "Order {} — {} batch {}",
                         order.order_id,
@@ -300,56 +219,193 @@ fn submit_form(app: &mut App) -> Vec<Effect> {
                         order.packaging_line_tag.as_deref().unwrap_or("-")
                     ),
                     "An order cannot be deleted once created.".into(),
-                ],
-                pending: Pending::CreatePackaging(order),
-            });
+                ];
+                let id = cx.ask(
+                    "Create packaging order?",
+                    lines,
+                    vec![('y', "yes, create it", Job::CreatePackagingOrder(order))],
+                );
+                self.create.start(id);
+            }
+            None => cx.flash(Severity::Error, "Fix the fields marked ✗ first; nothing was sent"),
         }
-        None => app.flash(Severity::Error, "Fix the fields marked ✗ first; nothing was sent"),
     }
-    Vec::new()
+
+    /// The answer to a create request: the form is kept whole when the server refuses it.
+    fn created(&mut self, r: Result<PackagingOrder, ApiError>, cx: &mut Ctx) {
+        match r {
+            Ok(o) => {
+                cx.flash(Severity::Ok, format!("Packaging order {} created (status {})", o.order_id, o.status));
+                let what = format!(
+                    "product {} batch {} expiry {} quantity {}",
+                    o.product_code,
+                    o.batch.as_deref().unwrap_or("-"),
+                    o.expiry_date.as_deref().unwrap_or("-"),
+                    o.quantity
+                );
+                let audit = cx.audit(crate::domain::audit::actions::PACKAGING_ORDER_CREATED, o.order_id.clone());
+                cx.effect(Effect::Audit(audit.change(None, Some(what))));
+                self.form.clear();
+                self.form.set("packaging_line_tag", &self.line.clone());
+                self.mode = Mode::List;
+                self.refresh(cx);
+            }
+            Err(ApiError::Validation { details }) | Err(ApiError::Invalid(details)) => {
+                self.form.set_errors(&details);
+                cx.flash(Severity::Error, "Movilitas refused the order: see the fields marked ✗");
+            }
+            Err(e) => {
+                self.form.form_error = Some(e.to_string());
+                cx.flash(Severity::Error, e.to_string());
+            }
+        }
+    }
 }
 
-/// The answer to a create request: the form is kept whole when the server refuses it.
-pub fn created(app: &mut App, id: u64, r: Result<PackagingOrder, ApiError>) -> Vec<Effect> {
-    if app.packaging.create_id != Some(id) {
-        return Vec::new();
+impl Screen for PackagingTab {
+    fn key(&mut self, k: KeyIn, action: Option<Action>, cx: &mut Ctx) {
+        match self.mode {
+            Mode::List => match (action, k.key.code) {
+                (Some(Action::Refresh), _) => {
+                    self.refresh(cx);
+                    cx.flash(Severity::Info, "Refreshing…");
+                }
+                (Some(Action::NewOrder), _) => {
+                    self.mode = Mode::Form;
+                    cx.flash(Severity::Info, "New packaging order: fill in the fields, then submit");
+                }
+                (Some(Action::Lookup), _) => {
+                    // A fresh field: a scanned id must not be appended to an old one.
+                    self.mode = Mode::Lookup;
+                    self.lookup = Input::default();
+                    self.lookup_error = None;
+                }
+                (Some(Action::SetActive), _) | (None, Code::Enter) => match self.shown_order().cloned() {
+                    Some(o) => cx.command(Command::SetActive(o)),
+                    None => cx.flash(Severity::Warning, "No order selected: refresh the list or look one up"),
+                },
+                (_, Code::Tab) => cx.command(Command::CycleTab { forward: true }),
+                (_, Code::BackTab) => cx.command(Command::CycleTab { forward: false }),
+                (_, c @ (Code::Up | Code::Down | Code::PageUp | Code::PageDown | Code::Home | Code::End)) => {
+                    self.move_selection(c)
+                }
+                _ => {}
+            },
+            Mode::Lookup => match k.key.code {
+                Code::Esc => {
+                    self.mode = Mode::List;
+                    self.lookup_req.clear();
+                }
+                Code::Enter => {
+                    let id = self.lookup.value().trim().to_string();
+                    self.look_up(id, cx);
+                }
+                _ => {
+                    if let Some(r) = crate::tui::form::edit_request(&k.key) {
+                        self.lookup.handle(r);
+                    }
+                }
+            },
+            Mode::Form => {
+                // Fast keys only type into fields: a burst's Enter never sends the form.
+                if k.burst && !crate::tui::form::burst_may_edit(&k.key) {
+                    return;
+                }
+                let submit = action == Some(Action::Submit) || (k.key.code == Code::Enter && self.form.on_last_field());
+                if submit {
+                    return self.submit_form(cx);
+                }
+                match k.key.code {
+                    // Leaving keeps everything typed; nothing is lost by Esc.
+                    Code::Esc => self.mode = Mode::List,
+                    Code::Enter => self.form.next(),
+                    _ => {
+                        if self.form.key(k.key) {
+                            self.revalidate(cx.clock.year());
+                        }
+                    }
+                }
+            }
+        }
     }
-    app.packaging.create_id = None;
-    let mut effects = Vec::new();
-    match r {
-        Ok(o) => {
-            app.flash(Severity::Ok, format!("Packaging order {} created (status {})", o.order_id, o.status));
-            let what = format!(
-                "product {} batch {} expiry {} quantity {}",
-                o.product_code,
-                o.batch.as_deref().unwrap_or("-"),
-                o.expiry_date.as_deref().unwrap_or("-"),
-                o.quantity
-            );
-            let audit = app.audit(crate::domain::audit::actions::PACKAGING_ORDER_CREATED, o.order_id.clone());
-            effects.push(Effect::Audit(audit.change(None, Some(what))));
-            let line = app.settings.line.clone();
-            app.packaging.form.clear();
-            app.packaging.form.set("packaging_line_tag", &line);
-            app.packaging.mode = Mode::List;
-            let rid = app.request(Job::OpenOrders { line }, &mut effects);
-            app.packaging.refresh_id = Some(rid);
-        }
-        Err(ApiError::Validation { details }) | Err(ApiError::Invalid(details)) => {
-            app.packaging.form.set_errors(&details);
-            app.flash(Severity::Error, "Movilitas refused the order: see the fields marked ✗");
-        }
-        Err(e) => {
-            app.packaging.form.form_error = Some(e.to_string());
-            app.flash(Severity::Error, e.to_string());
+
+    fn paste(&mut self, text: &str, cx: &mut Ctx) {
+        match self.mode {
+            Mode::Lookup => {
+                for c in text.chars().filter(|c| !c.is_control()) {
+                    self.lookup.handle(InputRequest::InsertChar(c));
+                }
+            }
+            Mode::Form => {
+                self.form.paste(text);
+                self.revalidate(cx.clock.year());
+            }
+            Mode::List => cx.flash(Severity::Info, "Nothing here takes pasted text: open a form or the lookup (/)"),
         }
     }
-    effects
+
+    fn takes_scans(&self) -> bool {
+        self.mode == Mode::Lookup
+    }
+
+    /// A scan into the open lookup: the order id it holds is looked up.
+    fn scan(&mut self, raw: &str, cx: &mut Ctx) {
+        // An AIM identifier says what kind of code it was; it is not part of an order id.
+        let text = strip_symbology(raw);
+        let id = text.strip_prefix(cx.settings.scan.order_barcode_prefix.as_str()).unwrap_or(text).trim().to_string();
+        self.lookup = Input::new(id.clone());
+        self.look_up(id, cx);
+    }
+
+    fn answered(&mut self, id: u64, outcome: Outcome, cx: &mut Ctx) {
+        match outcome {
+            Outcome::OpenOrders(r) if self.refresh.take(id) => self.orders_arrived(r, cx.clock.minute()),
+            Outcome::OrderDetails(r) if self.lookup_req.take(id) => self.lookup_arrived(r, cx),
+            Outcome::PackagingOrderCreated(r) if self.create.take(id) => self.created(r, cx),
+            // Answers to requests a newer one replaced, or to a lookup closed meanwhile.
+            _ => {}
+        }
+    }
+
+    fn text_focused(&self) -> bool {
+        match self.mode {
+            Mode::List => false,
+            Mode::Lookup => true,
+            Mode::Form => self.form.text_focused(),
+        }
+    }
+
+    fn actions(&self) -> Vec<(Action, &'static str)> {
+        [Action::Refresh, Action::NewOrder, Action::Lookup, Action::SetActive, Action::Submit]
+            .into_iter()
+            .map(|a| (a, a.describe()))
+            .collect()
+    }
+
+    fn hint(&self, k: &KeyMap) -> String {
+        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        match self.mode {
+            Mode::Form => format!(
+                "{} help · Tab next field · {} send · Esc back (kept)",
+                first(Action::Help),
+                k.label(Action::Submit)
+            ),
+            Mode::Lookup => "Type or scan an order id, Enter to search, Esc to close".into(),
+            Mode::List => format!(
+                "{} help · {} new order · {} look up · {} make active · {} refresh · {} quit",
+                first(Action::Help),
+                first(Action::NewOrder),
+                first(Action::Lookup),
+                first(Action::SetActive),
+                first(Action::Refresh),
+                first(Action::Quit)
+            ),
+        }
+    }
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let p = &app.packaging;
+pub fn view(p: &PackagingTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     if p.mode == Mode::Form {
         let block = Block::default()
             .borders(Borders::ALL)
@@ -358,22 +414,21 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let [fields, msg] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
-        p.form.render(frame, fields, t, app.confirm.is_none() && !app.help);
-        p.form.render_message(frame, msg, t, p.create_id.is_some());
+        p.form.render(frame, fields, t, cx.focused);
+        p.form.render_message(frame, msg, t, cx.requests.waiting(&p.create));
         return;
     }
     let lookup_h = if p.mode == Mode::Lookup { 3 } else { 0 };
     let [lookup_area, list_area, detail_area] =
         Layout::vertical([Constraint::Length(lookup_h), Constraint::Min(5), Constraint::Length(8)]).areas(area);
     if p.mode == Mode::Lookup {
-        lookup_view(app, frame, lookup_area, t);
+        lookup_view(p, cx, frame, lookup_area, t);
     }
-    list_view(app, frame, list_area, t);
-    details_view(app, frame, detail_area, t);
+    list_view(p, cx, frame, list_area, t);
+    details_view(p, cx, frame, detail_area, t);
 }
 
-fn lookup_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
-    let p = &app.packaging;
+fn lookup_view(p: &PackagingTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     let block = Block::default().borders(Borders::ALL).border_style(t.style(Role::Accent)).title(Span::styled(
         " Look up order: type or scan its id, Enter to search, Esc to close ",
         t.style(Role::Title),
@@ -381,20 +436,20 @@ fn lookup_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut spans = vec![Span::styled(p.lookup.value().to_string(), t.style(Role::InputFocus))];
-    if p.lookup_id.is_some() {
+    if cx.requests.waiting(&p.lookup_req) {
         spans.push(Span::styled("  ⧗ searching…", t.style(Role::Muted)));
     } else if let Some(e) = &p.lookup_error {
         spans.push(Span::styled(format!("  ✗ {e}"), t.style(Role::Error)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), inner);
-    if app.confirm.is_none() && !app.help {
+    if cx.focused {
         frame.set_cursor_position(Position { x: inner.x + p.lookup.visual_cursor() as u16, y: inner.y });
     }
 }
 
-fn list_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
-    let p = &app.packaging;
-    let status = match (&p.list_error, &p.loaded_at, p.refresh_id.is_some()) {
+fn list_view(p: &PackagingTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
+    let refreshing = cx.requests.waiting(&p.refresh);
+    let status = match (&p.list_error, &p.loaded_at, refreshing) {
         (Some(_), _, _) => Span::styled(" ✗ refresh failed, showing the last list ", t.style(Role::Error)),
         (None, _, true) => Span::styled(" ⧗ refreshing ", t.style(Role::Muted)),
         (None, Some(at), false) => {
@@ -403,14 +458,11 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         (None, None, false) => Span::raw(""),
     };
     let title = Line::from(vec![
-        Span::styled(
-            format!(" Open packaging orders — {} ({}) ", app.settings.line, p.orders.len()),
-            t.style(Role::Title),
-        ),
+        Span::styled(format!(" Open packaging orders — {} ({}) ", p.line, p.orders.len()), t.style(Role::Title)),
         status,
     ]);
     let block = Block::default().borders(Borders::ALL).border_style(t.style(Role::Border)).title(title);
-    let active = app.active.as_ref().map(|a| a.order_id.as_str());
+    let active = cx.active.map(|a| a.order_id.as_str());
     // Only the page holding the selection is built: a thousand rows cost a frame its budget,
     // and the page follows from the selection alone, so rendering stays pure.
     let page = (area.height.saturating_sub(3) as usize).max(1);
@@ -442,7 +494,7 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     if p.orders.is_empty() {
         let msg = match &p.list_error {
             Some(e) => format!("✗ {e}"),
-            None if p.refresh_id.is_some() => "⧗ loading the open orders…".to_string(),
+            None if refreshing => "⧗ loading the open orders…".to_string(),
             None => "No open orders on this line. n creates one, / looks one up by id.".to_string(),
         };
         let inner = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
@@ -460,8 +512,7 @@ fn status_style(status: &str, t: &Theme) -> ratatui::style::Style {
     }
 }
 
-fn details_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
-    let p = &app.packaging;
+fn details_view(p: &PackagingTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     let title = if p.found.is_some() { " Looked-up order " } else { " Selected order " };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -482,7 +533,7 @@ fn details_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         ])
     };
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let is_active = app.active.as_ref().is_some_and(|a| a.order_id == o.order_id);
+    let is_active = cx.active.is_some_and(|a| a.order_id == o.order_id);
     let lines = vec![
         pair("Order", o.order_id.clone(), "Status", o.status.clone()),
         pair("Description", opt(&o.order_description), "Line", opt(&o.packaging_line_tag)),

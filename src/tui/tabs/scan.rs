@@ -1,20 +1,29 @@
 //! The live scan panel: the active order, the last scan large and unmistakable, the counters
 //! and packs per minute, progress toward the order quantity, the last scans with their state.
 //! Everything typed here is scan input; an alarm blocks scanning until it is acknowledged.
+//! Scans reach it from its own input line, from a scanner anywhere (the app routes them here
+//! when the screen shown has no place for scans), and from pastes.
 
+use super::Screen;
+use crate::api::ApiError;
 use crate::config::keys::Action;
-use crate::config::theme::{Role, Theme};
+use crate::config::KeyMap;
+use crate::domain::manufacturer::DecommissionRequest;
+use crate::input::key::Code;
+use crate::input::scanner::strip_symbology;
 use crate::scan::check::{self, Alarm};
 use crate::scan::gs1::{self, Mode};
 use crate::scan::journal::{Appended, NewScan, ScanStats, State};
-use crate::scan::wedge::{Fed, Framer};
-use crate::tui::app::{cycle_tab, App, Effect, Severity};
-use crate::worker::Job;
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::scan::wedge::{Fed, ScanField};
+use crate::tui::ctx::{Command, Ctx, Slot, ViewCx};
+use crate::tui::msg::{Effect, KeyIn, Severity};
+use crate::tui::theme::{Role, Theme};
+use crate::worker::commission::Progress;
+use crate::worker::{Job, Outcome};
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell, Gauge, Paragraph, Row, Table, TableState, Wrap};
 use ratatui::Frame;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -26,205 +35,325 @@ pub enum LastScan {
 }
 
 pub struct ScanTab {
-    pub framer: Framer,
+    pub field: ScanField,
     pub last: Option<LastScan>,
     /// An alarm not yet acknowledged.
     pub alarm: Option<Alarm>,
     pub stats: ScanStats,
     pub saving: usize,
-    pub order_lookup_id: Option<u64>,
+    order_lookup: Slot,
+    decommission: Slot,
     pub pipeline_note: Option<String>,
     /// The row of "Last scans" that ↑/↓ selected (for decommissioning).
     pub selected: Option<usize>,
+    /// What the input line holds came in a burst: the start of a scan that a pause (network
+    /// jitter) cut from its end.
+    field_from_burst: bool,
 }
 
 impl ScanTab {
-    pub fn new(framer: Framer) -> Self {
+    pub fn new(field: ScanField) -> Self {
         ScanTab {
-            framer,
+            field,
             last: None,
             alarm: None,
             stats: ScanStats::default(),
             saving: 0,
-            order_lookup_id: None,
+            order_lookup: Slot::default(),
+            decommission: Slot::default(),
             pipeline_note: None,
             selected: None,
+            field_from_burst: false,
         }
     }
-}
 
-fn raise(app: &mut App, alarm: Alarm, raw: &str, effects: &mut Vec<Effect>) {
-    effects.push(Effect::RecordAlarm {
-        order_id: app.active.as_ref().map(|o| o.order_id.clone()),
-        kind: alarm.kind().to_string(),
-        raw: raw.to_string(),
-        message: alarm.message(),
-    });
-    if app.settings.scan.bell {
-        effects.push(Effect::Bell);
+    fn raise(&mut self, alarm: Alarm, raw: &str, cx: &mut Ctx) {
+        cx.effect(Effect::RecordAlarm {
+            order_id: cx.active.map(|o| o.order_id.clone()),
+            kind: alarm.kind().to_string(),
+            raw: raw.to_string(),
+            message: alarm.message(),
+            actor: cx.actor(),
+        });
+        if cx.settings.scan.bell {
+            cx.bell();
+        }
+        if cx.settings.scan.block_on_alarm {
+            self.alarm = Some(alarm.clone());
+        }
+        self.last = Some(LastScan::Refused(alarm));
     }
-    if app.settings.scan.block_on_alarm {
-        app.scan.alarm = Some(alarm.clone());
-    }
-    app.scan.last = Some(LastScan::Refused(alarm));
-}
 
-pub fn acknowledge(app: &mut App, effects: &mut Vec<Effect>) {
-    if app.scan.alarm.take().is_some() {
-        effects.push(Effect::AckAlarms);
-        app.flash(Severity::Info, "Alarm acknowledged: scanning goes on");
+    pub fn acknowledge(&mut self, cx: &mut Ctx) {
+        if self.alarm.take().is_some() {
+            cx.effect(Effect::AckAlarms(cx.actor()));
+            cx.flash(Severity::Info, "Alarm acknowledged: scanning goes on");
+        }
     }
-}
 
-/// One whole scan from the wedge (or a paste).
-pub fn frame(app: &mut App, raw: String) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    // A badge signs in (or hands over); on the sign-in screen a typed id does too.
-    if app.signin_needed() || crate::tui::access::badge_id(app, &raw).is_some() {
-        return crate::tui::access::sign_in_attempt(app, &raw);
-    }
-    let cfg = app.settings.scan.clone();
-    if !cfg.ack_barcode.is_empty() && raw == cfg.ack_barcode {
-        acknowledge(app, &mut effects);
-        return effects;
-    }
-    if !cfg.order_barcode_prefix.is_empty() {
-        if let Some(id) = raw.strip_prefix(cfg.order_barcode_prefix.as_str()) {
-            if app.refuse_if_locked() {
-                return effects;
+    /// One whole scan: a command code, or a pack checked against the active order.
+    pub fn take_scan(&mut self, raw: String, cx: &mut Ctx) {
+        let cfg = &cx.settings.scan;
+        // Command codes read the same with or without the scanner's AIM identifier.
+        let code = strip_symbology(&raw);
+        if !cfg.ack_barcode.is_empty() && code == cfg.ack_barcode {
+            self.acknowledge(cx);
+            return;
+        }
+        if !cfg.order_barcode_prefix.is_empty() {
+            if let Some(id) = code.strip_prefix(cfg.order_barcode_prefix.as_str()) {
+                let id = id.trim().to_string();
+                if cx.refuse_if_locked() {
+                    return;
+                }
+                cx.flash(Severity::Info, format!("Looking up order {id}…"));
+                let rid = cx.request(Job::OrderDetails { order_id: id });
+                self.order_lookup.start(rid);
+                return;
             }
-            let rid = app.request(Job::OrderDetails { order_id: id.trim().to_string() }, &mut effects);
-            app.scan.order_lookup_id = Some(rid);
-            app.flash(Severity::Info, format!("Looking up order {id}…"));
-            return effects;
         }
-    }
-    if app.scan.alarm.is_some() && cfg.block_on_alarm {
-        let key = app.settings.keys.label(Action::Acknowledge);
-        app.flash(
-            Severity::Error,
-            format!(
+        if self.alarm.is_some() && cfg.block_on_alarm {
+            let key = cx.settings.keys.label(Action::Acknowledge);
+            let msg = format!(
                 "Scanning is blocked by the alarm: acknowledge it ({key}, or scan {}) and scan this pack again",
                 cfg.ack_barcode
-            ),
-        );
-        if cfg.bell {
-            effects.push(Effect::Bell);
-        }
-        return effects;
-    }
-    let opts = gs1::Options { mode: Mode::Auto, requisites: cfg.requisites, ..gs1::Options::default() };
-    let decoded = match gs1::decode(&raw, &opts) {
-        Ok(d) => d,
-        Err(e) => {
-            raise(app, Alarm::from(e), &raw, &mut effects);
-            return effects;
-        }
-    };
-    match check::check(&decoded, app.active.as_ref()) {
-        Ok(ok) => {
-            let Some(order) = app.active.as_ref() else { return effects };
-            effects.push(Effect::Journal(NewScan {
-                at: String::new(),
-                station: app.settings.station_id.clone(),
-                operator: app.operator_id().map(String::from),
-                order_id: order.order_id.clone(),
-                gtin: ok.gtin,
-                batch: ok.batch,
-                expiry: ok.expiry,
-                serial: ok.serial.clone(),
-                raw,
-            }));
-            app.scan.saving += 1;
-            app.scan.last = Some(LastScan::Saving(ok.serial));
-            if let Some(w) = decoded.warnings.first() {
-                app.flash(Severity::Warning, w.clone());
+            );
+            if cfg.bell {
+                cx.bell();
             }
+            cx.flash(Severity::Error, msg);
+            return;
         }
-        Err(alarm) => raise(app, alarm, &raw, &mut effects),
-    }
-    effects
-}
-
-/// The journal's answer for scans sent to it.
-pub fn journaled(app: &mut App, results: Vec<(NewScan, Result<Appended, String>)>) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    for (scan, r) in results {
-        app.scan.saving = app.scan.saving.saturating_sub(1);
-        match r {
-            Ok(Appended::Accepted(_)) => app.scan.last = Some(LastScan::Accepted(scan.serial)),
-            Ok(Appended::Duplicate { first_at }) => {
-                raise(app, Alarm::Duplicate { serial: scan.serial, first_at }, &scan.raw, &mut effects)
-            }
-            Err(message) => raise(app, Alarm::NotSaved { message }, &scan.raw, &mut effects),
-        }
-    }
-    effects.push(Effect::RefreshScanStats);
-    effects
-}
-
-pub fn key(app: &mut App, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    if action == Some(Action::Acknowledge) {
-        acknowledge(app, &mut effects);
-        return effects;
-    }
-    if action == Some(Action::Decommission) {
-        decommission(app);
-        return effects;
-    }
-    match app.scan.framer.feed(&k) {
-        Fed::Frame(raw) => frame(app, raw),
-        Fed::Typed => effects,
-        Fed::Ignored => {
-            let n = app.scan.stats.recent.len();
-            match k.code {
-                KeyCode::Tab => cycle_tab(app, true),
-                KeyCode::BackTab => cycle_tab(app, false),
-                KeyCode::Esc => {
-                    app.scan.framer.clear();
-                    app.scan.selected = None;
+        let opts = gs1::Options { mode: Mode::Auto, requisites: cfg.requisites, ..gs1::Options::default() };
+        let decoded = match gs1::decode(&raw, &opts) {
+            Ok(d) => d,
+            Err(e) => return self.raise(Alarm::from(e), &raw, cx),
+        };
+        match check::check(&decoded, cx.active) {
+            Ok(ok) => {
+                let Some(order) = cx.active else { return };
+                cx.effect(Effect::Journal(NewScan {
+                    at: String::new(),
+                    station: cx.settings.station_id.clone(),
+                    operator: cx.operator_id().map(String::from),
+                    order_id: order.order_id.clone(),
+                    gtin: ok.gtin,
+                    batch: ok.batch,
+                    expiry: ok.expiry,
+                    serial: ok.serial.clone(),
+                    raw,
+                }));
+                self.saving += 1;
+                self.last = Some(LastScan::Saving(ok.serial));
+                if let Some(w) = decoded.warnings.first() {
+                    cx.flash(Severity::Warning, w.clone());
                 }
-                KeyCode::Down if n > 0 => app.scan.selected = Some(app.scan.selected.map_or(0, |i| (i + 1).min(n - 1))),
-                KeyCode::Up if n > 0 => app.scan.selected = Some(app.scan.selected.map_or(0, |i| i.saturating_sub(1))),
-                _ => {}
             }
-            effects
+            Err(alarm) => self.raise(alarm, &raw, cx),
         }
     }
-}
 
-/// Asks for the reason to decommission the selected serial (only a commissioned one).
-fn decommission(app: &mut App) {
-    let row = app.scan.selected.and_then(|i| app.scan.stats.recent.get(i)).cloned();
-    match row {
-        Some(r) if r.state == State::Commissioned => {
-            app.confirm = Some(crate::tui::app::Confirm {
-                title: format!("Decommission serial {}?", r.serial),
-                lines: vec![
-                    format!("Product {} batch {}, scanned {}", r.gtin, r.batch, r.at.get(11..19).unwrap_or(&r.at)),
+    /// The journal's answer for scans sent to it.
+    pub fn journaled(&mut self, results: Vec<(NewScan, Result<Appended, String>)>, cx: &mut Ctx) {
+        for (scan, r) in results {
+            self.saving = self.saving.saturating_sub(1);
+            match r {
+                Ok(Appended::Accepted(_)) => self.last = Some(LastScan::Accepted(scan.serial)),
+                Ok(Appended::Duplicate { first_at }) => {
+                    self.raise(Alarm::Duplicate { serial: scan.serial, first_at }, &scan.raw, cx)
+                }
+                Err(message) => self.raise(Alarm::NotSaved { message }, &scan.raw, cx),
+            }
+        }
+        self.refresh_stats(cx);
+    }
+
+    pub fn refresh_stats(&mut self, cx: &mut Ctx) {
+        if let Some(o) = cx.active {
+            cx.effect(Effect::RefreshScanStats(o.order_id.clone()));
+        }
+    }
+
+    /// Counters and last scans, if they are of the order still active.
+    pub fn stats_arrived(&mut self, stats: ScanStats, active: Option<&str>) {
+        if active == Some(stats.order_id.as_str()) {
+            let n = stats.recent.len();
+            self.stats = stats;
+            self.selected = self.selected.filter(|_| n > 0).map(|i| i.min(n - 1));
+        }
+    }
+
+    /// News from the commissioning pipeline; returns the note for the status line.
+    pub fn pipeline(&mut self, p: &Progress, cx: &mut Ctx) {
+        match p {
+            Progress::Answered { .. } => self.pipeline_note = None,
+            Progress::Waiting { error, retry_in } => {
+                self.pipeline_note = Some(format!(
+                    "commissioning waits: {} (next try in {} s)",
+                    crate::tui::health::short(error),
+                    retry_in.as_secs().max(1)
+                ));
+            }
+            Progress::JournalFailed(e) => {
+                self.pipeline_note = Some(format!("journal failed: {e}"));
+                cx.flash(Severity::Error, format!("The scan journal failed: {e}"));
+            }
+        }
+        self.refresh_stats(cx);
+    }
+
+    /// Asks for the reason to decommission the selected serial (only a commissioned one).
+    fn decommission(&mut self, cx: &mut Ctx) {
+        let row = self.selected.and_then(|i| self.stats.recent.get(i)).cloned();
+        match row {
+            Some(r) if r.state == State::Commissioned => {
+                let lines = vec![
+                    format!("Product {} batch {}, scanned {}", r.gtin, r.batch, cx.clock.local_time_of(&r.at)),
                     "The pack leaves the supply chain; this cannot be undone.".into(),
                     "Choose the reason:".into(),
-                ],
-                pending: crate::tui::app::Pending::Decommission { gtin: r.gtin, serial: r.serial, row: r.id },
-            });
+                ];
+                let job = |reason: &str| Job::Decommission {
+                    request: DecommissionRequest {
+                        product_code: r.gtin.clone(),
+                        product_code_schema: "GTIN".into(),
+                        reason: reason.into(),
+                        serials: vec![r.serial.clone()],
+                    },
+                    row: r.id,
+                };
+                let id = cx.ask(
+                    format!("Decommission serial {}?", r.serial),
+                    lines,
+                    vec![
+                        ('d', "Destroyed", job("Destroyed")),
+                        ('s', "Sampled", job("Sampled")),
+                        ('u', "Supplied", job("Supplied")),
+                    ],
+                );
+                self.decommission.start(id);
+            }
+            Some(r) => cx.flash(
+                Severity::Warning,
+                format!("Only a commissioned serial can be decommissioned; {} is {}", r.serial, r.state.name()),
+            ),
+            None => cx.flash(Severity::Warning, "Select a serial under Last scans with ↑/↓ first"),
         }
-        Some(r) => app.flash(
-            Severity::Warning,
-            format!("Only a commissioned serial can be decommissioned; {} is {}", r.serial, r.state.name()),
-        ),
-        None => app.flash(Severity::Warning, "Select a serial under Last scans with ↑/↓ first"),
+    }
+
+    fn decommissioned(
+        &mut self,
+        row: i64,
+        reason: String,
+        r: Result<Vec<crate::domain::manufacturer::CommissionedSerial>, ApiError>,
+        cx: &mut Ctx,
+    ) {
+        match r {
+            Ok(list) => {
+                let serial = list.first().map(|s| s.serial_number.clone()).unwrap_or_default();
+                cx.flash(Severity::Ok, format!("Serial {serial} decommissioned ({reason})"));
+                cx.effect(Effect::MarkDecommissioned { row, reason, actor: cx.actor() });
+                self.refresh_stats(cx);
+            }
+            Err(e) => {
+                cx.flash(Severity::Error, format!("Not decommissioned: {e}"));
+                cx.bell();
+            }
+        }
     }
 }
 
-pub fn paste(app: &mut App, text: &str) -> Vec<Effect> {
-    let frames = app.scan.framer.paste(text);
-    frames.into_iter().flat_map(|f| frame(app, f)).collect()
+impl Screen for ScanTab {
+    fn key(&mut self, k: KeyIn, action: Option<Action>, cx: &mut Ctx) {
+        match action {
+            Some(Action::Acknowledge) if !k.burst => return self.acknowledge(cx),
+            Some(Action::Decommission) if !k.burst => return self.decommission(cx),
+            _ => {}
+        }
+        match self.field.feed(&k.key) {
+            Fed::Frame(raw) => {
+                self.field_from_burst = false;
+                cx.command(Command::Scanned(raw))
+            }
+            Fed::Typed => self.field_from_burst = k.burst,
+            Fed::Ignored if k.burst => {}
+            Fed::Ignored => {
+                let n = self.stats.recent.len();
+                match k.key.code {
+                    Code::Tab => cx.command(Command::CycleTab { forward: true }),
+                    Code::BackTab => cx.command(Command::CycleTab { forward: false }),
+                    Code::Esc => {
+                        self.field.clear();
+                        self.selected = None;
+                    }
+                    Code::Down if n > 0 => self.selected = Some(self.selected.map_or(0, |i| (i + 1).min(n - 1))),
+                    Code::Up if n > 0 => self.selected = Some(self.selected.map_or(0, |i| i.saturating_sub(1))),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn paste(&mut self, text: &str, cx: &mut Ctx) {
+        for raw in self.field.paste(text) {
+            cx.command(Command::Scanned(raw));
+        }
+    }
+
+    fn takes_scans(&self) -> bool {
+        true
+    }
+
+    fn scan(&mut self, raw: &str, cx: &mut Ctx) {
+        // The start of this scan came in a burst of its own (a pause cut it): join them.
+        let raw = if self.field_from_burst && !self.field.pending().is_empty() {
+            let start = self.field.pending().to_string();
+            self.field.clear();
+            format!("{start}{raw}")
+        } else {
+            raw.to_string()
+        };
+        self.field_from_burst = false;
+        self.take_scan(raw, cx);
+    }
+
+    fn answered(&mut self, id: u64, outcome: Outcome, cx: &mut Ctx) {
+        match outcome {
+            Outcome::OrderDetails(r) if self.order_lookup.take(id) => match r {
+                Ok(o) => cx.command(Command::SetActive(o)),
+                Err(e) => cx.flash(Severity::Error, format!("The scanned order could not be made active: {e}")),
+            },
+            Outcome::Decommissioned { row, reason, result } if self.decommission.take(id) => {
+                self.decommissioned(row, reason, result, cx)
+            }
+            _ => {}
+        }
+    }
+
+    fn text_focused(&self) -> bool {
+        // Everything typed here is scan input.
+        true
+    }
+
+    fn actions(&self) -> Vec<(Action, &'static str)> {
+        [Action::Acknowledge, Action::Decommission].into_iter().map(|a| (a, a.describe())).collect()
+    }
+
+    fn hint(&self, k: &KeyMap) -> String {
+        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        match &self.pipeline_note {
+            Some(note) => format!("! {note}"),
+            None => format!(
+                "{} help · {} acknowledge alarm · {} quit · all typing here is scan input",
+                first(Action::Help),
+                first(Action::Acknowledge),
+                k.keys(Action::Quit).get(1).map(ToString::to_string).unwrap_or_else(|| first(Action::Quit))
+            ),
+        }
+    }
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let s = &app.scan;
+pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(5),
@@ -233,7 +362,7 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
     ])
     .areas(area);
-    order_view(app, frame, order_area, t);
+    order_view(s, cx, frame, order_area, t);
     last_view(s, frame, last_area, t);
     let c = &s.stats.counts;
     let first = Line::from(vec![
@@ -260,18 +389,18 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
         ),
     ]);
     frame.render_widget(Paragraph::new(vec![first, second]), counters_area);
-    recent_view(s, frame, recent_area, t);
-    let prompt = if s.alarm.is_some() && app.settings.scan.block_on_alarm {
+    recent_view(s, cx, frame, recent_area, t);
+    let prompt = if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
         Line::from(Span::styled(
             format!(
                 " ✗ blocked by the alarm: {} or scan {} to go on",
-                app.settings.keys.label(Action::Acknowledge),
-                app.settings.scan.ack_barcode
+                cx.settings.keys.label(Action::Acknowledge),
+                cx.settings.scan.ack_barcode
             ),
             t.style(Role::Error),
         ))
     } else {
-        let shown: String = s.framer.shown();
+        let shown: String = s.field.shown();
         Line::from(vec![
             Span::styled(" Scan, or type (01)…(17)…(10)…(21)… and Enter: ", t.style(Role::Muted)),
             Span::styled(shown, t.style(Role::InputFocus)),
@@ -280,19 +409,19 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(prompt), input_area);
 }
 
-fn order_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+fn order_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
         .title(Span::styled(" Active order ", t.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(o) = &app.active else {
+    let Some(o) = cx.active else {
         frame.render_widget(
             Paragraph::new(Span::styled(
                 format!(
                     "No active order: press a on the Packaging tab, or scan {}ORDER-ID.",
-                    app.settings.scan.order_barcode_prefix
+                    cx.settings.scan.order_barcode_prefix
                 ),
                 t.style(Role::Warning),
             )),
@@ -314,7 +443,7 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         ])),
         info,
     );
-    let done = app.scan.stats.counts.commissioned;
+    let done = s.stats.counts.commissioned;
     let ratio = if o.quantity > 0 { (done as f64 / o.quantity as f64).clamp(0.0, 1.0) } else { 0.0 };
     frame.render_widget(
         Gauge::default()
@@ -348,7 +477,7 @@ fn last_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
     frame.render_widget(Paragraph::new(Span::styled(detail, t.style(role))).wrap(Wrap { trim: true }), small);
 }
 
-fn recent_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
+fn recent_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Border))
@@ -361,7 +490,7 @@ fn recent_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
             _ => Role::Warning,
         };
         Row::new(vec![
-            Cell::from(r.at.get(11..19).unwrap_or(&r.at).to_string()),
+            Cell::from(cx.clock.local_time_of(&r.at)),
             Cell::from(r.serial.clone()),
             Cell::from(r.state.name()).style(t.style(role)),
             Cell::from(r.attempts.to_string()),
@@ -375,15 +504,16 @@ fn recent_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
         Constraint::Length(3),
         Constraint::Min(10),
     ];
-    let header = Row::new(["UTC", "Serial", "State", "Try", "Reason"]).style(t.style(Role::Muted));
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    let header = Row::new(["Time", "Serial", "State", "Try", "Reason"]).style(t.style(Role::Muted));
+    let table = Table::new(rows, widths).header(header).block(block).row_highlight_style(t.style(Role::Selection));
+    let mut state = TableState::default().with_selected(s.selected);
+    frame.render_stateful_widget(table, area, &mut state);
 }
 
 /// The scan panel on a small handheld terminal (40×16 and up): order and progress, the last
 /// scan, the counters, the last serials and what is being typed.
-pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let s = &app.scan;
+pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(4),
@@ -392,7 +522,7 @@ pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
     ])
     .areas(area);
-    let order = match &app.active {
+    let order = match cx.active {
         Some(o) => Line::from(vec![
             Span::styled(format!("{} ", o.order_id), t.style(Role::Accent).add_modifier(Modifier::BOLD)),
             Span::styled(
@@ -464,10 +594,10 @@ pub fn compact_view(app: &App, frame: &mut Frame, area: Rect) {
         })
         .collect();
     frame.render_widget(Paragraph::new(recent), recent_area);
-    let input = if s.alarm.is_some() && app.settings.scan.block_on_alarm {
-        Span::styled(format!("✗ {} to go on", app.settings.keys.label(Action::Acknowledge)), t.style(Role::Error))
+    let input = if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
+        Span::styled(format!("✗ {} to go on", cx.settings.keys.label(Action::Acknowledge)), t.style(Role::Error))
     } else {
-        Span::styled(format!("› {}", s.framer.shown()), t.style(Role::InputFocus))
+        Span::styled(format!("› {}", s.field.shown()), t.style(Role::InputFocus))
     };
     frame.render_widget(Paragraph::new(input), input_area);
 }

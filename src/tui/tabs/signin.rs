@@ -2,35 +2,38 @@
 //! Both fit a 40×16 handheld terminal.
 
 use crate::config::keys::Action;
-use crate::config::theme::{Role, Theme};
-use crate::tui::access::{PinFor, PinPrompt};
-use crate::tui::app::App;
+use crate::tui::access::{Access, PinPrompt};
+use crate::tui::msg::{PinFor, Settings};
+use crate::tui::theme::{Role, Theme};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
+/// `typed`: what has been typed on the screen so far.
+pub fn view(access: &Access, s: &Settings, typed: &str, frame: &mut Frame, area: Rect) {
+    let t = &s.theme;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Accent))
         .title(Span::styled(" Sign in ", t.style(Role::Title)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let typed: String = app.scan.framer.shown();
     let mut lines = vec![
         Line::from(Span::styled("Scan your badge,", t.style(Role::Base))),
         Line::from(Span::styled("or type your operator id and Enter.", t.style(Role::Base))),
         Line::from(""),
-        Line::from(vec![Span::styled("› ", t.style(Role::Accent)), Span::styled(typed, t.style(Role::InputFocus))]),
+        Line::from(vec![
+            Span::styled("› ", t.style(Role::Accent)),
+            Span::styled(typed.to_string(), t.style(Role::InputFocus)),
+        ]),
         Line::from(""),
     ];
-    if let Some(e) = &app.access.signin_error {
+    if let Some(e) = &access.signin_error {
         lines.push(Line::from(Span::styled(format!("✗ {e}"), t.style(Role::Error))));
     } else {
         lines.push(Line::from(Span::styled(
-            format!("Scanning needs a signed-in operator at {}.", app.settings.station_id),
+            format!("Scanning needs a signed-in operator at {}.", s.station_id),
             t.style(Role::Muted),
         )));
     }
@@ -38,11 +41,11 @@ pub fn view(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// The PIN prompt: dots for what was typed, the last error, how to leave.
-pub fn prompt(app: &App, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Theme) {
+pub fn prompt(s: &Settings, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Theme) {
     let title = match &p.purpose {
         PinFor::Supervisor => " Supervisor PIN ".to_string(),
         PinFor::Operator(id) => {
-            let who = app.settings.access.operators.iter().find(|o| &o.id == id).map(|o| o.shown());
+            let who = s.access.operators.iter().find(|o| &o.id == id).map(|o| o.shown());
             format!(" PIN for {} ", who.unwrap_or_else(|| id.clone()))
         }
     };
@@ -58,8 +61,9 @@ pub fn prompt(app: &App, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Theme
     });
     lines.push(Line::from(Span::styled("Enter: check · Esc: cancel", t.style(Role::Muted))));
     let w = area.width.min(48);
-    let h = 6u16.min(area.height);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    // The error may wrap on a narrow screen: room for two lines of it.
+    let h = 7u16.min(area.height);
+    let r = crate::tui::widgets::centered(area, w, h);
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -75,18 +79,18 @@ pub fn prompt(app: &App, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Theme
     );
 }
 
-/// Who is signed in and whether the kiosk is locked, for the status bar and compact header.
-pub fn who(app: &App) -> Option<String> {
-    let op = app.access.operator.as_ref().map(|o| o.shown());
-    let lock = if !app.settings.access.kiosk {
+/// Who is signed in and whether the kiosk is locked, for the status bar.
+pub fn who(access: &Access, s: &Settings) -> Option<String> {
+    let op = access.operator.as_ref().map(|o| o.shown());
+    let lock = if !s.access.kiosk {
         None
-    } else if app.access.unlocked {
-        Some(format!("UNLOCKED ({} locks)", app.settings.keys.label(Action::Unlock)))
+    } else if access.unlocked {
+        Some(format!("UNLOCKED ({} locks)", s.keys.label(Action::Unlock)))
     } else {
         Some("locked".to_string())
     };
     match (op, lock) {
-        (None, None) if app.settings.access.operators.is_empty() => None,
+        (None, None) if s.access.operators.is_empty() => None,
         (None, None) => Some("nobody signed in".into()),
         (Some(o), None) => Some(o),
         (None, Some(l)) => Some(format!("nobody signed in · {l}")),
@@ -95,14 +99,14 @@ pub fn who(app: &App) -> Option<String> {
 }
 
 /// The same, short enough for a 40-column header.
-pub fn who_short(app: &App) -> String {
-    let op = match &app.access.operator {
+pub fn who_short(access: &Access, s: &Settings) -> String {
+    let op = match &access.operator {
         Some(o) if o.name.is_empty() => o.id.clone(),
         Some(o) => o.name.clone(),
-        None if app.settings.access.operators.is_empty() => String::new(),
+        None if s.access.operators.is_empty() => String::new(),
         None => "not signed in".into(),
     };
-    let lock = match (app.settings.access.kiosk, app.access.unlocked) {
+    let lock = match (s.access.kiosk, access.unlocked) {
         (false, _) => "",
         (true, false) => " · locked",
         (true, true) => " · UNLOCKED",

@@ -11,6 +11,7 @@ use crate::domain::production::{
 };
 use crate::domain::FieldError;
 use crate::scan::gs1::Decoded;
+use crate::tui::clock::Zone;
 use crate::tui::form::{Field, Form};
 use crate::worker::{OrderSearch, ProdChange};
 
@@ -86,7 +87,7 @@ fn directions() -> Vec<(String, String)> {
 }
 
 /// The form of a kind, prefilled from the order (for edits) or the defaults.
-pub fn build(kind: &FormKind, order: Option<&ProductionOrder>, flat: &FlatQuery) -> Form {
+pub fn build(kind: &FormKind, order: Option<&ProductionOrder>, flat: &FlatQuery, zone: Zone) -> Form {
     let mut form = match kind {
         FormKind::Search => {
             let mut f = Form::new(vec![
@@ -125,8 +126,8 @@ pub fn build(kind: &FormKind, order: Option<&ProductionOrder>, flat: &FlatQuery)
                 f.set("name", o.name.as_deref().unwrap_or(""));
                 f.set("internal_reference", o.internal_reference.as_deref().unwrap_or(""));
                 f.set("comment", o.comment.as_deref().unwrap_or(""));
-                f.set("start_date", &date_text(o.start_date));
-                f.set("end_date", &date_text(o.end_date));
+                f.set("start_date", &date_text(o.start_date, zone));
+                f.set("end_date", &date_text(o.end_date, zone));
                 f.set("work_hours", &o.work_hours.map(number_text).unwrap_or_default());
                 f.set("reserve_in_depth", &o.reserve_in_depth.unwrap_or(false).to_string());
             }
@@ -202,7 +203,12 @@ pub fn parts_of(order: Option<&ProductionOrder>, article_id: &str) -> Vec<String
 }
 
 /// Checks the form; on success, what it asks for. `order` is the order the form is about.
-pub fn submit(kind: &FormKind, form: &Form, order: Option<&ProductionOrder>) -> Result<Submitted, Vec<FieldError>> {
+pub fn submit(
+    kind: &FormKind,
+    form: &Form,
+    order: Option<&ProductionOrder>,
+    zone: Zone,
+) -> Result<Submitted, Vec<FieldError>> {
     let mut errors = Vec::new();
     let text = |key: &str| Some(form.value(key).trim().to_string()).filter(|v| !v.is_empty());
     let reference = order.and_then(|o| o.pr_reference.clone()).unwrap_or_default();
@@ -213,9 +219,9 @@ pub fn submit(kind: &FormKind, form: &Form, order: Option<&ProductionOrder>) -> 
             if from.code() > to.code() {
                 errors.push(FieldError::new("state_to", "must not come before the first state"));
             }
-            let date_from = date_field(form, "date_from", &mut errors);
+            let date_from = date_field(form, "date_from", zone, &mut errors);
             // "Until" takes the whole day.
-            let date_to = date_field(form, "date_to", &mut errors).map(|ms| ms + 86_400_000 - 1);
+            let date_to = date_field(form, "date_to", zone, &mut errors).map(|ms| ms + 86_400_000 - 1);
             if date_from.is_none() && date_to.is_none() {
                 Submitted::Search(OrderSearch::Text { query: text("query").unwrap_or_default(), from, to })
             } else {
@@ -292,8 +298,8 @@ pub fn submit(kind: &FormKind, form: &Form, order: Option<&ProductionOrder>) -> 
             }
             o.internal_reference = text("internal_reference").or(o.internal_reference.map(|_| String::new()));
             o.comment = text("comment").or(o.comment.map(|_| String::new()));
-            o.start_date = date_field(form, "start_date", &mut errors);
-            o.end_date = date_field(form, "end_date", &mut errors);
+            o.start_date = date_field(form, "start_date", zone, &mut errors);
+            o.end_date = date_field(form, "end_date", zone, &mut errors);
             if let (Some(s), Some(e)) = (o.start_date, o.end_date) {
                 if e < s {
                     errors.push(FieldError::new("end_date", "must not be before the start"));
@@ -357,7 +363,7 @@ pub fn submit(kind: &FormKind, form: &Form, order: Option<&ProductionOrder>) -> 
                 batch: text("batch"),
                 serial: text("serial"),
                 amount,
-                best_before: date_field(form, "best_before", &mut errors),
+                best_before: date_field(form, "best_before", zone, &mut errors),
                 barcode: text("barcode"),
                 part_traceability: parts,
                 limit_part_amounts: Some(form.value("limit_part_amounts") == "true"),
@@ -468,13 +474,13 @@ fn number_field(form: &Form, key: &str, required: bool, errors: &mut Vec<FieldEr
     }
 }
 
-fn date_field(form: &Form, key: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+fn date_field(form: &Form, key: &str, zone: Zone, errors: &mut Vec<FieldError>) -> Option<i64> {
     let v = form.value(key);
     let v = v.trim();
     if v.is_empty() {
         return None;
     }
-    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok().and_then(local_midnight_ms) {
+    match chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok().and_then(|d| zone.midnight_ms(d)) {
         Some(ms) => Some(ms),
         None => {
             errors.push(FieldError::new(key, "write the date as YYYY-MM-DD, e.g. 2026-12-31"));
@@ -483,17 +489,9 @@ fn date_field(form: &Form, key: &str, errors: &mut Vec<FieldError>) -> Option<i6
     }
 }
 
-fn local_midnight_ms(d: chrono::NaiveDate) -> Option<i64> {
-    use chrono::TimeZone;
-    chrono::Local.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest().map(|t| t.timestamp_millis())
-}
-
-/// Epoch milliseconds as YYYY-MM-DD in local time; empty when absent.
-pub fn date_text(ms: Option<i64>) -> String {
-    use chrono::TimeZone;
-    ms.and_then(|m| chrono::Local.timestamp_millis_opt(m).single())
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+/// Epoch milliseconds as YYYY-MM-DD in the station's time; empty when absent.
+pub fn date_text(ms: Option<i64>, zone: Zone) -> String {
+    ms.and_then(|m| zone.date_of_ms(m)).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
 }
 
 pub fn number_text(v: f64) -> String {
@@ -590,7 +588,7 @@ mod tests {
     #[test]
     fn report_with_parts_and_a_scanned_code() {
         let kind = FormKind::Report("A".into());
-        let mut f = build(&kind, Some(&order()), &FlatQuery::default());
+        let mut f = build(&kind, Some(&order()), &FlatQuery::default(), Zone::utc());
         let decoded =
             crate::scan::gs1::decode("(01)09520123456788(17)290500(10)L1(21)S9", &Default::default()).unwrap();
         assert_eq!(fill_from_scan(&mut f, &decoded, 2026), ["batch", "serial", "best before", "barcode"]);
@@ -599,7 +597,7 @@ mod tests {
         f.set("part:P1:batches", "PB1=2, PB2=1");
         f.set("part:P1:serials", "X1 X2");
         let Submitted::Change { change: ProdChange::Report { waste, report }, confirm: Some(_) } =
-            submit(&kind, &f, Some(&order())).unwrap()
+            submit(&kind, &f, Some(&order()), Zone::utc()).unwrap()
         else {
             panic!("expected a confirmed report")
         };
@@ -614,11 +612,11 @@ mod tests {
     #[test]
     fn bad_values_are_named_on_their_fields() {
         let kind = FormKind::NewOrder;
-        let mut f = build(&kind, None, &FlatQuery::default());
+        let mut f = build(&kind, None, &FlatQuery::default(), Zone::utc());
         f.set("start_date", "2026-13-01");
         f.set("work_hours", "-1");
         f.set("customer_order_id", "x");
-        let errors = submit(&kind, &f, None).unwrap_err();
+        let errors = submit(&kind, &f, None, Zone::utc()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["pr_reference", "name", "customer_order_id", "start_date", "work_hours"]);
     }
@@ -627,11 +625,11 @@ mod tests {
     fn an_edit_keeps_what_the_form_does_not_show() {
         let mut o = order();
         o.customer_order_id = Some(4001);
-        o.start_date = local_midnight_ms(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
-        let f = build(&FormKind::EditOrder, Some(&o), &FlatQuery::default());
+        o.start_date = Zone::utc().midnight_ms(chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+        let f = build(&FormKind::EditOrder, Some(&o), &FlatQuery::default(), Zone::utc());
         assert_eq!(f.value("start_date"), "2026-11-20");
         let Submitted::Change { change: ProdChange::Edit(edited), confirm: None } =
-            submit(&FormKind::EditOrder, &f, Some(&o)).unwrap()
+            submit(&FormKind::EditOrder, &f, Some(&o), Zone::utc()).unwrap()
         else {
             panic!("an edit is sent without a dialog")
         };

@@ -1,19 +1,22 @@
 //! Drawing the Production tab: the order list with a preview, one order with its sections, or
 //! the open form. Pure: reads the state, draws, changes nothing.
 
-use super::{OpenForm, ProductionTab, Screen, Section};
+use super::{OpenForm, ProductionTab, Section, View};
 use crate::config::keys::Action;
-use crate::config::theme::{Role, Theme};
+use crate::config::KeyMap;
 use crate::domain::production::{FlatArticles, OrderState, ProductionOrder};
-use crate::tui::app::{App, Severity};
+use crate::tui::clock::Zone;
+use crate::tui::ctx::ViewCx;
+use crate::tui::msg::Severity;
+use crate::tui::theme::{Role, Theme};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 use ratatui::Frame;
 
 /// Epoch milliseconds as a local date.
-pub fn date(ms: Option<i64>) -> String {
-    let s = super::forms::date_text(ms);
+pub fn date(ms: Option<i64>, zone: Zone) -> String {
+    let s = super::forms::date_text(ms, zone);
     if s.is_empty() {
         "-".into()
     } else {
@@ -38,28 +41,27 @@ fn block<'a>(t: &Theme, title: Line<'a>) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(t.style(Role::Border)).title(title)
 }
 
-pub fn view(app: &App, frame: &mut Frame, area: Rect) {
-    let p = &app.production_tab;
+pub fn view(p: &ProductionTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     if let Some(f) = &p.form {
-        form_view(app, f, frame, area);
+        form_view(p, cx, f, frame, area);
         return;
     }
     match p.screen {
-        Screen::List => list_view(app, frame, area),
-        Screen::Order => order_view(app, frame, area),
+        View::List => list_view(p, cx, frame, area),
+        View::Order => order_view(p, cx, frame, area),
     }
 }
 
-fn list_view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let p = &app.production_tab;
+fn list_view(p: &ProductionTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let zone = p.zone();
     let [list_area, preview] = Layout::vertical([Constraint::Min(6), Constraint::Length(7)]).areas(area);
     let paging = p
         .list
         .as_ref()
         .map(|l| format!("page {} of {} · {} orders", l.page + 1, l.pages.max(1), l.orders_count))
         .unwrap_or_default();
-    let status = if p.list_id.is_some() { " ⧗" } else { "" };
+    let status = if cx.requests.waiting(&p.list_req) { " ⧗" } else { "" };
     let title = Line::from(vec![
         Span::styled(format!(" Production orders — {} ", p.search_label()), t.style(Role::Title)),
         Span::styled(format!("{paging}{status} "), t.style(Role::Muted)),
@@ -67,7 +69,7 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
     // Wide screens get both dates in full; at 80 columns one column holds start and end as
     // month-day (the preview below gives the full dates of the selected order).
     let wide = area.width >= 120;
-    let short = |ms: Option<i64>| date(ms).get(5..).map(str::to_string).unwrap_or_else(|| "-".into());
+    let short = |ms: Option<i64>| date(ms, zone).get(5..).map(str::to_string).unwrap_or_else(|| "-".into());
     let rows: Vec<Row> = p
         .list
         .iter()
@@ -80,8 +82,8 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
                 Cell::from(o.state.map(|s| s.name()).unwrap_or("?")).style(t.style(state_role(o.state))),
             ];
             if wide {
-                cells.push(Cell::from(date(o.start_date)));
-                cells.push(Cell::from(date(o.end_date)));
+                cells.push(Cell::from(date(o.start_date, zone)));
+                cells.push(Cell::from(date(o.end_date, zone)));
             } else {
                 cells.push(Cell::from(format!("{}→{}", short(o.start_date), short(o.end_date))));
             }
@@ -108,7 +110,7 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
     let mut state = TableState::default().with_selected((!empty).then_some(p.selected));
     frame.render_stateful_widget(table, list_area, &mut state);
     if empty {
-        let msg = match (&p.error, p.list_id.is_some()) {
+        let msg = match (&p.error, cx.requests.waiting(&p.list_req)) {
             (Some(e), _) => format!("✗ {e}"),
             (None, true) => "⧗ loading…".into(),
             (None, false) => "No orders found. s shows another state, Esc all orders.".into(),
@@ -127,7 +129,7 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
     let inner = b.inner(preview);
     frame.render_widget(b, preview);
     if let Some(o) = shown.or(selected) {
-        let mut lines = header_lines(o, t);
+        let mut lines = header_lines(o, t, zone);
         lines.truncate(2);
         let room = inner.height.saturating_sub(lines.len() as u16) as usize;
         for a in o.articles.iter().take(room) {
@@ -143,13 +145,13 @@ fn list_view(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn header_lines<'a>(o: &ProductionOrder, t: &Theme) -> Vec<Line<'a>> {
+fn header_lines<'a>(o: &ProductionOrder, t: &Theme, zone: Zone) -> Vec<Line<'a>> {
     vec![
         Line::from(vec![
             Span::styled(format!("{} ", o.pr_reference.as_deref().unwrap_or("")), t.style(Role::Accent)),
             Span::raw(format!("{} · ", o.name.as_deref().unwrap_or(""))),
             Span::styled(o.state.map(|s| s.name()).unwrap_or("?").to_string(), t.style(state_role(o.state))),
-            Span::raw(format!(" · {} → {}", date(o.start_date), date(o.end_date))),
+            Span::raw(format!(" · {} → {}", date(o.start_date, zone), date(o.end_date, zone))),
         ]),
         Line::from(format!(
             "Customer order {} · internal ref {} · done {} of {} · {} h",
@@ -166,18 +168,18 @@ fn header_lines<'a>(o: &ProductionOrder, t: &Theme) -> Vec<Line<'a>> {
             format!(
                 "{}{}",
                 o.comment.as_deref().filter(|s| !s.is_empty()).unwrap_or("no comment"),
-                o.finish_date.map(|d| format!(" · finished {}", date(Some(d)))).unwrap_or_default()
+                o.finish_date.map(|d| format!(" · finished {}", date(Some(d), zone))).unwrap_or_default()
             ),
             t.style(Role::Muted),
         )),
     ]
 }
 
-fn order_view(app: &App, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let p = &app.production_tab;
+fn order_view(p: &ProductionTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let zone = p.zone();
     let [head, body] = Layout::vertical([Constraint::Length(5), Constraint::Min(4)]).areas(area);
-    let loading = if p.order_req.is_some() { " ⧗" } else { "" };
+    let loading = if cx.requests.waiting(&p.order_req) { " ⧗" } else { "" };
     let b = block(
         t,
         Line::from(Span::styled(format!(" Production order{loading} — Esc back to the list "), t.style(Role::Title))),
@@ -185,14 +187,14 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
     let inner = b.inner(head);
     frame.render_widget(b, head);
     let Some(o) = &p.order else { return };
-    frame.render_widget(Paragraph::new(header_lines(o, t)), inner);
+    frame.render_widget(Paragraph::new(header_lines(o, t, zone)), inner);
 
     let mut tabs = vec![Span::raw(" ")];
     for s in Section::ALL {
         let style = if s == p.section { t.style(Role::TabActive) } else { t.style(Role::Muted) };
         tabs.push(Span::styled(format!(" {} ", s.title()), style));
     }
-    tabs.push(Span::styled(if p.section_req.is_some() { " ⧗ " } else { " " }, t.style(Role::Muted)));
+    tabs.push(Span::styled(if cx.requests.waiting(&p.section_req) { " ⧗ " } else { " " }, t.style(Role::Muted)));
     let b = block(t, Line::from(tabs));
     let inner = b.inner(body);
     frame.render_widget(b, body);
@@ -201,7 +203,7 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     match p.section {
-        Section::Articles => articles(p, o, frame, inner, t),
+        Section::Articles => articles(p, cx, o, frame, inner, t),
         Section::Parts => scrolled(parts(o, t), p.row, frame, inner, "No parts are reserved for this order.", t),
         Section::Batches => {
             let lines = p.batches.as_ref().map(|b| {
@@ -223,12 +225,12 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
                         x.serial_nr.as_deref().unwrap_or("-"),
                         amount(x.ordered_amount),
                         amount(x.delivered_amount),
-                        date(x.best_before)
+                        date(x.best_before, zone)
                     )));
                 }
                 v
             });
-            let empty = if p.section_req.is_some() { "⧗ loading…" } else { "No batches reported yet." };
+            let empty = if cx.requests.waiting(&p.section_req) { "⧗ loading…" } else { "No batches reported yet." };
             scrolled(lines.unwrap_or_default(), p.row, frame, inner, empty, t)
         }
         Section::Products => {
@@ -238,11 +240,11 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
                 p.flat_query.supplier.as_deref().unwrap_or("-"),
                 super::forms::column_name(p.flat_query.sort_column),
                 if p.flat_query.order == crate::domain::production::SortOrderAsc::Desc { "Z-A" } else { "A-Z" },
-                app.settings.keys.keys(Action::Lookup).first().map(|k| k.to_string()).unwrap_or_default()
+                cx.settings.keys.keys(Action::Lookup).first().map(|k| k.to_string()).unwrap_or_default()
             );
             let mut lines = vec![Line::from(Span::styled(filter, t.style(Role::Muted)))];
-            lines.extend(p.flat.as_ref().map(|f| products(f, t)).unwrap_or_default());
-            let empty = if p.section_req.is_some() { "⧗ loading…" } else { "No products match." };
+            lines.extend(p.flat.as_ref().map(|f| products(f, t, zone)).unwrap_or_default());
+            let empty = if cx.requests.waiting(&p.section_req) { "⧗ loading…" } else { "No products match." };
             if lines.len() == 1 {
                 lines.push(Line::from(Span::styled(empty, t.style(Role::Muted))));
             }
@@ -258,9 +260,9 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
                 lines.push(Line::from(Span::styled(what.clone(), t.style(Role::Muted))));
                 lines.push(Line::from(""));
             }
-            lines.extend(p.picking.as_ref().map(|f| products(f, t)).unwrap_or_default());
-            let key = app.settings.keys.keys(Action::PickingList).first().map(|k| k.to_string()).unwrap_or_default();
-            let empty = if p.section_req.is_some() {
+            lines.extend(p.picking.as_ref().map(|f| products(f, t, zone)).unwrap_or_default());
+            let key = cx.settings.keys.keys(Action::PickingList).first().map(|k| k.to_string()).unwrap_or_default();
+            let empty = if cx.requests.waiting(&p.section_req) {
                 "⧗ loading…".to_string()
             } else {
                 format!("Press {key} and choose \"show it here\" to see the picking list, or save and print the PDF.")
@@ -270,9 +272,9 @@ fn order_view(app: &App, frame: &mut Frame, area: Rect) {
     }
 }
 
-fn articles(p: &ProductionTab, o: &ProductionOrder, frame: &mut Frame, area: Rect, t: &Theme) {
+fn articles(p: &ProductionTab, cx: &ViewCx, o: &ProductionOrder, frame: &mut Frame, area: Rect, t: &Theme) {
     if o.articles.is_empty() {
-        let msg = if p.order_req.is_some() { "⧗ loading…" } else { "No articles yet: add one (i)." };
+        let msg = if cx.requests.waiting(&p.order_req) { "⧗ loading…" } else { "No articles yet: add one (i)." };
         frame.render_widget(Paragraph::new(Span::styled(msg, t.style(Role::Muted))), area);
         return;
     }
@@ -348,7 +350,7 @@ fn parts<'a>(o: &ProductionOrder, t: &Theme) -> Vec<Line<'a>> {
     v
 }
 
-fn products<'a>(f: &FlatArticles, t: &Theme) -> Vec<Line<'a>> {
+fn products<'a>(f: &FlatArticles, t: &Theme, zone: Zone) -> Vec<Line<'a>> {
     let mut v = vec![Line::from(Span::styled(
         format!("{:<14} {:<20} {:>7} {:>8} {:<16} {:<8}", "Article", "Name", "Amount", "Reserved", "Supplier", "Place"),
         t.style(Role::Muted),
@@ -371,7 +373,7 @@ fn products<'a>(f: &FlatArticles, t: &Theme) -> Vec<Line<'a>> {
                     "    purchase order {} · {} ordered · delivery {}",
                     po.po_ref.as_deref().unwrap_or("-"),
                     amount(po.ordered),
-                    date(po.delivery_date)
+                    date(po.delivery_date, zone)
                 ),
                 t.style(Role::Muted),
             )));
@@ -391,9 +393,9 @@ fn scrolled(lines: Vec<Line>, first: usize, frame: &mut Frame, area: Rect, empty
     frame.render_widget(Paragraph::new(shown), area);
 }
 
-fn form_view(app: &App, f: &OpenForm, frame: &mut Frame, area: Rect) {
-    let t = &app.settings.theme;
-    let sending = app.production_tab.change_req.is_some();
+fn form_view(p: &ProductionTab, cx: &ViewCx, f: &OpenForm, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let sending = cx.requests.waiting(&p.change_req);
     let about = f
         .order
         .as_ref()
@@ -405,7 +407,7 @@ fn form_view(app: &App, f: &OpenForm, frame: &mut Frame, area: Rect) {
     let [fields, note, message, hint] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1), Constraint::Length(1)])
             .areas(inner);
-    f.form.render(frame, fields, t, app.confirm.is_none() && !app.help);
+    f.form.render(frame, fields, t, cx.focused);
     let focused = f.form.focused().map(|x| x.key.as_str()).unwrap_or("");
     let guide = if focused == "scan" {
         Some("Scan the pack's code: batch, serial and best before are filled in from it")
@@ -429,7 +431,7 @@ fn form_view(app: &App, f: &OpenForm, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text.clone(), t.style(role))), note);
     }
     f.form.render_message(frame, message, t, sending);
-    let k = &app.settings.keys;
+    let k = &cx.settings.keys;
     frame.render_widget(
         Paragraph::new(Span::styled(
             format!("Tab/↑↓ move · ←/→ choose · {} send · Esc close", k.label(Action::Submit)),
@@ -440,15 +442,13 @@ fn form_view(app: &App, f: &OpenForm, frame: &mut Frame, area: Rect) {
 }
 
 /// The message line's hint when nothing else is said.
-pub fn hint(app: &App) -> String {
-    let k = &app.settings.keys;
+pub fn hint(p: &ProductionTab, k: &KeyMap) -> String {
     let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
-    let p = &app.production_tab;
     if p.form.is_some() {
         return format!("{} help · {} send · Esc close without sending", first(Action::Help), k.label(Action::Submit));
     }
     match p.screen {
-        Screen::List => format!(
+        View::List => format!(
             "{} all keys · Enter open · {} state · {} search · {} new · {} start · {} finish",
             first(Action::Help),
             first(Action::CycleState),
@@ -457,7 +457,7 @@ pub fn hint(app: &App) -> String {
             first(Action::StartProduction),
             first(Action::FinishOrder)
         ),
-        Screen::Order => format!(
+        View::Order => format!(
             "{} all keys · ←/→ section · {} add article · {} report · {} picking list · Esc back",
             first(Action::Help),
             first(Action::AddArticle),

@@ -1,0 +1,209 @@
+//! The dashboard's vocabulary: the messages `update` takes, the effects it asks the runtime to
+//! carry out, the tabs, and the settings fixed for a run. No behaviour lives here.
+
+use super::clock::{Clock, Stamp};
+use super::theme::Theme;
+use crate::config::access::Operator;
+use crate::config::file::TagFile;
+use crate::config::keys::Action;
+use crate::config::secret::Secret;
+use crate::config::{KeyMap, ScanConfig};
+use crate::domain::audit::NewEntry;
+use crate::domain::manufacturer::PackagingOrder;
+use crate::input::key::Key;
+use crate::input::router::Input;
+use crate::input::scanner::ScannerSettings;
+use crate::label_log::LabelRecord;
+use crate::scan::journal::{Actor, Appended, NewScan, ScanStats};
+use crate::worker::commission::Progress;
+use crate::worker::{Request, Response};
+use std::time::Duration;
+
+/// What the app needs from the config, fixed for a run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub station_id: String,
+    pub line: String,
+    pub keys: KeyMap,
+    pub theme: Theme,
+    pub destinations: Vec<TagFile>,
+    pub templates: Vec<TagFile>,
+    pub scanner: ScannerSettings,
+    pub scan: ScanConfig,
+    pub demo: bool,
+    pub access: AccessSettings,
+}
+
+/// The station's access rules, fixed for a run.
+#[derive(Debug, Clone, Default)]
+pub struct AccessSettings {
+    pub kiosk: bool,
+    /// Tabs reachable while locked (the Scan tab always is).
+    pub tabs: Vec<Tab>,
+    pub supervisor_pin_hash: Option<Secret>,
+    pub relock_idle: Duration,
+    pub badge_prefix: String,
+    pub idle_signout: Option<Duration>,
+    pub operators: Vec<Operator>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Packaging,
+    Labels,
+    Production,
+    Scan,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Packaging => "Packaging",
+            Tab::Labels => "Labels",
+            Tab::Production => "Production",
+            Tab::Scan => "Scan",
+        }
+    }
+
+    pub fn action(self) -> Action {
+        match self {
+            Tab::Packaging => Action::TabPackaging,
+            Tab::Labels => Action::TabLabels,
+            Tab::Production => Action::TabProduction,
+            Tab::Scan => Action::TabScan,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    /// The tab a `[kiosk] tabs` name stands for.
+    pub fn named(name: &str) -> Option<Tab> {
+        Tab::ALL.into_iter().find(|t| t.title().eq_ignore_ascii_case(name))
+    }
+}
+
+/// Who sent a request, so its answer goes back there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Owner {
+    Tab(Tab),
+    App,
+}
+
+/// A key as a screen receives it: `burst` when it came inside a burst of fast keys (a scanner
+/// typing something that was not a scan): such a key may type into a field, nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyIn {
+    pub key: Key,
+    pub burst: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Unknown,
+    Online,
+    Slow(u64),
+    Offline(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Info,
+    Ok,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub severity: Severity,
+    pub text: String,
+}
+
+/// Whose PIN a prompt asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinFor {
+    Supervisor,
+    Operator(String),
+}
+
+/// Timers the runtime runs for the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timer {
+    PinLockoutOver,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// Keyboard and scanner input as the router classified it, with when it arrived.
+    Input(Input, Stamp),
+    /// Bytes from the terminal that were not input (broken escape sequences, replies) and were
+    /// given up.
+    Dropped(u64),
+    Resize(u16, u16),
+    /// The clock moved on (sent every minute).
+    Tick(Clock),
+    RefreshDue,
+    /// A worker result (boxed: it is much larger than the other messages).
+    Api(Box<Response>),
+    /// The journal's answer for scans sent to it, in order.
+    Journaled(Vec<(NewScan, Result<Appended, String>)>),
+    /// Counters and last scans of the active order, read from the journal.
+    ScanStats(Box<ScanStats>),
+    /// News from the commissioning pipeline.
+    Pipeline(Progress),
+    /// The answer to `Effect::CheckPin`.
+    PinChecked {
+        purpose: PinFor,
+        ok: bool,
+    },
+    /// A timer asked for with `Effect::After` ran out.
+    Timer(Timer),
+    /// No key has been pressed for this long (sent when `App::next_idle_limit` is reached).
+    Idle(Duration),
+    /// An effect could not be carried out; the text says what and what to do.
+    EffectFailed(String),
+    /// The dashboard is about to end (quit, signal, terminal gone).
+    Stopping,
+}
+
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Api(Request),
+    SaveLabel(LabelRecord),
+    /// Journal an accepted scan (the runtime stamps the time and group-commits a burst).
+    Journal(NewScan),
+    RecordAlarm {
+        order_id: Option<String>,
+        kind: String,
+        raw: String,
+        message: String,
+        actor: Actor,
+    },
+    AckAlarms(Actor),
+    /// Keep the active order in the journal, so a restart resumes it.
+    SaveActive(PackagingOrder),
+    /// Read the counters and last scans of this order.
+    RefreshScanStats(String),
+    /// Record in the journal that a serial was decommissioned, and why.
+    MarkDecommissioned {
+        row: i64,
+        reason: String,
+        actor: Actor,
+    },
+    /// Check a PIN against its Argon2 hash off the UI thread; answered with `Msg::PinChecked`.
+    CheckPin {
+        pin: Secret,
+        hash: Secret,
+        purpose: PinFor,
+    },
+    /// Send `Msg::Timer` after this long.
+    After(Duration, Timer),
+    /// Append a row to the audit trail.
+    Audit(NewEntry),
+    Bell,
+    Quit,
+}
