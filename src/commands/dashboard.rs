@@ -54,6 +54,9 @@ pub fn run(
             }
             config.kiosk.enabled = true;
         }
+        if config.kiosk.enabled {
+            super::ignore_keyboard_signals();
+        }
         let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.
         let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };

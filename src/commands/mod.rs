@@ -11,6 +11,19 @@ mod sim;
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
 
+/// Ignores SIGINT, SIGQUIT and SIGTSTP (Ctrl-C, Ctrl-\, Ctrl-Z): a kiosk never ends or stops
+/// by a key. Ignored signals stay ignored across exec, which the kiosk wrapper relies on too.
+pub fn ignore_keyboard_signals() {
+    #[cfg(unix)]
+    for sig in [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP] {
+        // SAFETY: setting a signal's disposition to "ignore" installs no handler code and is
+        // safe to do at any point of a program.
+        unsafe {
+            libc::signal(sig, libc::SIG_IGN);
+        }
+    }
+}
+
 /// Exit code for a config file that is missing or wrong.
 pub const EXIT_CONFIG: u8 = 2;
 

@@ -23,12 +23,15 @@ pub fn run() -> anyhow::Result<ExitCode> {
         eprintln!("error: scanner-check reads the scanner as a keyboard: run it in a terminal (or over ssh -t)");
         return Ok(ExitCode::from(super::EXIT_CONFIG));
     }
-    println!("Scan the test code from the README now: a GS1 DataMatrix holding {TEST_HRI}.");
-    println!("(Ctrl+C cancels; after 60 s without a scan it gives up.)");
     let mut keys: Vec<(Key, Duration)> = Vec::new();
     {
+        // Raw before the prompt: a scan that comes at once must arrive as the scanner sent it
+        // (in cooked mode the terminal turns its CR into LF).
         crossterm::terminal::enable_raw_mode()?;
         let _raw = Raw;
+        print!("Scan the test code from the README now: a GS1 DataMatrix holding {TEST_HRI}.\r\n");
+        print!("(Ctrl+C cancels; after 60 s without a scan it gives up.)\r\n");
+        std::io::Write::flush(&mut std::io::stdout())?;
         // The bytes as the dashboard reads them: the same decoder, so what is shown is what
         // the dashboard will get.
         let (tx, rx) = std::sync::mpsc::channel();

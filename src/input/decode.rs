@@ -124,6 +124,12 @@ impl Decoder {
             }
             return;
         }
+        if self.seq == [0x1b] && b == 0x1b {
+            // Esc pressed twice: the first is a key of its own.
+            out.push(Event::Key(Key::plain(Code::Esc)));
+            self.seq_since = now;
+            return;
+        }
         if !self.seq.is_empty() {
             self.seq.push(b);
             match parse_escape(&self.seq) {
@@ -371,6 +377,9 @@ mod tests {
     fn a_lone_escape_is_the_esc_key_once_nothing_follows() {
         let (ev, dropped) = decode(&[(b"\x1b", 0)], 100);
         assert_eq!(keys(&ev), vec![Key::plain(Code::Esc)]);
+        assert_eq!(dropped, 0);
+        let (ev, dropped) = decode(&[(b"\x1b\x1b", 0)], 100);
+        assert_eq!(keys(&ev), vec![Key::plain(Code::Esc), Key::plain(Code::Esc)], "Esc twice");
         assert_eq!(dropped, 0);
     }
 

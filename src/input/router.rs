@@ -11,6 +11,9 @@
 //!   characters that ends with the suffix is a scan, whatever letters it holds; any other burst
 //!   is passed on as the keys it was, each marked as typed inside a burst (such keys may type
 //!   into a text field but never trigger a shortcut, answer a dialog, switch tabs or quit).
+//! - Once four or more keys have come within the window of each other, the burst is clearly a
+//!   machine's, and it may pause up to three windows before it is cut (scheduler hiccups and
+//!   network jitter must not split a scan in two).
 //! - Only character keys (and the separator) are held: arrows, F-keys and keys with Ctrl or Alt
 //!   pass at once, so holding ↓ never stalls a list. A person notices no delay.
 //! - A paste is passed on as a paste, never as keys.
@@ -26,6 +29,8 @@ use super::Millis;
 const CAPTURE_IDLE: Millis = 1000;
 /// Keys that could be the start of a prefix are held at most this long.
 const PREFIX_HOLD: Millis = 1000;
+/// A burst of this many fast keys is a machine's: it may pause a little longer (see `window`).
+const STEADY_BURST: usize = 4;
 
 /// Input as the screens receive it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +73,7 @@ impl Router {
         if self.held.is_empty() {
             return None;
         }
-        Some(if self.could_be_prefix() { self.last_at + PREFIX_HOLD } else { self.last_at + self.s.burst_window })
+        Some(if self.could_be_prefix() { self.last_at + PREFIX_HOLD } else { self.last_at + self.window() })
     }
 
     /// Passes on what has waited long enough by `now`.
@@ -94,7 +99,7 @@ impl Router {
             return;
         }
         // The new key belongs to the burst being held if it came within the window.
-        let in_burst = !self.held.is_empty() && now <= self.last_at + self.s.burst_window;
+        let in_burst = !self.held.is_empty() && now <= self.last_at + self.window();
         if self.s.is_suffix(&key) && !self.held.is_empty() {
             if in_burst && self.scan_chars() >= self.s.min_scan_length {
                 let scan = self.held_text();
@@ -143,6 +148,18 @@ impl Router {
         }
         let burst = std::mem::take(&mut self.fast);
         out.extend(self.held.drain(..).map(|key| Input::Key { key, burst }));
+    }
+
+    /// How long the next key may take to belong to the burst held. Once a burst is clearly a
+    /// machine's (several keys, each within the window: no person types like that), a longer
+    /// pause is allowed before it is cut, so a scheduler hiccup or network jitter does not split
+    /// a scan in two.
+    fn window(&self) -> Millis {
+        if self.fast && self.held.len() >= STEADY_BURST {
+            self.s.burst_window * 3
+        } else {
+            self.s.burst_window
+        }
     }
 
     fn held_text(&self) -> String {
@@ -225,6 +242,32 @@ mod tests {
         }
         r.expire(10_000, &mut out);
         assert_eq!(scans(&out).len(), 1, "{out:?}");
+    }
+
+    #[test]
+    fn a_steady_burst_survives_a_pause_a_person_could_not_make() {
+        let mut r = Router::new(ScannerSettings::default());
+        let mut out = Vec::new();
+        let code: Vec<char> = CODE.chars().collect();
+        let mut t = 0;
+        for (i, c) in code.iter().enumerate() {
+            // A 100 ms hiccup in the middle of a scan typed a key every 5 ms.
+            t += if i == 20 { 100 } else { 5 };
+            let key = match c {
+                &GS => Key::ctrl(']'),
+                '\r' => Key::plain(Code::Enter),
+                c => Key::char(*c),
+            };
+            r.key(key, t, &mut out);
+        }
+        r.expire(t + 5000, &mut out);
+        assert_eq!(scans(&out).len(), 1, "{out:?}");
+        // Two keys 30 ms apart and then a pause: not steady, passed on after the short window.
+        let mut r = Router::new(ScannerSettings::default());
+        let mut out = Vec::new();
+        r.key(Key::char('a'), 0, &mut out);
+        r.key(Key::char('b'), 30, &mut out);
+        assert_eq!(r.deadline(), Some(70));
     }
 
     #[test]

@@ -53,6 +53,14 @@ impl Pty {
         Pty::spawn(&args, &[("HOME", h), ("XDG_DATA_HOME", h)], cols, rows)
     }
 
+    /// The same, in a terminal that answers no query at all (some terminal emulations and serial
+    /// consoles never answer one).
+    pub fn spawn_silent(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+        let mut pty = Pty::spawn(args, envs, cols, rows);
+        pty.replies = None;
+        pty
+    }
+
     pub fn spawn(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
@@ -118,12 +126,13 @@ impl Pty {
     }
 
     /// Writes bytes as they are. A key that is not text (Tab, Enter, an F-key) is written only
-    /// once the keys before it are 60 ms old: a person's key, not part of a burst (the dashboard
-    /// takes keys closer than 40 ms for a scanner's).
+    /// once the keys before it are 150 ms old: a person's key, not part of a burst (the
+    /// dashboard takes keys closer than 40 ms for a scanner's, and lets a steady burst pause
+    /// up to 120 ms).
     pub fn send(&mut self, bytes: &[u8]) {
         self.pump();
         if bytes.first().is_some_and(|b| b.is_ascii_control()) {
-            let due = self.last_sent + Duration::from_millis(60);
+            let due = self.last_sent + Duration::from_millis(150);
             std::thread::sleep(due.saturating_duration_since(Instant::now()));
         }
         self.writer.write_all(bytes).unwrap();

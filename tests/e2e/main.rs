@@ -6,6 +6,8 @@
 mod common;
 
 mod dashboard_pty;
+mod input_router_pty;
 mod kiosk_pty;
 mod production_pty;
 mod scan_pty;
+mod terminal_input_pty;
