@@ -15,6 +15,7 @@ pub mod config;
 pub mod domain;
 pub mod label_log;
 pub mod logging;
+pub mod printing;
 pub mod scan;
 pub mod sim;
 pub mod station;
