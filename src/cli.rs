@@ -120,4 +120,17 @@ pub struct SimArgs {
     /// Seed for the simulator's choices (tokens, faults), so a run can be repeated.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
+    /// A fake Zebra printer taking ZPL on raw TCP, e.g. line1-zebra=127.0.0.1:9100 (repeatable;
+    /// port 0 picks a free one).
+    #[arg(long = "printer", value_name = "NAME=ADDR", value_parser = parse_printer)]
+    pub printers: Vec<(String, SocketAddr)>,
+}
+
+fn parse_printer(s: &str) -> Result<(String, SocketAddr), String> {
+    let (name, addr) = s.split_once('=').ok_or("write NAME=127.0.0.1:PORT, e.g. line1-zebra=127.0.0.1:9100")?;
+    if name.trim().is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
+        return Err(format!("\"{name}\" is not a printer name (no blanks or slashes)"));
+    }
+    let addr: SocketAddr = addr.parse().map_err(|e| format!("\"{addr}\" is not an address with a port: {e}"))?;
+    Ok((name.to_string(), addr))
 }
