@@ -13,7 +13,7 @@ pub const ETX: u8 = 0x03;
 pub const MAX_FRAME: usize = 512;
 
 /// The `~HS` reply, field by field (0-based indices of Zebra's table in the comments).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct HostStatus {
     // String 1: aaa,b,c,dddd,eee,f,g,h,iii,j,k,l
     /// 0: communication settings (a bit field).
@@ -193,7 +193,7 @@ pub mod error_bits {
 }
 
 /// The `~HQES` answer: whether any error or warning is set, and their bits.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ErrorStatus {
     pub any_error: bool,
     pub errors: u64,

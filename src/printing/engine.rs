@@ -356,8 +356,15 @@ impl Run {
     }
 
     async fn balance(&self) -> Result<Reconciliation, RunError> {
-        let (id, order) = (self.id.clone(), self.spec.order.order_id.clone());
-        let rows = self.store.write(move |c| Ok(store::by_run(c, &id)?)).await?;
+        let (id, order, actor) = (self.id.clone(), self.spec.order.order_id.clone(), self.spec.actor.clone());
+        let rows = self
+            .store
+            .write(move |c| {
+                // Verified labels the pipeline has commissioned since are shown as such.
+                store::sync_commissioned(c, &actor)?;
+                Ok(store::by_run(c, &id)?)
+            })
+            .await?;
         Ok(Reconciliation::of(&order, &rows))
     }
 
