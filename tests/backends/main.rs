@@ -8,4 +8,5 @@ mod common;
 mod commission_pipeline;
 mod manufacturer_client;
 mod production_client;
+mod printing;
 mod seed_samples;
