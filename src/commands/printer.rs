@@ -94,7 +94,16 @@ async fn status(printer: &Printer, json: bool) -> anyhow::Result<ExitCode> {
         println!("  labels remaining   {}", h.labels_remaining);
         println!("  receiving a format {}", yes(h.partial_format));
         println!("  buffer full        {}", yes(h.buffer_full));
-        println!("  temperature        {}", if h.over_temperature { "too hot" } else if h.under_temperature { "too cold" } else { "ok" });
+        println!(
+            "  temperature        {}",
+            if h.over_temperature {
+                "too hot"
+            } else if h.under_temperature {
+                "too cold"
+            } else {
+                "ok"
+            }
+        );
     }
     if let Some(e) = &s.errors {
         println!("  (~HS got no answer; ~HQES errors {:016X}, warnings {:016X})", e.errors, e.warnings);

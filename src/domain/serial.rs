@@ -41,7 +41,9 @@ impl SerialSpec {
         }
         let chars: Vec<char> = alphabet.chars().collect();
         if let Some(bad) = chars.iter().find(|c| !is_cset82(**c)) {
-            return Err(format!("'{bad}' is not allowed in a GS1 serial (CSET 82: letters, digits, !\"%&'()*+,-./:;<=>?_)"));
+            return Err(format!(
+                "'{bad}' is not allowed in a GS1 serial (CSET 82: letters, digits, !\"%&'()*+,-./:;<=>?_)"
+            ));
         }
         let mut seen = std::collections::BTreeSet::new();
         if let Some(dup) = chars.iter().find(|c| !seen.insert(**c)) {

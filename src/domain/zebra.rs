@@ -361,8 +361,7 @@ impl PrinterState {
             .filter(|(bit, _)| e.has(*bit))
             .map(|(_, w)| *w)
             .collect::<Vec<_>>();
-            let text =
-                if what.is_empty() { format!("printer error {:016X}", e.errors) } else { what.join(", ") };
+            let text = if what.is_empty() { format!("printer error {:016X}", e.errors) } else { what.join(", ") };
             Some(PrinterState::Fault(text))
         } else {
             None
@@ -440,7 +439,11 @@ mod tests {
 
     #[test]
     fn hqes_round_trips_and_names_the_fault() {
-        let e = ErrorStatus { any_error: true, errors: error_bits::MEDIA_OUT | error_bits::HEAD_OPEN, ..Default::default() };
+        let e = ErrorStatus {
+            any_error: true,
+            errors: error_bits::MEDIA_OUT | error_bits::HEAD_OPEN,
+            ..Default::default()
+        };
         let back = ErrorStatus::parse(&e.to_reply()).unwrap();
         assert_eq!(back, e);
         assert_eq!(PrinterState::from_errors(&back), Some(PrinterState::HeadOpen));

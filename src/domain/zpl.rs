@@ -121,7 +121,10 @@ fn commands(zpl: &str) -> Vec<Command<'_>> {
         };
         // Some commands have a one-letter name followed directly by a parameter (`^A0`): the
         // name is taken as two characters, which is all the parser needs.
-        out.push(Command { name: body[..name_end].to_ascii_uppercase(), rest: body[name_end..].trim_end_matches(['\r', '\n']) });
+        out.push(Command {
+            name: body[..name_end].to_ascii_uppercase(),
+            rest: body[name_end..].trim_end_matches(['\r', '\n']),
+        });
     }
     out
 }
@@ -351,7 +354,7 @@ mod tests {
     #[test]
     fn an_underscore_in_the_data_is_doubled_and_read_back_once() {
         let d = data("AB_12", "B_1");
-        assert_eq!(d.datamatrix_field(), "_1010202209011745917290512" .to_string() + "10B__1_121AB__12");
+        assert_eq!(d.datamatrix_field(), "_1010202209011745917290512".to_string() + "10B__1_121AB__12");
         let (back, gs1) = unescape_datamatrix(&d.datamatrix_field(), ESCAPE);
         assert!(gs1);
         assert_eq!(back, "\u{1d}010202209011745917290512 10B_1\u{1d}21AB_12".replace(' ', ""));

@@ -58,18 +58,35 @@ pub enum RunEvent {
     /// The printer's state as the run learnt it (only when it changed).
     Printer(Status),
     /// Label `n` of the run (counting from 1) left for the printer.
-    Sent { serial: String, n: u32 },
+    Sent {
+        serial: String,
+        n: u32,
+    },
     /// The printer has it printed.
-    Printed { serial: String, n: u32 },
-    Verified { serial: String },
+    Printed {
+        serial: String,
+        n: u32,
+    },
+    Verified {
+        serial: String,
+    },
     /// Labels voided, with why; `check_and_remove` of them may be on the roll and must be found
     /// and removed.
-    Voided { serials: Vec<String>, reason: String, check_and_remove: usize },
+    Voided {
+        serials: Vec<String>,
+        reason: String,
+        check_and_remove: usize,
+    },
     /// Nothing more is sent until `resume()`: the printer is faulted or unreachable.
-    Halted { state: PrinterState, message: String },
+    Halted {
+        state: PrinterState,
+        message: String,
+    },
     Resumed,
     /// Every label asked for is printed; the run waits for the verifying scans.
-    AllPrinted { printed: u32 },
+    AllPrinted {
+        printed: u32,
+    },
     /// `stop()` took effect: no more labels are sent.
     Stopped,
     /// The balance after a change.
@@ -100,8 +117,12 @@ pub enum Refusal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VerifyOutcome {
     /// The label was Printed and is now Verified: hand it to commissioning.
-    Verified(LabelRow),
-    Refused { refusal: Refusal, serial: Option<String>, reason: String },
+    Verified(Box<LabelRow>),
+    Refused {
+        refusal: Refusal,
+        serial: Option<String>,
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -506,9 +527,14 @@ impl Run {
                 let Some(f) = self.in_flight.take() else { return Ok(()) };
                 let reason = match state {
                     PrinterState::Offline { reason, .. } => {
-                        format!("the connection to printer {} was lost before it confirmed this label ({reason})", self.printer.name())
+                        format!(
+                            "the connection to printer {} was lost before it confirmed this label ({reason})",
+                            self.printer.name()
+                        )
                     }
-                    s => format!("printer {} reported {} before it confirmed this label", self.printer.name(), s.word()),
+                    s => {
+                        format!("printer {} reported {} before it confirmed this label", self.printer.name(), s.word())
+                    }
                 };
                 self.void_out(f.label, &reason, true).await?;
                 let message = not_ready(&self.printer, state).to_string();
@@ -609,9 +635,7 @@ impl Run {
                     return Ok(Err((Refusal::NotPrintedHere, Some(l))));
                 }
                 match l.state {
-                    LabelState::Printed => {
-                        Ok(Ok(store::transition(c, l.id, LabelState::Verified, None, &actor)?))
-                    }
+                    LabelState::Printed => Ok(Ok(store::transition(c, l.id, LabelState::Verified, None, &actor)?)),
                     LabelState::Verified | LabelState::Commissioned => Ok(Err((Refusal::AlreadyVerified, Some(l)))),
                     LabelState::Voided => Ok(Err((Refusal::Voided, Some(l)))),
                     LabelState::Allocated | LabelState::Sent => Ok(Err((Refusal::NotConfirmed, Some(l)))),
@@ -622,7 +646,7 @@ impl Run {
             Ok(row) => {
                 self.emit(RunEvent::Verified { serial: row.serial.clone() });
                 self.say_balance().await;
-                Ok(VerifyOutcome::Verified(row))
+                Ok(VerifyOutcome::Verified(Box::new(row)))
             }
             Err((refusal, row)) => {
                 let reason = match (refusal, &row) {

@@ -95,7 +95,9 @@ impl Printer {
     pub async fn query(&self) -> Status {
         let mut link = self.link.lock().await;
         let status = match self.ask(&mut link).await {
-            Ok((state, host, errors)) => Status { printer: self.config.name.clone(), state, host, errors, at: SystemTime::now() },
+            Ok((state, host, errors)) => {
+                Status { printer: self.config.name.clone(), state, host, errors, at: SystemTime::now() }
+            }
             Err(e) => {
                 *link = None;
                 self.offline(e.to_string())
@@ -145,7 +147,9 @@ impl Printer {
         match l.error_status(self.timing.answer).await? {
             Some(e) => {
                 let state = PrinterState::from_errors(&e).unwrap_or_else(|| {
-                    PrinterState::Fault("the printer does not answer ~HS and reports no error; look at its display".into())
+                    PrinterState::Fault(
+                        "the printer does not answer ~HS and reports no error; look at its display".into(),
+                    )
                 });
                 Ok((state, None, Some(e)))
             }

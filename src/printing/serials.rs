@@ -75,7 +75,9 @@ mod tests {
         let got = s.candidates("02022090117459", 500).await.unwrap();
         let distinct: std::collections::BTreeSet<_> = got.iter().collect();
         assert_eq!(distinct.len(), 500);
-        assert!(got.iter().all(|x| x.len() == 12 && x.chars().all(|c| crate::domain::serial::DEFAULT_ALPHABET.contains(c))));
+        assert!(got
+            .iter()
+            .all(|x| x.len() == 12 && x.chars().all(|c| crate::domain::serial::DEFAULT_ALPHABET.contains(c))));
         assert!(s.describe().starts_with("local (12 characters of 34"), "{}", s.describe());
     }
 }

@@ -204,10 +204,11 @@ pub fn serial_in_use(conn: &Connection, gtin: &str, serial: &str) -> rusqlite::R
     if labelled {
         return Ok(true);
     }
-    let has_scans: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')", [], |r| {
-            r.get(0)
-        })?;
+    let has_scans: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')",
+        [],
+        |r| r.get(0),
+    )?;
     if !has_scans {
         return Ok(false);
     }
@@ -332,7 +333,8 @@ pub fn transition(
 
 /// Labels of an order, in the order they were allocated.
 pub fn by_order(conn: &Connection, order_id: &str) -> rusqlite::Result<Vec<LabelRow>> {
-    let mut q = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE order_id = ?1 ORDER BY id"))?;
+    let mut q =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE order_id = ?1 ORDER BY id"))?;
     let rows = q.query_map(params![order_id], read)?;
     rows.collect()
 }
@@ -356,10 +358,11 @@ pub fn unconfirmed(conn: &Connection, printer: &str) -> rusqlite::Result<Vec<Lab
 /// Verified labels whose serial the commissioning pipeline has since commissioned (the scans
 /// table says so) become Commissioned. Returns how many moved.
 pub fn sync_commissioned(conn: &Connection, actor: &Actor) -> Result<usize, StoreError> {
-    let has_scans: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')", [], |r| {
-            r.get(0)
-        })?;
+    let has_scans: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')",
+        [],
+        |r| r.get(0),
+    )?;
     if !has_scans {
         return Ok(0);
     }

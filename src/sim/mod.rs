@@ -308,14 +308,20 @@ fn no_printer(name: &str) -> Response {
     (StatusCode::NOT_FOUND, format!("no fake printer named {name}; see /_sim/printers")).into_response()
 }
 
-async fn printer_labels(State(s): State<Arc<Shared>>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+async fn printer_labels(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
     match s.printers.get(&name) {
         Some(p) => Json(p.labels()).into_response(),
         None => no_printer(&name),
     }
 }
 
-async fn printer_faults(State(s): State<Arc<Shared>>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+async fn printer_faults(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
     match s.printers.get(&name) {
         Some(p) => Json(p.faults()).into_response(),
         None => no_printer(&name),
@@ -340,7 +346,9 @@ async fn put_printer_faults(
 pub fn printers_snippet(printers: &[(String, SocketAddr)]) -> String {
     let mut s = String::new();
     for (name, addr) in printers {
-        s.push_str(&format!("\n# A fake Zebra printer of the simulator.\n[[printers]]\nname = \"{name}\"\naddress = \"{addr}\"\n"));
+        s.push_str(&format!(
+            "\n# A fake Zebra printer of the simulator.\n[[printers]]\nname = \"{name}\"\naddress = \"{addr}\"\n"
+        ));
     }
     s
 }

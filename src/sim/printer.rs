@@ -373,7 +373,9 @@ enum Cmd {
 }
 
 enum Next {
-    Incomplete { partial_format: bool },
+    Incomplete {
+        partial_format: bool,
+    },
     /// How many bytes the command took, and which it was.
     Command(usize, Cmd),
 }
@@ -385,12 +387,8 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// The next command in the buffer. Bytes before it (line ends, commands the fake ignores) are
 /// taken with it.
 fn next_command(buf: &[u8]) -> Next {
-    let candidates = [
-        (find(buf, b"^XA"), 0u8),
-        (find(buf, b"~HQES"), 1),
-        (find(buf, b"~HS"), 2),
-        (find(buf, b"~JA"), 3),
-    ];
+    let candidates =
+        [(find(buf, b"^XA"), 0u8), (find(buf, b"~HQES"), 1), (find(buf, b"~HS"), 2), (find(buf, b"~JA"), 3)];
     let Some((pos, which)) = candidates.iter().filter_map(|(p, w)| p.map(|p| (p, *w))).min() else {
         return Next::Incomplete { partial_format: false };
     };
@@ -438,8 +436,7 @@ pub async fn start_fleet(specs: &[(String, SocketAddr)]) -> Result<Fleet, super:
         if !addr.ip().is_loopback() {
             return Err(super::SimError::NotLoopback(*addr));
         }
-        let listener =
-            TcpListener::bind(addr).await.map_err(|source| super::SimError::Bind { addr: *addr, source })?;
+        let listener = TcpListener::bind(addr).await.map_err(|source| super::SimError::Bind { addr: *addr, source })?;
         let bound = listener.local_addr().map_err(|source| super::SimError::Bind { addr: *addr, source })?;
         let p = Arc::new(FakePrinter {
             name: name.clone(),

@@ -25,24 +25,36 @@ struct Bench {
 }
 
 async fn bench() -> Bench {
-    let opts = SimOptions { printers: vec![(P.to_string(), SocketAddr::from(([127, 0, 0, 1], 0)))], ..Default::default() };
+    let opts =
+        SimOptions { printers: vec![(P.to_string(), SocketAddr::from(([127, 0, 0, 1], 0)))], ..Default::default() };
     let sim = sim::start(opts).await.expect("simulator with a printer starts on loopback");
     let text = sim.config_snippet();
-    let config = shopfloor::config::parse(&text, std::path::Path::new("t.toml"), &|_| None).expect("snippet is valid").config;
+    let config =
+        shopfloor::config::parse(&text, std::path::Path::new("t.toml"), &|_| None).expect("snippet is valid").config;
     let pc = config.printers.iter().find(|p| p.name == P).expect("the snippet names the fake printer").clone();
-    let timing = Timing { connect: Duration::from_secs(2), answer: Duration::from_millis(300), poll: Duration::from_millis(50) };
+    let timing =
+        Timing { connect: Duration::from_secs(2), answer: Duration::from_millis(300), poll: Duration::from_millis(50) };
     let dir = tempfile::tempdir().unwrap();
     let store = LabelStore::open(&dir.path().join("journal.db")).unwrap();
     Bench { sim, printer: Printer::new(pc, timing), store, _dir: dir }
 }
 
 fn order() -> PrintOrder {
-    PrintOrder { order_id: "Order143".into(), gtin: "02022090117459".into(), batch: "B2405121".into(), expiry: "290512".into() }
+    PrintOrder {
+        order_id: "Order143".into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+    }
 }
 
 impl Bench {
     async fn start(&self, count: u32) -> Result<(RunHandle, UnboundedReceiver<RunEvent>), engine::RunError> {
-        let spec = RunSpec { order: order(), count: Some(count), actor: Actor { station: "st-1".into(), operator: Some("op-1".into()) } };
+        let spec = RunSpec {
+            order: order(),
+            count: Some(count),
+            actor: Actor { station: "st-1".into(), operator: Some("op-1".into()) },
+        };
         let settings = Settings { poll: Duration::from_millis(10), ..Settings::default() };
         let source = Box::new(LocalSerials::new(Default::default()));
         engine::start(self.printer.clone(), self.store.clone(), source, None, spec, settings).await
@@ -62,7 +74,11 @@ impl Bench {
 
 /// Collects events until one matches; fails with everything seen if none comes (a hang guard,
 /// not a speed check).
-async fn until(rx: &mut UnboundedReceiver<RunEvent>, seen: &mut Vec<RunEvent>, want: impl Fn(&RunEvent) -> bool) -> RunEvent {
+async fn until(
+    rx: &mut UnboundedReceiver<RunEvent>,
+    seen: &mut Vec<RunEvent>,
+    want: impl Fn(&RunEvent) -> bool,
+) -> RunEvent {
     loop {
         match tokio::time::timeout(Duration::from_secs(60), rx.recv()).await {
             Ok(Some(e)) => {
@@ -99,8 +115,10 @@ async fn twenty_labels_printed_then_verified_by_their_scans() {
     assert!(labels.iter().all(|l| l["status"] == "printed" && l["reprint_after_error"] == "N"));
     let serials: BTreeSet<String> = labels.iter().map(|l| serial_of(&scan_of(l))).collect();
     assert_eq!(serials.len(), 20, "every label its own serial");
-    let sent: Vec<String> =
-        seen.iter().filter_map(|e| if let RunEvent::Printed { serial, .. } = e { Some(serial.clone()) } else { None }).collect();
+    let sent: Vec<String> = seen
+        .iter()
+        .filter_map(|e| if let RunEvent::Printed { serial, .. } = e { Some(serial.clone()) } else { None })
+        .collect();
     assert_eq!(sent.len(), 20);
     assert_eq!(serials, sent.iter().cloned().collect(), "what the run printed is what came out");
     // The run cannot end before every label is scanned back.
@@ -134,8 +152,17 @@ async fn each_labels_zpl_decodes_to_its_serials_gs1_element_string() {
         assert_eq!(d.hri(), format!("(01){}(17){}(10){}(21){}", row.gtin, row.expiry, row.batch, row.serial));
         assert_eq!(l["gs1"], d.hri());
         // The human-readable lines beside the code (EU FMD Art. 7).
-        let text: Vec<&str> = l["fields"].as_array().unwrap().iter().filter(|f| f["kind"] == "text").map(|f| f["data"].as_str().unwrap()).collect();
-        assert!(text.contains(&format!("PC: {}", row.gtin).as_str()) && text.contains(&format!("SN: {serial}").as_str()), "{text:?}");
+        let text: Vec<&str> = l["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "text")
+            .map(|f| f["data"].as_str().unwrap())
+            .collect();
+        assert!(
+            text.contains(&format!("PC: {}", row.gtin).as_str()) && text.contains(&format!("SN: {serial}").as_str()),
+            "{text:?}"
+        );
         let dm = l["fields"].as_array().unwrap().iter().find(|f| f["kind"] == "datamatrix").unwrap();
         assert!(dm["data"].as_str().unwrap().starts_with('\u{1d}'), "the leading FNC1 is shown as GS");
     }
@@ -151,7 +178,13 @@ async fn paper_out_at_label_7_voids_it_and_prints_new_serials_after_reloading() 
     assert!(matches!(halted, RunEvent::Halted { state: PrinterState::PaperOut, .. }), "{halted:?}");
     let voided: Vec<(Vec<String>, usize)> = seen
         .iter()
-        .filter_map(|e| if let RunEvent::Voided { serials, check_and_remove, .. } = e { Some((serials.clone(), *check_and_remove)) } else { None })
+        .filter_map(|e| {
+            if let RunEvent::Voided { serials, check_and_remove, .. } = e {
+                Some((serials.clone(), *check_and_remove))
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(voided.len(), 1, "{seen:#?}");
     let (voided_serials, check) = &voided[0];
@@ -163,7 +196,9 @@ async fn paper_out_at_label_7_voids_it_and_prints_new_serials_after_reloading() 
     assert_eq!(&serial_of(&scan_of(partial[0])), &voided_serials[0], "the cut-short label is the voided one");
     // The voided label cannot be verified, even with the label in hand.
     match run.verify(&scan_of(partial[0])).await.unwrap() {
-        VerifyOutcome::Refused { refusal: Refusal::Voided, reason, .. } => assert!(reason.contains("take this label off"), "{reason}"),
+        VerifyOutcome::Refused { refusal: Refusal::Voided, reason, .. } => {
+            assert!(reason.contains("take this label off"), "{reason}")
+        }
         other => panic!("{other:?}"),
     }
     // Nothing is sent while the paper is out, and resuming is refused until it is back.
@@ -177,7 +212,10 @@ async fn paper_out_at_label_7_voids_it_and_prints_new_serials_after_reloading() 
     let distinct: BTreeSet<&String> = all.iter().collect();
     assert_eq!(distinct.len(), all.len(), "no serial on two labels (partial ones included): {all:?}");
     assert_eq!(printed(&labels).len(), 20);
-    assert!(!printed(&labels).iter().any(|l| serial_of(&scan_of(l)) == voided_serials[0]), "the voided serial never came back");
+    assert!(
+        !printed(&labels).iter().any(|l| serial_of(&scan_of(l)) == voided_serials[0]),
+        "the voided serial never came back"
+    );
     for l in printed(&labels) {
         assert!(matches!(run.verify(&scan_of(l)).await.unwrap(), VerifyOutcome::Verified(_)));
     }
@@ -197,11 +235,16 @@ async fn a_connection_reset_mid_job_voids_the_unconfirmed_label() {
     let mut seen = Vec::new();
     let halted = until(&mut rx, &mut seen, |e| matches!(e, RunEvent::Halted { .. })).await;
     assert!(matches!(halted, RunEvent::Halted { state: PrinterState::Offline { .. }, .. }), "{halted:?}");
-    let voided: Vec<String> =
-        seen.iter().filter_map(|e| if let RunEvent::Voided { serials, .. } = e { Some(serials.clone()) } else { None }).flatten().collect();
+    let voided: Vec<String> = seen
+        .iter()
+        .filter_map(|e| if let RunEvent::Voided { serials, .. } = e { Some(serials.clone()) } else { None })
+        .flatten()
+        .collect();
     assert_eq!(voided.len(), 1, "label 5 was out when the connection broke: {seen:#?}");
-    let printed_before: Vec<String> =
-        seen.iter().filter_map(|e| if let RunEvent::Printed { serial, .. } = e { Some(serial.clone()) } else { None }).collect();
+    let printed_before: Vec<String> = seen
+        .iter()
+        .filter_map(|e| if let RunEvent::Printed { serial, .. } = e { Some(serial.clone()) } else { None })
+        .collect();
     assert_eq!(printed_before.len(), 4);
     run.resume().await.unwrap();
     until(&mut rx, &mut seen, |e| matches!(e, RunEvent::AllPrinted { printed: 10 })).await;
@@ -248,7 +291,10 @@ async fn wrong_labels_scanned_back_are_refused_with_their_reason() {
         }
     }
     assert!(matches!(run.verify(&good).await.unwrap(), VerifyOutcome::Verified(_)));
-    assert!(matches!(run.verify(&good).await.unwrap(), VerifyOutcome::Refused { refusal: Refusal::AlreadyVerified, .. }));
+    assert!(matches!(
+        run.verify(&good).await.unwrap(),
+        VerifyOutcome::Refused { refusal: Refusal::AlreadyVerified, .. }
+    ));
     // One label got damaged: the operator voids it with a reason; the other is scanned.
     let damaged = serial_of(&scan_of(&labels[1]));
     run.void(&damaged, "torn when applied").await.unwrap();

@@ -64,11 +64,7 @@ fn healthy_printer_every_field() {
 fn busy_printer_with_labels_remaining() {
     // Three formats waiting; the one printing has 7 labels left; a peel-off label waits to be
     // taken (index 7) — which a parser shifted by one would read as the label count.
-    let h = parse(&reply(
-        "030,0,0,0406,003,0,0,1,000,0,0,0",
-        "001,0,0,0,1,1,6,1,00000007,1,002",
-        HEALTHY_3,
-    ));
+    let h = parse(&reply("030,0,0,0406,003,0,0,1,000,0,0,0", "001,0,0,0,1,1,6,1,00000007,1,002", HEALTHY_3));
     assert_eq!(h.formats_in_buffer, 3);
     assert!(h.partial_format);
     assert_eq!(h.print_mode, 1, "peel-off");
