@@ -10,7 +10,7 @@
 //! Nothing is sent to a printer known to be faulted. A run cannot end while a printed label is
 //! neither verified by its scan nor voided.
 
-use super::printer::{Printer, Status};
+use super::printer::{Printer, RunClaim, Status};
 use super::serials::{LineClaim, SerialError, SerialSource};
 use super::store::{self, Actor, LabelRow, LabelState, LabelStore, NewLabel, Reconciliation, StoreError};
 use crate::domain::zebra::PrinterState;
@@ -141,6 +141,8 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Serial(#[from] SerialError),
+    #[error("printer {0} is already printing another run; end that run first")]
+    PrinterBusy(String),
     #[error("the print run has ended")]
     Ended,
 }
@@ -173,7 +175,8 @@ impl RunHandle {
         self.ask(|tx| Command::Verify(scan.to_string(), tx)).await?
     }
 
-    /// No more labels are sent; a label already out is still confirmed or voided.
+    /// No more labels are sent; a label already out is still confirmed or voided (voided at once
+    /// when the printer is paused, so the run can end).
     pub async fn stop(&self) -> Result<(), RunError> {
         self.ask(Command::Stop).await
     }
@@ -221,6 +224,7 @@ pub async fn start(
     settings: Settings,
 ) -> Result<(RunHandle, mpsc::UnboundedReceiver<RunEvent>), RunError> {
     check_order(&spec.order).map_err(|why| RunError::BadOrder { order: spec.order.order_id.clone(), why })?;
+    let claim = printer.claim_run().ok_or_else(|| RunError::PrinterBusy(printer.name().to_string()))?;
     let status = printer.query().await;
     if !status.state.accepts_jobs() {
         return Err(not_ready(&printer, &status.state));
@@ -251,6 +255,7 @@ pub async fn start(
     let _ = events.send(RunEvent::Printer(status.clone()));
     let (tx, rx) = mpsc::unbounded_channel();
     let run = Run {
+        claim: Some(claim),
         id: run_id.clone(),
         printer,
         store,
@@ -288,6 +293,8 @@ struct InFlight {
 }
 
 struct Run {
+    /// The printer is this run's until the run ends.
+    claim: Option<RunClaim>,
     id: String,
     printer: Arc<Printer>,
     store: LabelStore,
@@ -328,6 +335,10 @@ impl Run {
                     Some(Command::Finish(reason, reply)) => {
                         let r = self.finish(&reason).await;
                         let ended = r.is_ok();
+                        if ended {
+                            // Free before answering, so the next run can start at once.
+                            self.claim = None;
+                        }
                         let _ = reply.send(r);
                         if ended {
                             return;
@@ -358,6 +369,16 @@ impl Run {
             }
             Command::Stop(reply) => {
                 self.stopping = true;
+                // A label held by a paused (or halted) printer would keep the run from ending:
+                // stopping gives it up, and ~JA makes sure it never comes out.
+                if self.halted.is_some() || self.last_state == Some(PrinterState::Paused) {
+                    if let Some(f) = self.in_flight.take() {
+                        let why = "the run was stopped before the printer confirmed this label";
+                        if let Err(e) = self.void_out(f.label, why, true).await {
+                            self.emit(RunEvent::Failed(e.to_string()));
+                        }
+                    }
+                }
                 self.emit(RunEvent::Stopped);
                 let _ = reply.send(());
             }

@@ -47,6 +47,16 @@ pub struct Printer {
     state: watch::Sender<Status>,
     watchers: AtomicUsize,
     polling: AtomicBool,
+    in_run: AtomicBool,
+}
+
+/// Held by the one print run a printer may have at a time.
+pub struct RunClaim(Arc<Printer>);
+
+impl Drop for RunClaim {
+    fn drop(&mut self) {
+        self.0.in_run.store(false, Ordering::SeqCst);
+    }
 }
 
 /// While held, the printer is polled every `Timing::poll`.
@@ -74,6 +84,7 @@ impl Printer {
             state: watch::channel(first).0,
             watchers: AtomicUsize::new(0),
             polling: AtomicBool::new(false),
+            in_run: AtomicBool::new(false),
         })
     }
 
@@ -173,6 +184,14 @@ impl Printer {
             self.publish(self.offline(e.to_string()));
         }
         result
+    }
+
+    /// Claims the printer for a print run; `None` while another run has it.
+    pub fn claim_run(self: &Arc<Self>) -> Option<RunClaim> {
+        self.in_run
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .ok()
+            .map(|_| RunClaim(self.clone()))
     }
 
     /// Drops the connection (the next question opens a new one).

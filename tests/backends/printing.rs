@@ -324,3 +324,47 @@ async fn nothing_is_sent_to_a_faulted_printer_and_hqes_names_the_fault() {
     b.faults(serde_json::json!({"head_open": false, "paused": true})).await;
     assert_eq!(b.printer.query().await.state, PrinterState::Paused);
 }
+
+#[tokio::test]
+async fn a_pause_holds_the_run_without_voiding_and_a_printer_takes_one_run_at_a_time() {
+    let b = bench().await;
+    b.faults(serde_json::json!({"slow_ms": 60})).await;
+    let (run, mut rx) = b.start(5).await.unwrap();
+    assert!(matches!(b.start(1).await, Err(engine::RunError::PrinterBusy(_))), "a second run on the same printer");
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::Printed { n: 1, .. })).await;
+    b.faults(serde_json::json!({"paused": true})).await;
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::Printer(s) if s.state == PrinterState::Paused)).await;
+    b.faults(serde_json::json!({"paused": false})).await;
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::AllPrinted { printed: 5 })).await;
+    assert!(!seen.iter().any(|e| matches!(e, RunEvent::Voided { .. } | RunEvent::Halted { .. })), "{seen:#?}");
+    assert_eq!(printed(&b.labels().await).len(), 5);
+    for l in b.labels().await {
+        run.verify(&scan_of(&l)).await.unwrap();
+    }
+    run.finish("done").await.unwrap();
+    // The printer is free again.
+    let (again, _rx) = b.start(1).await.unwrap();
+    again.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_watched_printer_is_polled_and_its_state_published() {
+    let b = bench().await;
+    let mut states = b.printer.subscribe();
+    let watch = b.printer.watch();
+    let wait_for = |want: PrinterState| {
+        let mut rx = states.clone();
+        async move {
+            tokio::time::timeout(Duration::from_secs(30), rx.wait_for(|s| s.state == want))
+                .await
+                .expect("state seen")
+                .unwrap();
+        }
+    };
+    wait_for(PrinterState::Ready).await;
+    b.faults(serde_json::json!({"ribbon_out": true})).await;
+    wait_for(PrinterState::RibbonOut).await;
+    drop(watch);
+    assert_eq!(states.borrow_and_update().state, PrinterState::RibbonOut);
+}

@@ -34,7 +34,12 @@ fn run(home: &Path, args: &[&str]) -> Output {
 #[test]
 fn printing_commands_have_help() {
     let home = tempfile::tempdir().unwrap();
-    for args in [vec!["printer", "--help"], vec!["printer", "status", "--help"], vec!["printer", "test", "--help"], vec!["labels", "--help"]] {
+    for args in [
+        vec!["printer", "--help"],
+        vec!["printer", "status", "--help"],
+        vec!["printer", "test", "--help"],
+        vec!["labels", "--help"],
+    ] {
         let out = run(home.path(), &args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(text(&out.stdout).contains("Usage: shopfloor"), "{args:?}");
@@ -101,8 +106,9 @@ fn printer_status_and_test_against_the_fake_printer() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("(21)TEST0001"), "{}", text(&out.stdout));
     let base = handle.base_url();
-    let labels: Vec<serde_json::Value> =
-        rt.block_on(async { reqwest::get(format!("{base}/_sim/printers/p1/labels")).await.unwrap().json().await.unwrap() });
+    let labels: Vec<serde_json::Value> = rt.block_on(async {
+        reqwest::get(format!("{base}/_sim/printers/p1/labels")).await.unwrap().json().await.unwrap()
+    });
     assert_eq!(labels.len(), 1);
     assert_eq!(labels[0]["gs1"], "(01)09520123456788(17)291231(10)ABC123(21)TEST0001");
 
@@ -141,7 +147,8 @@ fn printer_status_and_test_against_the_fake_printer() {
 fn check_config_checks_printer_templates_and_serial_settings() {
     let home = tempfile::tempdir().unwrap();
     let snippet = sim::config_snippet(SocketAddr::from(([127, 0, 0, 1], 8787)));
-    std::fs::write(home.path().join("bad.zpl"), "^XA\n^FO10,10^BXN,6,200^FD{datamatrix}^FS\n^FO1,1^FD{gtin}^FS\n").unwrap();
+    std::fs::write(home.path().join("bad.zpl"), "^XA\n^FO10,10^BXN,6,200^FD{datamatrix}^FS\n^FO1,1^FD{gtin}^FS\n")
+        .unwrap();
     let config = home.path().join("c.toml");
     let printers = "\n[[printers]]\nname = \"p1\"\naddress = \"10.1.4.20:9100\"\ntemplate = \"bad.zpl\"\n";
     std::fs::write(&config, format!("{snippet}{printers}")).unwrap();
