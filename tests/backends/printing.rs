@@ -368,3 +368,32 @@ async fn a_watched_printer_is_polled_and_its_state_published() {
     drop(watch);
     assert_eq!(states.borrow_and_update().state, PrinterState::RibbonOut);
 }
+
+#[tokio::test]
+async fn the_fake_printer_reprints_a_cut_short_label_unless_the_job_says_jzn() {
+    use tokio::io::AsyncWriteExt;
+    let b = bench().await;
+    b.faults(serde_json::json!({"paper_out_after": 1})).await;
+    let addr = b.printer.config.address.clone();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Printer-default ^JZY: the label the paper ran out on comes out again after reloading.
+    let job = |serial: &str| format!("^XA^FO1,1^BXN,6,200,,,,_^FD_10102022090117459_121{serial}^FS^XZ");
+    tcp.write_all((job("A1") + &job("A2")).as_bytes()).await.unwrap();
+    let l = wait_labels(&b, 2).await;
+    assert_eq!((l[0]["status"].as_str(), l[1]["status"].as_str()), (Some("printed"), Some("partial")));
+    b.faults(serde_json::json!({"paper_out": false})).await;
+    let l = wait_labels(&b, 3).await;
+    let a2: Vec<_> = l.iter().filter(|x| x["gs1"] == "(01)02022090117459(21)A2").collect();
+    assert_eq!(a2.len(), 2, "without ^JZN one serial is on two labels: {l:#?}");
+}
+
+async fn wait_labels(b: &Bench, n: usize) -> Vec<serde_json::Value> {
+    for _ in 0..600 {
+        let l = b.labels().await;
+        if l.len() >= n {
+            return l;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {n} labels came out");
+}
