@@ -54,6 +54,13 @@ pub enum Command {
     HashPin,
     /// Print the audit trail (who did what, when), or check that it was not edited.
     Audit(AuditArgs),
+    /// Ask one of the station's label printers ([[printers]]) how it is, or print a test label.
+    Printer {
+        #[command(subcommand)]
+        action: PrinterAction,
+    },
+    /// The labels printed for an order and how they add up: printed = verified + voided + waiting.
+    Labels(LabelsArgs),
     /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
     DemoScans {
         /// How many scans.
@@ -66,6 +73,41 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrinterAction {
+    /// Ask the printer (~HS, and ~HQES when ~HS is silent) and print its state; exit 1 when it is
+    /// faulted or cannot be reached.
+    Status {
+        /// The printer's name in [[printers]].
+        name: String,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one test label (GS1 test code with serial TEST0001, not a product's) when the
+    /// printer is ready.
+    Test {
+        /// The printer's name in [[printers]].
+        name: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LabelsArgs {
+    /// The packaging order whose labels to show.
+    #[arg(long, value_name = "ID")]
+    pub order: String,
+    /// table (for reading), csv (for a spreadsheet; formula-safe) or json (one object).
+    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+    pub format: String,
+    /// The journal to read (default: journal.db in the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Read the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,4 +162,17 @@ pub struct SimArgs {
     /// Seed for the simulator's choices (tokens, faults), so a run can be repeated.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
+    /// A fake Zebra printer taking ZPL on raw TCP, e.g. line1-zebra=127.0.0.1:9100 (repeatable;
+    /// port 0 picks a free one).
+    #[arg(long = "printer", value_name = "NAME=ADDR", value_parser = parse_printer)]
+    pub printers: Vec<(String, SocketAddr)>,
+}
+
+fn parse_printer(s: &str) -> Result<(String, SocketAddr), String> {
+    let (name, addr) = s.split_once('=').ok_or("write NAME=127.0.0.1:PORT, e.g. line1-zebra=127.0.0.1:9100")?;
+    if name.trim().is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
+        return Err(format!("\"{name}\" is not a printer name (no blanks or slashes)"));
+    }
+    let addr: SocketAddr = addr.parse().map_err(|e| format!("\"{addr}\" is not an address with a port: {e}"))?;
+    Ok((name.to_string(), addr))
 }

@@ -3,6 +3,8 @@
 //! Layers, bottom up:
 //! - `domain`: the seeds' rules and wire types, no I/O; `config`: the validated settings;
 //! - `api`: typed async clients of both backends;
+//! - `printing`: the station's own label printers (ZPL over raw TCP), the label states in the
+//!   journal and the print run, beside the commissioning pipeline;
 //! - `commands` + `cli`: the binary's edge.
 //!
 //! `sim` is the simulator of both backends; it depends on `domain` only, never on the client
@@ -16,6 +18,7 @@ pub mod domain;
 pub mod input;
 pub mod label_log;
 pub mod logging;
+pub mod printing;
 pub mod scan;
 pub mod sim;
 pub mod station;

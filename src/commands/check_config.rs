@@ -18,5 +18,16 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     println!("  station           {} on packaging line {}", c.station.id, c.station.packaging_line_tag);
     println!("  Movilitas.Cloud   {} ({auth})", c.manufacturer.base_url);
     println!("  Lagerkoll         {} ({} requests/minute)", c.production.base_url, c.production.requests_per_minute);
+    for p in &c.printers {
+        println!("  printer           {} at {} ({} dpi, {})", p.name, p.address, p.dpi, p.template.describe());
+    }
+    let s = &c.printing.serials;
+    println!(
+        "  label serials     local, {} of {} characters (guessing chance {:.0e} at {} packs per GTIN)",
+        s.length,
+        s.alphabet.len(),
+        s.guess_chance(c.printing.serials_per_gtin),
+        c.printing.serials_per_gtin
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -27,8 +27,10 @@ pub fn run(
     rt.block_on(async {
         let (config, _sim, data_dir) = if demo {
             let listen = sim_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-            let handle = sim::start(SimOptions { listen, ..SimOptions::default() }).await?;
-            let snippet = sim::config_snippet(handle.addr);
+            // The demo has a fake printer of its own, named in its config, so printing needs no setup.
+            let printer = (sim::printer::DEMO_PRINTER.to_string(), SocketAddr::from(([127, 0, 0, 1], 0)));
+            let handle = sim::start(SimOptions { listen, printers: vec![printer], ..SimOptions::default() }).await?;
+            let snippet = handle.config_snippet();
             // Only NO_COLOR is taken from the environment: the demo's secrets are the simulator's.
             let env = |k: &str| if k == "NO_COLOR" { config::process_env(k) } else { None };
             let loaded = config::parse(&snippet, Path::new("(demo)"), &env).context("the demo config is invalid")?;

@@ -5,6 +5,8 @@ mod check_config;
 mod dashboard;
 mod decode;
 mod hash_pin;
+mod labels;
+mod printer;
 mod scanner_check;
 mod sim;
 
@@ -53,6 +55,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::ScannerCheck) => scanner_check::run(),
         Some(Command::HashPin) => hash_pin::run(),
         Some(Command::Audit(args)) => audit::run(args),
+        Some(Command::Printer { action }) => printer::run(cli.config.as_deref(), action),
+        Some(Command::Labels(args)) => labels::run(args),
         Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
             Some(scans) => {
                 use std::io::Write;

@@ -12,6 +12,7 @@ pub fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
             listen: args.listen,
             seed: args.seed,
             faults: FaultSettings { latency_ms: args.latency_ms, error_rate: args.error_rate, drop_rate: args.drop_rate },
+            printers: args.printers,
             ..SimOptions::default()
         };
         let handle = sim::start(opts).await?;
@@ -20,12 +21,15 @@ pub fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
         eprintln!("  Manufacturer V2 API    {base}{}/", sim::MANUFACTURER_PREFIX);
         eprintln!("  Production orders API  {base}{}/", sim::PRODUCTION_PREFIX);
         eprintln!("  Inspection             {base}/_sim/  (products, commissioned?product_code=GTIN, label_orders, production_orders, requests, faults)");
+        for (name, addr) in handle.printers() {
+            eprintln!("  Printer {name:<15} ZPL on raw TCP at {addr}; labels at {base}/_sim/printers/{name}/labels, faults at {base}/_sim/printers/{name}/faults");
+        }
         eprintln!("Paste the following into a config file and check it with `shopfloor check-config FILE`:\n");
         // A reader that stops early (`| head`) must not take the simulator down with it.
         {
             use std::io::Write;
             let mut out = std::io::stdout();
-            let _ = writeln!(out, "{}", sim::config_snippet(handle.addr)).and_then(|_| out.flush());
+            let _ = writeln!(out, "{}", handle.config_snippet()).and_then(|_| out.flush());
         }
         eprintln!("Press Ctrl-C to stop.");
         wait_for_stop().await;

@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub kiosk: super::access::KioskFile,
     pub signin: super::access::SigninFile,
     pub operators: Vec<super::access::OperatorFile>,
+    pub printers: Vec<super::printers::PrinterFile>,
+    pub printing: super::printers::PrintingFile,
 }
 
 /// How the barcode scanner types.

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod file;
 pub mod keys;
+pub mod printers;
 pub mod secret;
 pub mod theme;
 
@@ -47,6 +48,9 @@ pub struct Config {
     pub scan: ScanConfig,
     pub kiosk: access::KioskConfig,
     pub signin: access::SigninConfig,
+    /// The station's own label printers and how their serials are made.
+    pub printers: Vec<printers::Printer>,
+    pub printing: printers::PrintingConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -605,6 +609,7 @@ fn validate(
     let scan = ScanConfig::from(&f.scan);
 
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
+    let (printers, printing) = printers::check(&mut c, &f.printers, &f.printing, path);
 
     match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
         (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {
@@ -636,6 +641,8 @@ fn validate(
             scan,
             kiosk,
             signin,
+            printers,
+            printing,
         }),
         _ => Err(c.problems),
     }

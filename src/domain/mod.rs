@@ -9,5 +9,8 @@ pub mod gtin;
 pub mod manufacturer;
 pub mod production;
 pub mod rules;
+pub mod serial;
+pub mod zebra;
+pub mod zpl;
 
 pub use rules::FieldError;

@@ -29,7 +29,7 @@ CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
 ";
 
 /// Appends one row inside the caller's transaction (so a scan and its audit row are one write).
-pub(super) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
+pub(crate) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
     let last: Option<(i64, String)> = conn
         .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;

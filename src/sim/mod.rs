@@ -14,6 +14,7 @@ mod data;
 mod faults;
 mod manufacturer;
 mod pdf;
+pub mod printer;
 mod production;
 mod rng;
 mod world;
@@ -39,6 +40,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 
 pub struct Shared {
     world: Mutex<World>,
+    /// The fake Zebra printers (`--printer NAME=ADDR`).
+    printers: printer::Fleet,
 }
 
 impl Shared {
@@ -55,6 +58,8 @@ pub struct SimOptions {
     pub seed: u64,
     pub faults: FaultSettings,
     pub rate: RateSettings,
+    /// Fake Zebra printers to start: name and loopback address (port 0 picks a free one).
+    pub printers: Vec<(String, SocketAddr)>,
 }
 
 impl Default for SimOptions {
@@ -64,6 +69,7 @@ impl Default for SimOptions {
             seed: 1,
             faults: FaultSettings::default(),
             rate: RateSettings { per_window: 200, window_secs: 60 },
+            printers: Vec::new(),
         }
     }
 }
@@ -89,6 +95,18 @@ pub struct SimHandle {
 impl SimHandle {
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The fake printers with the addresses they listen on.
+    pub fn printers(&self) -> Vec<(String, SocketAddr)> {
+        self.shared.printers.printers.iter().map(|p| (p.name.clone(), p.addr)).collect()
+    }
+
+    /// The config snippet for this simulator, its printers included.
+    pub fn config_snippet(&self) -> String {
+        let mut s = config_snippet(self.addr);
+        s.push_str(&printers_snippet(&self.printers()));
+        s
     }
 
     pub fn set_faults(&self, f: FaultSettings) -> Result<(), SimError> {
@@ -125,7 +143,8 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
     let faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
     let window = Duration::from_secs(opts.rate.window_secs.max(1));
     let world = data::build(opts.seed, opts.rate.per_window.max(1), window, faults);
-    let shared = Arc::new(Shared { world: Mutex::new(world) });
+    let printers = printer::start_fleet(&opts.printers).await?;
+    let shared = Arc::new(Shared { world: Mutex::new(world), printers });
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|source| SimError::Bind { addr: opts.listen, source })?;
@@ -169,6 +188,9 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_sim/faults", get(get_faults).put(put_faults))
         .route("/_sim/rate_limit", put(put_rate))
         .route("/_sim/tokens/revoke", post(revoke_tokens))
+        .route("/_sim/printers", get(printers_list))
+        .route("/_sim/printers/{name}/labels", get(printer_labels))
+        .route("/_sim/printers/{name}/faults", get(printer_faults).put(put_printer_faults))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), faults::layer))
         .with_state(shared)
 }
@@ -270,6 +292,65 @@ async fn revoke_tokens(State(s): State<Arc<Shared>>) -> Response {
     let n = w.tokens.len();
     w.tokens.clear();
     Json(serde_json::json!({"revoked": n})).into_response()
+}
+
+async fn printers_list(State(s): State<Arc<Shared>>) -> Response {
+    let list: Vec<_> = s
+        .printers
+        .printers
+        .iter()
+        .map(|p| serde_json::json!({"name": p.name, "address": p.addr.to_string(), "faults": p.faults()}))
+        .collect();
+    Json(list).into_response()
+}
+
+fn no_printer(name: &str) -> Response {
+    (StatusCode::NOT_FOUND, format!("no fake printer named {name}; see /_sim/printers")).into_response()
+}
+
+async fn printer_labels(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    match s.printers.get(&name) {
+        Some(p) => Json(p.labels()).into_response(),
+        None => no_printer(&name),
+    }
+}
+
+async fn printer_faults(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Response {
+    match s.printers.get(&name) {
+        Some(p) => Json(p.faults()).into_response(),
+        None => no_printer(&name),
+    }
+}
+
+async fn put_printer_faults(
+    State(s): State<Arc<Shared>>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    Json(f): Json<printer::PrinterFaults>,
+) -> Response {
+    match s.printers.get(&name) {
+        Some(p) => {
+            p.set_faults(&f);
+            Json(p.faults()).into_response()
+        }
+        None => no_printer(&name),
+    }
+}
+
+/// `[[printers]]` blocks for fake printers, appended after the rest of the snippet.
+pub fn printers_snippet(printers: &[(String, SocketAddr)]) -> String {
+    let mut s = String::new();
+    for (name, addr) in printers {
+        s.push_str(&format!(
+            "\n# A fake Zebra printer of the simulator.\n[[printers]]\nname = \"{name}\"\naddress = \"{addr}\"\n"
+        ));
+    }
+    s
 }
 
 /// A config snippet, with the config file's keys, that points shopfloor at a simulator.

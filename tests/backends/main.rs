@@ -7,5 +7,6 @@ mod common;
 
 mod commission_pipeline;
 mod manufacturer_client;
+mod printing;
 mod production_client;
 mod seed_samples;

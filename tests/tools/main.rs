@@ -10,3 +10,5 @@ mod cli;
 mod deployment_docs;
 mod gs1_table;
 mod gs1_vectors;
+mod printing_cli;
+mod zebra_status;

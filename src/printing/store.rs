@@ -1,0 +1,495 @@
+//! The label states in the journal database: every serial the station puts on a label moves
+//! Allocated → Sent → Printed → Verified → Commissioned, or ends Voided with a reason, and each
+//! move writes its audit row in the same transaction. The database itself refuses a move
+//! backwards, a changed serial and a deleted record, and GTIN + serial is unique, so a voided
+//! serial can never be printed again.
+//!
+//! The schema is created with `CREATE TABLE IF NOT EXISTS` for now; it is meant to become one
+//! migration of the journal's schema versions. Functions take a `&Connection` (a `Transaction`
+//! derefs to one) so they run inside whatever transaction the caller holds.
+
+use crate::domain::audit::NewEntry;
+use crate::scan::audit_store;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The label tables.
+///
+/// - `print_runs`: one row per print run (order, printer, labels asked for, when it ended and why).
+/// - `printed_labels`: one row per serial put on (or meant for) a label, with its state, the
+///   reason when voided, and when it was allocated, sent, confirmed printed and verified.
+pub const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS print_runs (
+    id          TEXT PRIMARY KEY,
+    order_id    TEXT NOT NULL,
+    printer     TEXT NOT NULL,
+    requested   INTEGER,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    end_reason  TEXT
+);
+CREATE TABLE IF NOT EXISTS printed_labels (
+    id           INTEGER PRIMARY KEY,
+    run_id       TEXT NOT NULL,
+    order_id     TEXT NOT NULL,
+    printer      TEXT NOT NULL,
+    gtin         TEXT NOT NULL,
+    batch        TEXT NOT NULL,
+    expiry       TEXT NOT NULL,
+    serial       TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('allocated','sent','printed','verified','commissioned','voided')),
+    reason       TEXT,
+    allocated_at TEXT NOT NULL,
+    sent_at      TEXT,
+    printed_at   TEXT,
+    verified_at  TEXT,
+    updated_at   TEXT NOT NULL,
+    UNIQUE (gtin, serial)
+);
+CREATE INDEX IF NOT EXISTS printed_labels_order ON printed_labels (order_id, state);
+CREATE INDEX IF NOT EXISTS printed_labels_printer ON printed_labels (printer, state);
+CREATE TRIGGER IF NOT EXISTS printed_labels_forward_only BEFORE UPDATE OF state ON printed_labels
+    WHEN NOT (OLD.state = NEW.state
+        OR (OLD.state = 'allocated' AND NEW.state IN ('sent', 'voided'))
+        OR (OLD.state = 'sent' AND NEW.state IN ('printed', 'voided'))
+        OR (OLD.state = 'printed' AND NEW.state IN ('verified', 'voided'))
+        OR (OLD.state = 'verified' AND NEW.state IN ('commissioned', 'voided')))
+    BEGIN SELECT RAISE(ABORT, 'a label state only moves forward (allocated, sent, printed, verified, commissioned) or ends voided'); END;
+CREATE TRIGGER IF NOT EXISTS printed_labels_serial_fixed BEFORE UPDATE OF gtin, serial ON printed_labels
+    BEGIN SELECT RAISE(ABORT, 'a label keeps its serial'); END;
+CREATE TRIGGER IF NOT EXISTS printed_labels_never_deleted BEFORE DELETE ON printed_labels
+    BEGIN SELECT RAISE(ABORT, 'label records are never deleted'); END;
+";
+
+/// Audit actions of the label states.
+pub mod actions {
+    pub const LABEL_ALLOCATED: &str = "label.allocated";
+    pub const LABEL_SENT: &str = "label.sent";
+    pub const LABEL_PRINTED: &str = "label.printed";
+    pub const LABEL_VERIFIED: &str = "label.verified";
+    pub const LABEL_COMMISSIONED: &str = "label.commissioned";
+    pub const LABEL_VOIDED: &str = "label.voided";
+    pub const PRINT_RUN_STARTED: &str = "print_run.started";
+    pub const PRINT_RUN_ENDED: &str = "print_run.ended";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelState {
+    Allocated,
+    Sent,
+    Printed,
+    Verified,
+    Commissioned,
+    Voided,
+}
+
+impl LabelState {
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelState::Allocated => "allocated",
+            LabelState::Sent => "sent",
+            LabelState::Printed => "printed",
+            LabelState::Verified => "verified",
+            LabelState::Commissioned => "commissioned",
+            LabelState::Voided => "voided",
+        }
+    }
+
+    fn parse(s: &str) -> LabelState {
+        match s {
+            "sent" => LabelState::Sent,
+            "printed" => LabelState::Printed,
+            "verified" => LabelState::Verified,
+            "commissioned" => LabelState::Commissioned,
+            "voided" => LabelState::Voided,
+            _ => LabelState::Allocated,
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            LabelState::Allocated => actions::LABEL_ALLOCATED,
+            LabelState::Sent => actions::LABEL_SENT,
+            LabelState::Printed => actions::LABEL_PRINTED,
+            LabelState::Verified => actions::LABEL_VERIFIED,
+            LabelState::Commissioned => actions::LABEL_COMMISSIONED,
+            LabelState::Voided => actions::LABEL_VOIDED,
+        }
+    }
+}
+
+/// One label record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LabelRow {
+    pub id: i64,
+    pub run_id: String,
+    pub order_id: String,
+    pub printer: String,
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+    pub serial: String,
+    pub state: LabelState,
+    pub reason: Option<String>,
+    pub allocated_at: String,
+    pub sent_at: Option<String>,
+    pub printed_at: Option<String>,
+    pub verified_at: Option<String>,
+    pub updated_at: String,
+}
+
+impl LabelRow {
+    /// Voided after it was sent but before the printer confirmed it: the label may be out there
+    /// and must be looked for and removed.
+    pub fn to_check_and_remove(&self) -> bool {
+        self.state == LabelState::Voided && self.sent_at.is_some() && self.printed_at.is_none()
+    }
+}
+
+const COLUMNS: &str = "id, run_id, order_id, printer, gtin, batch, expiry, serial, state, reason, allocated_at, sent_at, printed_at, verified_at, updated_at";
+
+fn read(r: &rusqlite::Row) -> rusqlite::Result<LabelRow> {
+    Ok(LabelRow {
+        id: r.get(0)?,
+        run_id: r.get(1)?,
+        order_id: r.get(2)?,
+        printer: r.get(3)?,
+        gtin: r.get(4)?,
+        batch: r.get(5)?,
+        expiry: r.get(6)?,
+        serial: r.get(7)?,
+        state: LabelState::parse(&r.get::<_, String>(8)?),
+        reason: r.get(9)?,
+        allocated_at: r.get(10)?,
+        sent_at: r.get(11)?,
+        printed_at: r.get(12)?,
+        verified_at: r.get(13)?,
+        updated_at: r.get(14)?,
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the label records in the journal failed: {0}. Check the disk (space, permissions); printing is stopped until it works")]
+    Sql(#[from] rusqlite::Error),
+    #[error("label {serial} is {from} and cannot become {to}")]
+    NotAllowed { serial: String, from: &'static str, to: &'static str },
+    #[error("there is no label record {0}")]
+    NoSuchLabel(i64),
+}
+
+/// Who acts, for the audit rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub station: String,
+    pub operator: Option<String>,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+pub fn create(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(SCHEMA)
+}
+
+/// Whether the serial is taken for this GTIN anywhere in the journal: on a label of this
+/// station, or among the scans (a serial commissioned from a pack printed elsewhere).
+pub fn serial_in_use(conn: &Connection, gtin: &str, serial: &str) -> rusqlite::Result<bool> {
+    let labelled: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM printed_labels WHERE gtin = ?1 AND serial = ?2)")?
+        .query_row(params![gtin, serial], |r| r.get(0))?;
+    if labelled {
+        return Ok(true);
+    }
+    let has_scans: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_scans {
+        return Ok(false);
+    }
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM scans WHERE gtin = ?1 AND serial = ?2)")?
+        .query_row(params![gtin, serial], |r| r.get(0))
+}
+
+/// A new print run.
+pub fn start_run(
+    conn: &Connection,
+    run_id: &str,
+    order_id: &str,
+    printer: &str,
+    requested: Option<u32>,
+    actor: &Actor,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO print_runs (id, order_id, printer, requested, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![run_id, order_id, printer, requested, now()],
+    )?;
+    let what = requested.map(|n| format!("{n} labels")).unwrap_or_else(|| "continuous".into());
+    let e = NewEntry::new(actions::PRINT_RUN_STARTED, format!("run {run_id}"))
+        .by(&actor.station, actor.operator.as_deref())
+        .change(None, Some(format!("order {order_id} on {printer}, {what}")));
+    audit_store::insert(conn, &e)
+}
+
+pub fn end_run(conn: &Connection, run_id: &str, reason: &str, summary: &str, actor: &Actor) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE print_runs SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL",
+        params![run_id, now(), reason],
+    )?;
+    let e = NewEntry::new(actions::PRINT_RUN_ENDED, format!("run {run_id}"))
+        .by(&actor.station, actor.operator.as_deref())
+        .change(None, Some(summary.to_string()))
+        .reason(reason);
+    audit_store::insert(conn, &e)
+}
+
+/// What a new label carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLabel<'a> {
+    pub run_id: &'a str,
+    pub order_id: &'a str,
+    pub printer: &'a str,
+    pub gtin: &'a str,
+    pub batch: &'a str,
+    pub expiry: &'a str,
+    pub serial: &'a str,
+}
+
+/// Takes the serial for a label: `None` when it is already in use for the GTIN.
+pub fn allocate(conn: &Connection, l: &NewLabel, actor: &Actor) -> rusqlite::Result<Option<LabelRow>> {
+    if serial_in_use(conn, l.gtin, l.serial)? {
+        return Ok(None);
+    }
+    let t = now();
+    conn.prepare_cached(
+        "INSERT INTO printed_labels (run_id, order_id, printer, gtin, batch, expiry, serial, state, allocated_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'allocated', ?8, ?8)",
+    )?
+    .execute(params![l.run_id, l.order_id, l.printer, l.gtin, l.batch, l.expiry, l.serial, t])?;
+    let id = conn.last_insert_rowid();
+    let e = NewEntry::new(actions::LABEL_ALLOCATED, format!("{}/{}", l.gtin, l.serial))
+        .by(&actor.station, actor.operator.as_deref())
+        .change(None, Some(format!("allocated for order {} batch {} on {}", l.order_id, l.batch, l.printer)));
+    audit_store::insert(conn, &e)?;
+    get(conn, id)
+}
+
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<LabelRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE id = ?1"))?
+        .query_row(params![id], read)
+        .optional()
+}
+
+pub fn find(conn: &Connection, gtin: &str, serial: &str) -> rusqlite::Result<Option<LabelRow>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE gtin = ?1 AND serial = ?2"))?
+        .query_row(params![gtin, serial], read)
+        .optional()
+}
+
+/// Moves a label to `to` (with a reason, which a voided label must have) and writes its audit row.
+pub fn transition(
+    conn: &Connection,
+    id: i64,
+    to: LabelState,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<LabelRow, StoreError> {
+    let row = get(conn, id)?.ok_or(StoreError::NoSuchLabel(id))?;
+    let allowed = matches!(
+        (row.state, to),
+        (LabelState::Allocated, LabelState::Sent | LabelState::Voided)
+            | (LabelState::Sent, LabelState::Printed | LabelState::Voided)
+            | (LabelState::Printed, LabelState::Verified | LabelState::Voided)
+            | (LabelState::Verified, LabelState::Commissioned | LabelState::Voided)
+    );
+    if !allowed {
+        return Err(StoreError::NotAllowed { serial: row.serial, from: row.state.name(), to: to.name() });
+    }
+    let t = now();
+    let stamp = match to {
+        LabelState::Sent => "sent_at",
+        LabelState::Printed => "printed_at",
+        LabelState::Verified => "verified_at",
+        _ => "updated_at",
+    };
+    conn.execute(
+        &format!("UPDATE printed_labels SET state = ?2, reason = COALESCE(?3, reason), {stamp} = ?4, updated_at = ?4 WHERE id = ?1"),
+        params![id, to.name(), reason, t],
+    )?;
+    let mut e = NewEntry::new(to.action(), format!("{}/{}", row.gtin, row.serial))
+        .by(&actor.station, actor.operator.as_deref())
+        .change(Some(row.state.name().into()), Some(to.name().into()));
+    if let Some(r) = reason {
+        e = e.reason(r);
+    }
+    audit_store::insert(conn, &e)?;
+    get(conn, id)?.ok_or(StoreError::NoSuchLabel(id))
+}
+
+/// Labels of an order, in the order they were allocated.
+pub fn by_order(conn: &Connection, order_id: &str) -> rusqlite::Result<Vec<LabelRow>> {
+    let mut q =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE order_id = ?1 ORDER BY id"))?;
+    let rows = q.query_map(params![order_id], read)?;
+    rows.collect()
+}
+
+/// Labels of a run, in order.
+pub fn by_run(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<LabelRow>> {
+    let mut q = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE run_id = ?1 ORDER BY id"))?;
+    let rows = q.query_map(params![run_id], read)?;
+    rows.collect()
+}
+
+/// Labels of a printer not yet confirmed printed (allocated or sent).
+pub fn unconfirmed(conn: &Connection, printer: &str) -> rusqlite::Result<Vec<LabelRow>> {
+    let mut q = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM printed_labels WHERE printer = ?1 AND state IN ('allocated', 'sent') ORDER BY id"
+    ))?;
+    let rows = q.query_map(params![printer], read)?;
+    rows.collect()
+}
+
+/// Verified labels whose serial the commissioning pipeline has since commissioned (the scans
+/// table says so) become Commissioned. Returns how many moved.
+pub fn sync_commissioned(conn: &Connection, actor: &Actor) -> Result<usize, StoreError> {
+    let has_scans: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_scans {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = {
+        let mut q = conn.prepare_cached(
+            "SELECT l.id FROM printed_labels l JOIN scans s ON s.gtin = l.gtin AND s.serial = l.serial
+             WHERE l.state = 'verified' AND s.state = 'commissioned' ORDER BY l.id",
+        )?;
+        let rows = q.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        transition(conn, *id, LabelState::Commissioned, None, actor)?;
+    }
+    Ok(ids.len())
+}
+
+/// How the labels of an order add up: every label confirmed printed is verified, voided after
+/// printing, or still waiting for its verifying scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reconciliation {
+    pub order_id: String,
+    /// Confirmed printed by the printer.
+    pub printed: usize,
+    /// Of those, verified by a scan (commissioned ones included).
+    pub verified: usize,
+    pub commissioned: usize,
+    /// Of those, voided after printing (with a reason).
+    pub voided: usize,
+    /// Of those, still waiting for their scan.
+    pub waiting: usize,
+    /// Sent but never confirmed, then voided: look for these labels and remove them.
+    pub to_check_and_remove: usize,
+    /// Voided before they were sent (nothing was printed).
+    pub voided_unsent: usize,
+    /// Allocated or sent right now.
+    pub in_flight: usize,
+}
+
+impl Reconciliation {
+    pub fn of(order_id: &str, rows: &[LabelRow]) -> Reconciliation {
+        let mut r = Reconciliation { order_id: order_id.into(), ..Default::default() };
+        for l in rows {
+            let printed = l.printed_at.is_some();
+            if printed {
+                r.printed += 1;
+            }
+            match l.state {
+                LabelState::Allocated | LabelState::Sent => r.in_flight += 1,
+                LabelState::Printed => r.waiting += 1,
+                LabelState::Verified => r.verified += 1,
+                LabelState::Commissioned => {
+                    r.verified += 1;
+                    r.commissioned += 1;
+                }
+                LabelState::Voided if printed => r.voided += 1,
+                LabelState::Voided if l.sent_at.is_some() => r.to_check_and_remove += 1,
+                LabelState::Voided => r.voided_unsent += 1,
+            }
+        }
+        r
+    }
+
+    /// The balance the screen shows: printed = verified + voided + waiting.
+    pub fn line(&self) -> String {
+        format!(
+            "printed {} = verified {} + voided {} + waiting {}",
+            self.printed, self.verified, self.voided, self.waiting
+        )
+    }
+
+    pub fn balances(&self) -> bool {
+        self.printed == self.verified + self.voided + self.waiting
+    }
+}
+
+/// The label records on their own connection to the journal file (WAL lets it sit beside the
+/// journal's). Every write is an IMMEDIATE transaction, so it takes the write lock before it
+/// reads and never has to upgrade a read lock another connection has overtaken.
+#[derive(Clone)]
+pub struct LabelStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl LabelStore {
+    /// Opens (and creates where missing) the journal at `path` with the label tables.
+    pub fn open(path: &Path) -> Result<LabelStore, crate::scan::journal::JournalError> {
+        use crate::scan::journal::{Journal, JournalError};
+        // The journal creates its own tables (scans, audit) the way it always does.
+        drop(Journal::open(path)?);
+        let open_err = |source| JournalError::Open { path: path.to_path_buf(), source };
+        let conn = Connection::open(path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
+        create(&conn).map_err(open_err)?;
+        Ok(LabelStore { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction, off the async threads; commits when it succeeds.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
+            let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e)))))
+    }
+
+    /// The same, for code that is not async (commands, tests).
+    pub fn write_now<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = guard.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub fn order_labels(&self, order_id: &str) -> Result<Vec<LabelRow>, StoreError> {
+        let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(by_order(&guard, order_id)?)
+    }
+}
