@@ -91,11 +91,6 @@ impl ManufacturerClient {
         Ok(v.get("message").and_then(Value::as_str).unwrap_or("Label order created").to_string())
     }
 
-    /// Gets a token now (dynamic mode), to check credentials at start-up.
-    pub async fn authenticate(&self) -> Result<(), ApiError> {
-        self.token(true).await.map(|_| ())
-    }
-
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,

@@ -286,8 +286,8 @@ async fn bearer_header_style_and_static_token_work() {
 async fn transport_failures_are_typed() {
     let sim = start_sim().await;
     let c = client(&sim, "[manufacturer]\ntimeout_secs = 1");
-    // Take the token first: faults hit the token endpoint too.
-    c.authenticate().await.unwrap();
+    // Take the token first (any call does): faults hit the token endpoint too.
+    c.packaging_order("Order143").await.unwrap();
 
     sim.set_faults(FaultSettings { error_rate: 1.0, ..Default::default() }).unwrap();
     let e = c.packaging_order("Order143").await.unwrap_err();
