@@ -245,6 +245,8 @@ impl Access {
                 }
                 cx.flash(Severity::Info, "PIN entry is open again");
             }
+            // The app's own timers.
+            Timer::FlashExpired(_) => {}
         }
     }
 

@@ -13,7 +13,7 @@ use super::clock::Clock;
 use super::confirm::{Answer, Confirm, Then};
 use super::ctx::{Command, Ctx, Outbox, Requests};
 use super::health;
-use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab};
+use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab, Timer};
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
 use super::tabs::production::ProductionTab;
@@ -28,6 +28,9 @@ use crate::label_log::LabelRecord;
 use crate::scan::wedge::ScanField;
 use crate::worker::commission::Progress;
 use crate::worker::{Backend, Job, Outcome, Response};
+
+/// How long a message stays on the message line when nothing else replaces it.
+pub const FLASH_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The state of each backend, as the status bar shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +54,8 @@ pub struct App {
     pub health: Backends,
     pub requests: Requests,
     pub flash: Option<Flash>,
+    /// Counts the messages shown, so an old message's timer cannot clear a newer one.
+    flash_seq: u64,
     /// Bytes from the terminal given up since the start (not keys, not scans).
     pub dropped: u64,
     pub size: (u16, u16),
@@ -91,6 +96,7 @@ impl App {
             health: Backends { manufacturer: Health::Unknown, production: Health::Unknown },
             requests: Requests::default(),
             flash: None,
+            flash_seq: 0,
             dropped: 0,
             size,
             quit: false,
@@ -244,6 +250,11 @@ impl App {
     }
 
     fn key(&mut self, k: KeyIn) {
+        // A person's next key makes the last message old: whatever the key says replaces it,
+        // and when it says nothing the screen's hints come back.
+        if !k.burst {
+            self.flash = None;
+        }
         // The PIN prompt takes everything while it is open.
         if self.access.prompt.is_some() {
             return self.on_access(|a, cx| a.prompt_key(k, cx));
@@ -515,6 +526,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Pipeline(p) => app.pipeline(p),
         Msg::PinChecked { purpose, ok } => app.on_access(|a, cx| a.pin_checked(purpose, ok, cx)),
+        Msg::Timer(Timer::FlashExpired(seq)) => {
+            if seq == app.flash_seq {
+                app.flash = None;
+            }
+        }
         Msg::Timer(t) => app.on_access(|a, cx| a.timer(t, cx)),
         Msg::Idle(d) => {
             if app.on_access(|a, cx| a.idle(d, cx)) && !app.tab_allowed(app.tab) {
@@ -525,6 +541,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::EffectFailed(text) => app.flash(Severity::Error, text),
         Msg::Stopping => app.on_access(|a, cx| a.sign_out("shopfloor stopped", cx)),
     }
+    let before = app.flash.clone();
     app.finish();
+    if app.flash.is_some() && app.flash != before {
+        // A message stays until the next key, the next tab, or this long.
+        app.flash_seq += 1;
+        app.outbox.effects.push(Effect::After(FLASH_TTL, Timer::FlashExpired(app.flash_seq)));
+    }
     std::mem::take(&mut app.outbox.effects)
 }

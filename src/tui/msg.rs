@@ -134,6 +134,8 @@ pub enum PinFor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Timer {
     PinLockoutOver,
+    /// The message with this number has been shown long enough.
+    FlashExpired(u64),
 }
 
 #[derive(Debug, Clone)]

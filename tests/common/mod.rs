@@ -218,6 +218,12 @@ pub mod dashboard {
         }
     }
 
+    /// The effects without the message line's own timers.
+    pub fn acting(effects: Vec<Effect>) -> Vec<Effect> {
+        use shopfloor::tui::msg::Timer;
+        effects.into_iter().filter(|e| !matches!(e, Effect::After(_, Timer::FlashExpired(_)))).collect()
+    }
+
     /// The API requests among the effects.
     pub fn requests(effects: &[Effect]) -> Vec<Request> {
         effects.iter().filter_map(|e| if let Effect::Api(r) = e { Some(r.clone()) } else { None }).collect()

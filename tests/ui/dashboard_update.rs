@@ -317,12 +317,12 @@ fn label_form_defaults_from_the_active_order_and_records_the_answer() {
         }
         other => panic!("{other:?}"),
     }
-    let effects = answer(
+    let effects = acting(answer(
         &mut app,
         req.id,
         Backend::Manufacturer,
         Outcome::LabelOrderCreated(Ok("Label order created successfully".into())),
-    );
+    ));
     match effects.as_slice() {
         [Effect::Audit(a), Effect::SaveLabel(r)] => {
             assert_eq!((r.order_id.as_str(), r.outcome.as_str(), r.at.as_str()), ("L-1", "Created", NOW));
