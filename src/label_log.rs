@@ -36,7 +36,9 @@ pub fn append(path: &Path, record: &LabelRecord) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    // Private (0600): the station's files hold production data.
+    let mut f = std::os::unix::fs::OpenOptionsExt::mode(std::fs::OpenOptions::new().create(true).append(true), 0o600)
+        .open(path)?;
     let line = serde_json::to_string(record).map_err(std::io::Error::other)?;
     f.write_all(format!("{line}\n").as_bytes())?;
     f.sync_data()

@@ -24,6 +24,8 @@ pub struct FileConfig {
     pub kiosk: super::access::KioskFile,
     pub signin: super::access::SigninFile,
     pub operators: Vec<super::access::OperatorFile>,
+    pub network: super::network::NetworkFile,
+    pub log: super::log::LogFile,
 }
 
 /// How the barcode scanner types.

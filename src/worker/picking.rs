@@ -32,7 +32,7 @@ async fn save(dir: &Path, stem: &str, pdf: &[u8]) -> std::io::Result<PathBuf> {
         let name = if n == 0 { format!("{safe}.pdf") } else { format!("{safe}-{n}.pdf") };
         let path = dir.join(name);
         // create_new: an older list of the same name is kept, never replaced.
-        match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await {
+        match tokio::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).await {
             Ok(mut f) => {
                 use tokio::io::AsyncWriteExt;
                 f.write_all(pdf).await?;
