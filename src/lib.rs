@@ -3,7 +3,8 @@
 //! Layers, bottom up:
 //! - `domain`: the seeds' rules and wire types, no I/O; `config`: the validated settings;
 //! - `api`: typed async clients of both backends;
-//! - `commands` + `cli`: the binary's edge.
+//! - `commands` + `cli`: the binary's edge; `logging` and `instance` (one dashboard per
+//!   data directory) serve it.
 //!
 //! `sim` is the simulator of both backends; it depends on `domain` only, never on the client
 //! code it is used to test.
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod instance;
 pub mod label_log;
 pub mod logging;
 pub mod scan;

@@ -6,6 +6,7 @@
 mod common;
 
 mod dashboard_pty;
+mod instance_pty;
 mod kiosk_pty;
 mod production_pty;
 mod scan_pty;
