@@ -7,5 +7,6 @@ mod common;
 
 mod commission_pipeline;
 mod manufacturer_client;
+mod network;
 mod production_client;
 mod seed_samples;

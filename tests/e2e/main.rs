@@ -8,5 +8,6 @@ mod common;
 mod dashboard_pty;
 mod instance_pty;
 mod kiosk_pty;
+mod log_pty;
 mod production_pty;
 mod scan_pty;
