@@ -146,8 +146,7 @@ fn output_into_a_closed_pipe_ends_quietly() {
     {
         let mut j = Journal::open(&journal).unwrap();
         for i in 0..50 {
-            j.audit(&NewEntry::new(actions::OPERATOR_SIGNED_IN, &format!("op-{i}")).by("line-1", Some("op-1")))
-                .unwrap();
+            j.audit(&NewEntry::new(actions::OPERATOR_SIGNED_IN, format!("op-{i}")).by("line-1", Some("op-1"))).unwrap();
         }
     }
     let j = journal.to_str().unwrap();
