@@ -69,5 +69,7 @@ mod tests {
         let (records, bad) = load(&path);
         assert_eq!((records.len(), bad), (2, 1));
         assert_eq!(records[0], r);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "private to the station");
     }
 }

@@ -85,6 +85,8 @@ mod tests {
         assert_eq!(a.file_name().unwrap(), "PR_1001_x.pdf");
         assert_eq!(b.file_name().unwrap(), "PR_1001_x-1.pdf");
         assert_eq!(std::fs::read(&a).unwrap(), b"%PDF-1");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&a).unwrap().permissions().mode() & 0o777, 0o600, "private to the station");
     }
 
     #[tokio::test]
