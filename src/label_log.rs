@@ -36,7 +36,9 @@ pub fn append(path: &Path, record: &LabelRecord) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    // Private (0600): the station's files hold production data.
+    let mut f = std::os::unix::fs::OpenOptionsExt::mode(std::fs::OpenOptions::new().create(true).append(true), 0o600)
+        .open(path)?;
     let line = serde_json::to_string(record).map_err(std::io::Error::other)?;
     f.write_all(format!("{line}\n").as_bytes())?;
     f.sync_data()
@@ -67,5 +69,7 @@ mod tests {
         let (records, bad) = load(&path);
         assert_eq!((records.len(), bad), (2, 1));
         assert_eq!(records[0], r);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600, "private to the station");
     }
 }

@@ -5,7 +5,8 @@
 //! - `api`: typed async clients of both backends;
 //! - `printing`: the station's own label printers (ZPL over raw TCP), the label states in the
 //!   journal and the print run, beside the commissioning pipeline;
-//! - `commands` + `cli`: the binary's edge.
+//! - `commands` + `cli`: the binary's edge; `logging` and `instance` (one dashboard per
+//!   data directory) serve it.
 //!
 //! `sim` is the simulator of both backends; it depends on `domain` only, never on the client
 //! code it is used to test.
@@ -16,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod input;
+pub mod instance;
 pub mod label_log;
 pub mod logging;
 pub mod printing;

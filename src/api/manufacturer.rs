@@ -36,7 +36,7 @@ pub struct ManufacturerClient {
 impl ManufacturerClient {
     pub fn new(cfg: ManufacturerConfig) -> Result<Self, ApiError> {
         Ok(ManufacturerClient {
-            http: http::build_client(cfg.timeout)?,
+            http: http::build_client(cfg.timeout, &cfg.network, &[&cfg.base_url, &cfg.auth_url])?,
             cfg,
             token: Mutex::new(None),
             check_gtin: true,

@@ -47,7 +47,7 @@ impl ProductionClient {
     /// A client drawing on a budget shared with others (all calls of one station share one).
     pub fn with_budget(cfg: ProductionConfig, budget: Arc<Budget>) -> Result<Self, ApiError> {
         Ok(ProductionClient {
-            http: http::build_client(cfg.timeout)?,
+            http: http::build_client(cfg.timeout, &cfg.network, &[&cfg.base_url])?,
             cfg,
             budget,
             priority: Priority::User,
@@ -232,7 +232,11 @@ impl ProductionClient {
                     hook(wait);
                 }
                 attempt += 1;
-                tracing::info!(attempt, wait_secs = wait.as_secs(), "production API rate limit hit; waiting");
+                tracing::warn!(
+                    attempt,
+                    wait_secs = wait.as_secs(),
+                    "Lagerkoll's rate limit (HTTP 429): the request is sent again after the wait"
+                );
                 if attempt > MAX_RATE_LIMIT_RETRIES {
                     return Err(ApiError::RateLimited { retry_after: wait });
                 }

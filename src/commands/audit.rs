@@ -76,21 +76,30 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 fn verify(journal: &Journal, path: &std::path::Path) -> anyhow::Result<ExitCode> {
     match journal.verify_audit() {
         Ok(Ok(n)) => {
-            println!("audit trail intact: {n} rows, every hash and link checked ({})", path.display());
+            writeln!(
+                std::io::stdout(),
+                "audit trail intact: {n} rows, every hash and link checked ({})",
+                path.display()
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Ok(Err(b)) => {
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "audit trail BROKEN at row {}: {}. Rows from {} on cannot be trusted; keep a copy of {} for the investigation.",
                 b.id,
                 b.why,
                 b.id,
                 path.display()
-            );
+            )?;
             Ok(ExitCode::from(1))
         }
         Err(e) => {
-            println!("audit trail unreadable: {e}. Keep a copy of {} for the investigation.", path.display());
+            writeln!(
+                std::io::stdout(),
+                "audit trail unreadable: {e}. Keep a copy of {} for the investigation.",
+                path.display()
+            )?;
             Ok(ExitCode::from(1))
         }
     }

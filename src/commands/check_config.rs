@@ -1,6 +1,10 @@
-//! `shopfloor check-config [PATH]`: validates a config file and says what it found.
+//! `shopfloor check-config [PATH]`: validates a config file and says what it found. Every
+//! problem of the file is listed at once (see `config::parse`); an address is shown with its
+//! password hidden; a closed pipe (`| head`) ends the output quietly.
 
+use crate::config::network::redact;
 use crate::config::ManufacturerAuth;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -14,20 +18,43 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
         ManufacturerAuth::Static { .. } => "static token",
         ManufacturerAuth::Dynamic { .. } => "dynamic token (api_key + api_secret)",
     };
-    println!("config OK: {source}");
-    println!("  station           {} on packaging line {}", c.station.id, c.station.packaging_line_tag);
-    println!("  Movilitas.Cloud   {} ({auth})", c.manufacturer.base_url);
-    println!("  Lagerkoll         {} ({} requests/minute)", c.production.base_url, c.production.requests_per_minute);
+    let net = &c.manufacturer.network;
+    let proxy = net.proxy.as_ref().map(|p| redact(p.expose())).unwrap_or_else(|| "none".into());
+    let ca = net
+        .ca_file
+        .as_ref()
+        .map(|p| format!("system store + {}", p.display()))
+        .unwrap_or_else(|| "system store".into());
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "config OK: {source}")?;
+    writeln!(out, "  station           {} on packaging line {}", c.station.id, c.station.packaging_line_tag)?;
+    writeln!(out, "  Movilitas.Cloud   {} ({auth})", redact(c.manufacturer.base_url.as_str()))?;
+    writeln!(
+        out,
+        "  Lagerkoll         {} ({} requests/minute)",
+        redact(c.production.base_url.as_str()),
+        c.production.requests_per_minute
+    )?;
+    writeln!(out, "  network           proxy {proxy}; trusted CAs: {ca}")?;
+    writeln!(
+        out,
+        "  log               rolled at {} MB, {} old file(s) kept{}",
+        c.log.max_file_bytes / (1024 * 1024),
+        c.log.keep_files,
+        if c.log.syslog { ", also to the system log" } else { "" }
+    )?;
     for p in &c.printers {
-        println!("  printer           {} at {} ({} dpi, {})", p.name, p.address, p.dpi, p.template.describe());
+        writeln!(out, "  printer           {} at {} ({} dpi, {})", p.name, p.address, p.dpi, p.template.describe())?;
     }
     let s = &c.printing.serials;
-    println!(
+    writeln!(
+        out,
         "  label serials     local, {} of {} characters (guessing chance {:.0e} at {} packs per GTIN)",
         s.length,
         s.alphabet.len(),
         s.guess_chance(c.printing.serials_per_gtin),
         c.printing.serials_per_gtin
-    );
+    )?;
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,26 @@
 //! `shopfloor` and `shopfloor --demo`: checks everything that can be checked before the
-//! terminal changes mode, then runs the dashboard.
+//! terminal changes mode — the config, then the instance lock (one dashboard per data
+//! directory; a second one says who holds it, or offers to take over from a holder whose
+//! terminal is gone) — then runs the dashboard. Start and stop are logged.
 
 use super::EXIT_CONFIG;
 use crate::api::{ManufacturerClient, ProductionClient};
 use crate::config::{self, Config};
+use crate::instance::{self, InstanceLock};
 use crate::sim::{self, SimOptions};
 use crate::worker::{Clients, PickingOutput};
 use anyhow::Context;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// Exit code when another dashboard holds this station's data directory.
+pub const EXIT_IN_USE: u8 = 3;
+
+/// How long a takeover waits for the old dashboard to end.
+const TAKE_OVER_WAIT: Duration = Duration::from_secs(30);
 
 pub fn run(
     config_path: Option<&Path>,
@@ -23,30 +32,56 @@ pub fn run(
         eprintln!("error: the dashboard needs a terminal (its input and output are not one). Run it in a terminal or over `ssh -t`; `shopfloor --help` lists the commands that do not need one.");
         return Ok(ExitCode::from(EXIT_CONFIG));
     }
+    // A user's config is checked first: its problems are the ones to fix first.
+    let user_config = if demo {
+        None
+    } else {
+        match super::load_config(config_path) {
+            Ok(c) => Some(c),
+            Err(code) => return Ok(code),
+        }
+    };
+    let data_dir = data_dir(demo)?;
+    crate::logging::private_dir(&data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    if let Some(c) = &user_config {
+        crate::logging::configure(&c.log);
+    }
+    let lock = match lock(&data_dir)? {
+        Ok(lock) => lock,
+        Err(code) => return Ok(code),
+    };
+    let holder = lock.holder();
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        pid = holder.pid,
+        terminal = %holder.terminal,
+        ssh_client = holder.ssh_client.as_deref().unwrap_or("-"),
+        station = user_config.as_ref().map(|c| c.station.id.as_str()).unwrap_or("demo"),
+        config = %user_config.as_ref().and_then(|c| c.source.as_deref()).map(|p| p.display().to_string()).unwrap_or_else(|| "(demo)".into()),
+        data_dir = %data_dir.display(),
+        kiosk,
+        "dashboard started"
+    );
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    rt.block_on(async {
-        let (config, _sim, data_dir) = if demo {
-            let listen = sim_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
-            // The demo has a fake printer of its own, named in its config, so printing needs no setup.
-            let printer = (sim::printer::DEMO_PRINTER.to_string(), SocketAddr::from(([127, 0, 0, 1], 0)));
-            let handle = sim::start(SimOptions { listen, printers: vec![printer], ..SimOptions::default() }).await?;
-            let snippet = handle.config_snippet();
-            // Only NO_COLOR is taken from the environment: the demo's secrets are the simulator's.
-            let env = |k: &str| if k == "NO_COLOR" { config::process_env(k) } else { None };
-            let loaded = config::parse(&snippet, Path::new("(demo)"), &env).context("the demo config is invalid")?;
-            let mut c = loaded.config;
-            c.source = None;
-            let dir = crate::logging::data_dir()
-                .map(|d| d.join("demo"))
-                .unwrap_or_else(|| std::env::temp_dir().join("shopfloor-demo"));
-            (c, Some(handle), dir)
-        } else {
-            let c = match super::load_config(config_path) {
-                Ok(c) => c,
-                Err(code) => return Ok(code),
-            };
-            let dir = crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?;
-            (c, None, dir)
+    let result = rt.block_on(async {
+        let (config, _sim) = match user_config {
+            Some(c) => (c, None),
+            None => {
+                let listen = sim_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+                // The demo has a fake printer of its own, named in its config, so printing needs
+                // no setup.
+                let printer = (sim::printer::DEMO_PRINTER.to_string(), SocketAddr::from(([127, 0, 0, 1], 0)));
+                let options = SimOptions { listen, printers: vec![printer], ..SimOptions::default() };
+                let handle = sim::start(options).await?;
+                let snippet = handle.config_snippet();
+                // Only NO_COLOR is taken from the environment: the demo's secrets are the simulator's.
+                let env = |k: &str| if k == "NO_COLOR" { config::process_env(k) } else { None };
+                let loaded = config::parse(&snippet, Path::new("(demo)"), &env).context("the demo config is invalid")?;
+                let mut c = loaded.config;
+                c.source = None;
+                (c, Some(handle))
+            }
         };
         let mut config = config;
         if kiosk {
@@ -69,7 +104,49 @@ pub fn run(
         let exit = exit?;
         tracing::info!(?exit, "dashboard ended");
         Ok(ExitCode::SUCCESS)
+    });
+    if let Err(e) = &result {
+        tracing::error!("dashboard stopped on an error: {e:#}");
+    }
+    tracing::info!(pid = holder.pid, "dashboard stopped");
+    drop(lock);
+    result
+}
+
+fn data_dir(demo: bool) -> anyhow::Result<PathBuf> {
+    Ok(if demo {
+        crate::logging::data_dir()
+            .map(|d| d.join("demo"))
+            .unwrap_or_else(|| std::env::temp_dir().join("shopfloor-demo"))
+    } else {
+        crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?
     })
+}
+
+/// Takes the instance lock, or says who holds it and — when its terminal is gone — offers to
+/// take over. `Err` is the exit code to leave with.
+fn lock(data_dir: &Path) -> anyhow::Result<Result<InstanceLock, ExitCode>> {
+    let held = match InstanceLock::try_acquire(data_dir)? {
+        Ok(lock) => return Ok(Ok(lock)),
+        Err(held) => held,
+    };
+    eprintln!("This station's dashboard is already running: {}.", held.describe());
+    if !held.terminal_gone() {
+        eprintln!("Use that terminal, or quit that dashboard first. (Data directory: {}.)", data_dir.display());
+        return Ok(Err(ExitCode::from(EXIT_IN_USE)));
+    }
+    if !instance::ask_take_over(&held) {
+        eprintln!("Nothing was changed.");
+        return Ok(Err(ExitCode::from(EXIT_IN_USE)));
+    }
+    eprintln!("Asking it to end and waiting (up to {} s)…", TAKE_OVER_WAIT.as_secs());
+    match instance::take_over(data_dir, &held, TAKE_OVER_WAIT) {
+        Ok(lock) => Ok(Ok(lock)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(Err(ExitCode::from(EXIT_IN_USE)))
+        }
+    }
 }
 
 fn clients(c: &Config, data_dir: &Path) -> anyhow::Result<Clients> {

@@ -47,6 +47,9 @@ fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, 
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    // Everything the station writes (journal and its -wal/-shm, logs, label orders, picking
+    // lists, backups) holds production data: readable by this user only, whoever creates it.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let _log = crate::logging::init();
     let result = match cli.command {
         Some(Command::Sim(args)) => sim::run(args),
@@ -73,13 +76,25 @@ pub fn run(cli: Cli) -> ExitCode {
             }
         },
         Some(Command::PrintDefaultConfig) => {
-            print!("{}", crate::config::EXAMPLE);
-            Ok(ExitCode::SUCCESS)
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            out.write_all(crate::config::EXAMPLE.as_bytes())
+                .and_then(|()| out.flush())
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from)
         }
         None => dashboard::run(cli.config.as_deref(), cli.demo, cli.kiosk, cli.sim_listen),
     };
     result.unwrap_or_else(|e| {
+        // `| head` closed the pipe: the reader has what it wanted, which is no error.
+        if is_broken_pipe(&e) {
+            return ExitCode::SUCCESS;
+        }
         eprintln!("error: {e:#}");
         ExitCode::FAILURE
     })
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }

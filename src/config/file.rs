@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub operators: Vec<super::access::OperatorFile>,
     pub printers: Vec<super::printers::PrinterFile>,
     pub printing: super::printers::PrintingFile,
+    pub network: super::network::NetworkFile,
+    pub log: super::log::LogFile,
 }
 
 /// How the barcode scanner types.

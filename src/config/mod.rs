@@ -8,6 +8,8 @@ pub mod access;
 pub mod file;
 pub mod keys;
 pub mod printers;
+pub mod log;
+pub mod network;
 pub mod secret;
 pub mod theme;
 
@@ -51,6 +53,7 @@ pub struct Config {
     /// The station's own label printers and how their serials are made.
     pub printers: Vec<printers::Printer>,
     pub printing: printers::PrintingConfig,
+    pub log: log::LogConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +125,7 @@ pub struct ManufacturerConfig {
     pub channel_key: Secret,
     pub timeout: Duration,
     pub paths: PathsFile,
+    pub network: network::NetworkConfig,
 }
 
 #[derive(Debug, Clone)]
@@ -133,6 +137,7 @@ pub struct ProductionConfig {
     pub timeout: Duration,
     /// Program and arguments the saved picking-list PDF's path is appended to.
     pub print_command: Option<Vec<String>>,
+    pub network: network::NetworkConfig,
 }
 
 /// Splits a command line into words: blanks separate, single or double quotes keep blanks in
@@ -186,6 +191,8 @@ pub enum ConfigError {
     NotFound { looked: Vec<PathBuf> },
     #[error("cannot read config file {}: {source}. Check the path and that this user may read it", .path.display())]
     Read { path: PathBuf, source: std::io::Error },
+    #[error("{} is not a config file: {source}. Pass the path of the TOML file (`shopfloor print-default-config` writes one)", .path.display())]
+    NotAConfig { path: PathBuf, source: std::io::Error },
     #[error("{}", describe_problems(.path, .problems))]
     Invalid { path: PathBuf, problems: Vec<Problem> },
 }
@@ -208,7 +215,38 @@ fn describe_problems(path: &Path, problems: &[Problem]) -> String {
             out.push_str(&format!("\n      expected: {}", p.expected));
         }
     }
-    out
+    // A message may quote what the file holds; a password written into an address stays hidden.
+    network::redact(&out)
+}
+
+/// The largest config (or theme, or CA) file read: a real one is a few KB. Anything bigger,
+/// or anything that is not a regular file (`/dev/zero`, a pipe), would never finish reading.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Reads a small text file, refusing what is not a regular file or is over `limit` bytes
+/// before reading a byte of it (the error's kind is `InvalidInput` for those).
+pub fn read_small_file(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, m);
+    // stat, not open: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let kind = if meta.is_dir() { "a directory" } else { "a device, pipe or socket, not a regular file" };
+        return Err(invalid(format!("it is {kind}")));
+    }
+    if meta.len() > limit {
+        return Err(invalid(format!(
+            "it is {} bytes long, more than a config file can be ({limit} bytes at most)",
+            meta.len()
+        )));
+    }
+    let mut text = String::new();
+    // The size may change between stat and read; never read past the limit either way.
+    std::fs::File::open(path)?.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(invalid(format!("it grew past {limit} bytes while being read")));
+    }
+    Ok(text)
 }
 
 /// A config that loaded, with what the operator should still hear about.
@@ -244,7 +282,10 @@ pub fn load(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Re
         Some(p) if explicit.is_some() || p.exists() => p.clone(),
         _ => return Err(ConfigError::NotFound { looked }),
     };
-    let src = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    let src = read_small_file(&path, MAX_CONFIG_BYTES).map_err(|source| match source.kind() {
+        std::io::ErrorKind::InvalidInput => ConfigError::NotAConfig { path: path.clone(), source },
+        _ => ConfigError::Read { path: path.clone(), source },
+    })?;
     let mut loaded = parse(&src, &path, env)?;
     if let Some(w) = permission_warning(&path, &src) {
         loaded.warnings.push(w);
@@ -252,13 +293,144 @@ pub fn load(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Re
     Ok(loaded)
 }
 
-/// Parses and validates config text; `path` is only used in messages.
+/// Parses and validates config text; `path` is only used in messages. Every problem of the
+/// file is reported at once: syntax errors, each key that cannot be read, and every rule the
+/// values break.
 pub fn parse(src: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Loaded, ConfigError> {
-    let file: FileConfig = toml::from_str(src)
-        .map_err(|e| ConfigError::Invalid { path: path.to_path_buf(), problems: vec![problem_from_toml(src, &e)] })?;
-    validate(file, src, path, env)
-        .map(|config| Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings: Vec::new() })
-        .map_err(|problems| ConfigError::Invalid { path: path.to_path_buf(), problems })
+    let (file, mut problems) = read_all(src);
+    match validate(file, src, path, env) {
+        Ok(config) if problems.is_empty() => {
+            Ok(Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings: Vec::new() })
+        }
+        Ok(_) => Err(ConfigError::Invalid { path: path.to_path_buf(), problems }),
+        Err(more) => {
+            // A value the reader had to drop falls back to its default, which can break a rule
+            // of its own ("token is missing" after an unreadable token_mode): those would only
+            // send the reader after a second, imaginary problem.
+            let touched: Vec<String> = problems.iter().map(|p| section_of(&p.key)).collect();
+            let follows = |p: &Problem| {
+                problems.iter().any(|q| q.key == p.key)
+                    || (touched.contains(&section_of(&p.key)) && p.message.starts_with("is missing"))
+            };
+            let more: Vec<Problem> = more.into_iter().filter(|p| !follows(p)).collect();
+            problems.extend(more);
+            Err(ConfigError::Invalid { path: path.to_path_buf(), problems })
+        }
+    }
+}
+
+fn section_of(key: &str) -> String {
+    key.split('.').next().unwrap_or("").to_string()
+}
+
+/// Reads the file into its typed form, however broken: a syntax error is reported and the rest
+/// of the file is still read; a key that cannot be read (unknown, wrong type, bad value) is
+/// reported and left out, so it takes its default while the others are read.
+fn read_all(src: &str) -> (FileConfig, Vec<Problem>) {
+    use serde::Deserialize;
+    let (mut table, errors) = toml::de::DeTable::parse_recoverable(src);
+    let mut problems: Vec<Problem> = errors.iter().map(|e| problem_from_toml(src, e)).collect();
+    // Each pass removes the key serde stopped at; a file has only so many keys.
+    for _ in 0..500 {
+        match FileConfig::deserialize(toml::de::Deserializer::from(table.clone())) {
+            Ok(file) => return (file, problems),
+            Err(e) => {
+                let span = e.span();
+                let mut p = problem_from_toml(src, &e);
+                if let Some(span) = &span {
+                    // The error points into a table, an array or a value: name its key.
+                    if let Some(key) = key_path_at(table.get_ref(), span, "") {
+                        p.key = key;
+                    }
+                }
+                problems.push(p);
+                let removed = span.is_some_and(|s| remove_at(table.get_mut(), &s));
+                if !removed {
+                    break;
+                }
+            }
+        }
+    }
+    (FileConfig::default(), problems)
+}
+
+type DeTable<'a> = toml::de::DeTable<'a>;
+type DeValue<'a> = toml::de::DeValue<'a>;
+
+fn covers(outer: &std::ops::Range<usize>, inner: &std::ops::Range<usize>) -> bool {
+    outer.start <= inner.start && inner.end <= outer.end && outer != &(0..0)
+}
+
+/// The dotted key whose key or value holds `span`, descending into tables.
+fn key_path_at(t: &DeTable, span: &std::ops::Range<usize>, prefix: &str) -> Option<String> {
+    for (k, v) in t.iter() {
+        let name = if prefix.is_empty() { k.get_ref().to_string() } else { format!("{prefix}.{}", k.get_ref()) };
+        if covers(&k.span(), span) {
+            return Some(name);
+        }
+        if covers(&v.span(), span) || matches!(v.get_ref(), DeValue::Table(_) | DeValue::Array(_)) {
+            let deeper = match v.get_ref() {
+                DeValue::Table(inner) => key_path_at(inner, span, &name),
+                DeValue::Array(items) => items.iter().find_map(|item| match item.get_ref() {
+                    DeValue::Table(inner) if covers(&item.span(), span) || !inner.is_empty() => {
+                        key_path_at(inner, span, &name)
+                    }
+                    _ => None,
+                }),
+                _ => None,
+            };
+            if deeper.is_some() {
+                return deeper;
+            }
+            if covers(&v.span(), span) {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+/// Removes the innermost entry (or array item) whose key or value holds `span`.
+fn remove_at(t: &mut DeTable, span: &std::ops::Range<usize>) -> bool {
+    let mut hit = None;
+    for (k, v) in t.iter_mut() {
+        if covers(&k.span(), span) {
+            hit = Some(k.clone());
+            break;
+        }
+        let descended = match v.get_mut() {
+            DeValue::Table(inner) => remove_at(inner, span),
+            DeValue::Array(items) => {
+                let mut done = false;
+                for item in items.iter_mut() {
+                    let item_span = item.span();
+                    if let DeValue::Table(inner) = item.get_mut() {
+                        if remove_at(inner, span) {
+                            done = true;
+                            break;
+                        }
+                    }
+                    if covers(&item_span, span) {
+                        // A whole item is wrong (a missing field): the array goes.
+                        break;
+                    }
+                }
+                done
+            }
+            _ => false,
+        };
+        if descended {
+            return true;
+        }
+        if covers(&v.span(), span) {
+            hit = Some(k.clone());
+            break;
+        }
+    }
+    match hit {
+        Some(k) => t.remove(&k).is_some(),
+        None => false,
+    }
 }
 
 fn problem_from_toml(src: &str, e: &toml::de::Error) -> Problem {
@@ -426,6 +598,9 @@ fn validate(
         }
     }
 
+    let network = network::check(&mut c, &f.network, path);
+    let log = log::check(&mut c, &f.log);
+
     let m = f.manufacturer;
     let base_url = c.url("manufacturer", "base_url", &m.base_url);
     let auth_url = match (&m.auth_url, &base_url) {
@@ -438,6 +613,11 @@ fn validate(
         (None, Some(b)) => b.join("/v1/api_auth").ok(),
         (None, None) => None,
     };
+    for (key, url) in [("base_url", &base_url), ("auth_url", &auth_url)] {
+        if let Some(why) = url.as_ref().and_then(network::plain_http_refusal) {
+            c.push("manufacturer", key, why, "an https:// address");
+        }
+    }
     let auth = match m.token_mode {
         TokenMode::Static => ManufacturerAuth::Static {
             token: c.secret(
@@ -514,6 +694,9 @@ fn validate(
 
     let p = f.production;
     let p_base = c.url("production", "base_url", &p.base_url);
+    if let Some(why) = p_base.as_ref().and_then(network::plain_http_refusal) {
+        c.push("production", "base_url", why, "an https:// address");
+    }
     let p_key = c.secret(
         "production",
         "api_key",
@@ -625,6 +808,7 @@ fn validate(
                 channel_key,
                 timeout: m_timeout,
                 paths,
+                network: network.clone(),
             },
             production: ProductionConfig {
                 base_url: p_base,
@@ -633,6 +817,7 @@ fn validate(
                 requests_per_minute: p.requests_per_minute,
                 timeout: p_timeout,
                 print_command,
+                network,
             },
             ui: UiConfig { theme, refresh: Duration::from_secs(f.ui.refresh_secs) },
             keys,
@@ -643,6 +828,7 @@ fn validate(
             signin,
             printers,
             printing,
+            log,
         }),
         _ => Err(c.problems),
     }
@@ -785,7 +971,8 @@ fn load_theme(name: &str, config_path: &Path) -> Result<Theme, String> {
         return Err(format!("\"{name}\" is not a built-in theme"));
     }
     let p = config_path.parent().unwrap_or(Path::new(".")).join(name);
-    let src = std::fs::read_to_string(&p).map_err(|e| format!("cannot read theme file {}: {e}", p.display()))?;
+    let src =
+        read_small_file(&p, MAX_CONFIG_BYTES).map_err(|e| format!("cannot read theme file {}: {e}", p.display()))?;
     Theme::parse(&src).map_err(|e| format!("theme file {}: {e}", p.display()))
 }
 
@@ -1055,5 +1242,133 @@ mod documentation_tests {
         let text = EXAMPLE.replace("# print_command = \"lp -d pick-printer\"", "print_command = \"lp 'x\"");
         let problems = parse(&text, Path::new("c.toml"), &|_| None).unwrap_err();
         assert!(format!("{problems:?}").contains("print_command"), "{problems:?}");
+    }
+}
+
+#[cfg(test)]
+mod every_problem_tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[station]
+id = "st-1"
+packaging_line_tag = "line-1"
+
+[manufacturer]
+base_url = "http://127.0.0.1:8787/v1/manufacturer/v2/api"
+token_mode = "dynamic"
+api_key = "k"
+api_secret = "s"
+channel_key = "c"
+
+[production]
+base_url = "http://127.0.0.1:8787/v1/production_orders/"
+api_key = "pk"
+store = "st"
+"#;
+
+    fn problems(src: &str) -> Vec<Problem> {
+        match parse(src, Path::new("t.toml"), &|_| None) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn four_problems_of_every_kind_are_reported_in_one_run() {
+        let src = GOOD
+            .replace("token_mode", "tokn_mode")
+            .replace("store = \"st\"", "store = \"st\"\ntimeout_secs = \"ten\"\nrequests_per_minute = 500")
+            + "\n[ui]\nrefresh_secs = 1\n";
+        let p = problems(&src);
+        let keys: Vec<_> = p.iter().map(|p| (p.key.as_str(), p.line)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("manufacturer.tokn_mode", Some(8)),
+                ("production.timeout_secs", Some(17)),
+                ("production.requests_per_minute", Some(18)),
+                ("ui.refresh_secs", Some(21)),
+            ],
+            "{p:#?}"
+        );
+    }
+
+    #[test]
+    fn several_syntax_errors_and_an_unknown_section_are_all_named() {
+        let src = GOOD.replace("id = \"st-1\"", "id = st-1").replace("channel_key = \"c\"", "channel_key = \"c")
+            + "\n[nonsense]\nx = 1\n";
+        let p = problems(&src);
+        let lines: Vec<_> = p.iter().map(|p| p.line).collect();
+        assert!(lines.contains(&Some(3)) && lines.contains(&Some(11)), "{p:#?}");
+        assert!(p.iter().any(|p| p.key == "nonsense"), "{p:#?}");
+    }
+
+    #[test]
+    fn a_password_in_an_address_is_never_echoed() {
+        let src = GOOD.replace(
+            "\"http://127.0.0.1:8787/v1/production_orders/\"",
+            "\"ftp://user:hunter2@capi.example.com/v1/production_orders/\"",
+        ) + "\n[ui]\nrefresh_secs = \"https://u:hunter2@x/\"\n";
+        let text = match parse(&src, Path::new("t.toml"), &|_| None) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("accepted"),
+        };
+        assert!(text.contains("production.base_url") && text.contains("ui.refresh_secs"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("user:***@capi.example.com"), "{text}");
+    }
+
+    #[test]
+    fn plain_http_to_another_machine_is_refused_with_the_reason() {
+        let src = GOOD.replace("http://127.0.0.1:8787/v1/production_orders/", "http://capi.example.com/v1/");
+        let p = problems(&src);
+        assert_eq!(p.len(), 1, "{p:#?}");
+        assert_eq!(p[0].key, "production.base_url");
+        assert!(p[0].message.contains("anyone on the network could read"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn network_and_log_sections_are_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.toml");
+        let src = GOOD.to_string()
+            + "\n[network]\nproxy = \"http://me:pw@proxy.plant:3128\"\nca_file = \"missing.pem\"\n[log]\nmax_file_mb = 0\n";
+        let p = match parse(&src, &cfg, &|_| None) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("{other:?}"),
+        };
+        let keys: Vec<_> = p.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["network.ca_file", "log.max_file_mb"]);
+        assert!(p[0].message.contains("missing.pem"), "{}", p[0].message);
+        std::fs::write(dir.path().join("ca.pem"), "not a certificate").unwrap();
+        let src = GOOD.to_string() + "\n[network]\nca_file = \"ca.pem\"\n";
+        let p = match parse(&src, &cfg, &|_| None) {
+            Err(ConfigError::Invalid { problems, .. }) => problems,
+            other => panic!("{other:?}"),
+        };
+        assert!(p[0].message.contains("no PEM certificate"), "{}", p[0].message);
+        let src = GOOD.to_string()
+            + "\n[network]\nproxy = \"http://me:pw@proxy.plant:3128\"\n[log]\nsyslog = true\nkeep_files = 3\n";
+        let c = parse(&src, &cfg, &|_| None).unwrap().config;
+        assert!(c.log.syslog && c.log.keep_files == 3);
+        assert_eq!(c.production.network.proxy.as_ref().map(|s| s.expose()), Some("http://me:pw@proxy.plant:3128"));
+        assert!(!format!("{c:?}").contains("pw@"), "the proxy's password stays out of Debug");
+    }
+
+    #[test]
+    fn devices_pipes_and_huge_files_are_refused_without_reading_them() {
+        for path in ["/dev/zero", "/dev/null", "/"] {
+            match load(Some(Path::new(path)), &|_| None) {
+                Err(e @ ConfigError::NotAConfig { .. }) => assert!(e.to_string().contains("not a config file"), "{e}"),
+                other => panic!("{path}: {other:?}"),
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.toml");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_CONFIG_BYTES + 1).unwrap();
+        let e = load(Some(&big), &|_| None).unwrap_err().to_string();
+        assert!(e.contains("more than a config file can be"), "{e}");
     }
 }

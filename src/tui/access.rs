@@ -295,6 +295,7 @@ impl Access {
             cx.flash(Severity::Ok, format!("Signed in: {}", op.shown()));
         }
         self.operator = Some(op.clone());
+        cx.effect(Effect::Operator(Some(op.id.clone())));
         let e = self.audit(cx, actions::OPERATOR_SIGNED_IN, op.id);
         cx.effect(Effect::Audit(e));
     }
@@ -302,6 +303,7 @@ impl Access {
     pub fn sign_out(&mut self, reason: &str, cx: &mut Ctx) {
         let Some(op) = self.operator.take() else { return };
         cx.flash(Severity::Info, format!("Signed out: {} ({reason})", op.shown()));
+        cx.effect(Effect::Operator(None));
         let e = NewEntry::new(actions::OPERATOR_SIGNED_OUT, op.id.clone())
             .by(&cx.settings.station_id, Some(&op.id))
             .reason(reason);

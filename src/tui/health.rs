@@ -22,7 +22,10 @@ pub fn after(resp: &Response) -> Health {
             | ApiError::TokenRejected
             | ApiError::AuthFailed(_)
             | ApiError::ChannelKeyMissing
-            | ApiError::UnexpectedResponse { .. }),
+            | ApiError::UnexpectedResponse { .. }
+            | ApiError::Tls { .. }
+            | ApiError::Insecure(_)
+            | ApiError::Setup(_)),
         ) => Health::Offline(short(e)),
         _ if resp.elapsed >= SLOW => Health::Slow(resp.elapsed.as_millis() as u64),
         _ => Health::Online,
@@ -43,6 +46,9 @@ pub fn short(e: &ApiError) -> String {
         ApiError::ChannelKeyMissing => "channel key refused".into(),
         ApiError::UnexpectedResponse { .. } => "unexpected answers: check base_url".into(),
         ApiError::Production { code_number, .. } => format!("error {code_number}"),
+        ApiError::Tls { .. } => "certificate not trusted: see [network] ca_file".into(),
+        ApiError::Insecure(_) => "refused plain http: use https".into(),
+        ApiError::Setup(_) => "connection set-up failed: run check-config".into(),
         other => other.to_string(),
     }
 }

@@ -206,6 +206,9 @@ pub enum Effect {
     After(Duration, Timer),
     /// Append a row to the audit trail.
     Audit(NewEntry),
+    /// Who is signed in now (`None`: nobody), written into the instance lock so a second
+    /// dashboard on this station can name them.
+    Operator(Option<String>),
     Bell,
     Quit,
 }

@@ -304,6 +304,7 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
                 journal(Job::Decommissioned { row, reason, actor }, &mut failed)
             }
             Effect::Audit(entry) => journal(Job::Audit(entry), &mut failed),
+            Effect::Operator(id) => crate::instance::set_operator(id.as_deref()),
             Effect::CheckPin { pin, hash, purpose } => {
                 let to_app = w.internal_tx.clone();
                 // Argon2 takes tens of milliseconds by design: not on the UI's thread.

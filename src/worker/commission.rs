@@ -96,7 +96,7 @@ async fn run(
                 Ok(Some(b)) => b,
                 Ok(None) => break,
                 Err(e) => {
-                    let _ = events.send(Progress::JournalFailed(e.to_string()));
+                    journal_failed(&events, e.to_string());
                     break;
                 }
             };
@@ -106,7 +106,7 @@ async fn run(
                     let ids: Vec<i64> = batch.rows.iter().map(|r| r.0).collect();
                     let n = ids.len();
                     if let Err(e) = with_journal(&journal, move |j| j.mark(&ids, State::Commissioned, None)).await {
-                        let _ = events.send(Progress::JournalFailed(e.to_string()));
+                        journal_failed(&events, e.to_string());
                         break;
                     }
                     let _ = events.send(Progress::Answered { commissioned: n, rejected: 0 });
@@ -118,6 +118,11 @@ async fn run(
                         ApiError::RateLimited { retry_after } => *retry_after,
                         _ => backoff,
                     };
+                    tracing::warn!(
+                        serials = batch.rows.len(),
+                        retry_in_ms = wait.as_millis() as u64,
+                        "commissioning waits and retries: {e}"
+                    );
                     let _ = events.send(Progress::Waiting { error: e, retry_in: wait });
                     tokio::time::sleep(wait).await;
                     backoff = (backoff * 2).min(s.backoff_max);
@@ -125,6 +130,7 @@ async fn run(
                 Err(e) => {
                     let (rejected, retry) = split_refusal(&batch, &e);
                     let reason = e.to_string();
+                    let reason_for_log = reason.clone();
                     let (nr, _) = (rejected.len(), retry.len());
                     let done = with_journal(&journal, move |j| {
                         j.mark(&rejected, State::Rejected, Some(&reason))?;
@@ -132,14 +138,20 @@ async fn run(
                     })
                     .await;
                     if let Err(err) = done {
-                        let _ = events.send(Progress::JournalFailed(err.to_string()));
+                        journal_failed(&events, err.to_string());
                         break;
                     }
+                    tracing::warn!(rejected = nr, "Movilitas refused serials: {reason_for_log}");
                     let _ = events.send(Progress::Answered { commissioned: 0, rejected: nr });
                 }
             }
         }
     }
+}
+
+fn journal_failed(events: &mpsc::UnboundedSender<Progress>, e: String) {
+    tracing::error!("commissioning stopped, the journal failed: {e}");
+    let _ = events.send(Progress::JournalFailed(e));
 }
 
 async fn send(client: &ManufacturerClient, b: &Batch) -> Result<(), ApiError> {

@@ -329,7 +329,13 @@ async fn execute(c: &Clients, job: Job) -> Outcome {
         ($fut:expr) => {
             match tokio::time::timeout(limit, $fut).await {
                 Ok(r) => r,
-                Err(_) => Err(ApiError::Timeout(limit)),
+                Err(_) => {
+                    tracing::warn!(
+                        limit_secs = limit.as_secs(),
+                        "a request gave no answer within the job's time limit"
+                    );
+                    Err(ApiError::Timeout(limit))
+                }
             }
         };
     }

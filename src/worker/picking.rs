@@ -32,7 +32,7 @@ async fn save(dir: &Path, stem: &str, pdf: &[u8]) -> std::io::Result<PathBuf> {
         let name = if n == 0 { format!("{safe}.pdf") } else { format!("{safe}-{n}.pdf") };
         let path = dir.join(name);
         // create_new: an older list of the same name is kept, never replaced.
-        match tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await {
+        match tokio::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).await {
             Ok(mut f) => {
                 use tokio::io::AsyncWriteExt;
                 f.write_all(pdf).await?;
@@ -85,6 +85,8 @@ mod tests {
         assert_eq!(a.file_name().unwrap(), "PR_1001_x.pdf");
         assert_eq!(b.file_name().unwrap(), "PR_1001_x-1.pdf");
         assert_eq!(std::fs::read(&a).unwrap(), b"%PDF-1");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&a).unwrap().permissions().mode() & 0o777, 0o600, "private to the station");
     }
 
     #[tokio::test]

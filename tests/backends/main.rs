@@ -8,5 +8,6 @@ mod common;
 mod commission_pipeline;
 mod manufacturer_client;
 mod printing;
+mod network;
 mod production_client;
 mod seed_samples;

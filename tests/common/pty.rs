@@ -62,10 +62,15 @@ impl Pty {
     }
 
     pub fn spawn(args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+        Pty::spawn_program(env!("CARGO_BIN_EXE_shopfloor"), args, envs, cols, rows)
+    }
+
+    /// Any program in a pseudo-terminal (e.g. a shell that runs the binary).
+    pub fn spawn_program(program: &str, args: &[&str], envs: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
         let pair = native_pty_system()
             .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
             .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_shopfloor"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         // Without a working directory portable-pty uses $HOME, which tests point elsewhere.
         if let Ok(dir) = std::env::current_dir() {

@@ -7,7 +7,9 @@ mod common;
 
 mod dashboard_pty;
 mod input_router_pty;
+mod instance_pty;
 mod kiosk_pty;
+mod log_pty;
 mod production_pty;
 mod scan_pty;
 mod terminal_input_pty;
