@@ -1,4 +1,8 @@
-//! The shape of one AI as the GS1 Barcode Syntax Dictionary describes it.
+//! The shape of one AI as the GS1 Barcode Syntax Dictionary describes it, and finding an AI by
+//! its digits. The table itself (`table.rs`) is generated from the dictionary; the lookup goes
+//! through an index by the AI's digits, so it never compares strings.
+
+use super::table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cset {
@@ -12,14 +16,42 @@ pub enum Cset {
     Base64Url,
 }
 
+/// One bit per ASCII code: set when the character set holds that character.
+const fn mask(chars: &[u8]) -> u128 {
+    let mut m = 0u128;
+    let mut i = 0;
+    while i < chars.len() {
+        m |= 1u128 << chars[i];
+        i += 1;
+    }
+    m
+}
+
+const DIGITS: u128 = mask(b"0123456789");
+const UPPER: u128 = mask(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+const LOWER: u128 = mask(b"abcdefghijklmnopqrstuvwxyz");
+const CSET82: u128 = DIGITS | UPPER | LOWER | mask(b"!\"%&'()*+,-./:;<=>?_");
+const CSET39: u128 = DIGITS | UPPER | mask(b"#-/");
+const BASE64URL: u128 = DIGITS | UPPER | LOWER | mask(b"-_=");
+
 impl Cset {
-    pub fn allows(self, c: char) -> bool {
+    fn mask(self) -> u128 {
         match self {
-            Cset::Numeric => c.is_ascii_digit(),
-            Cset::Cset82 => c.is_ascii_alphanumeric() || "!\"%&'()*+,-./:;<=>?_".contains(c),
-            Cset::Cset39 => c.is_ascii_digit() || c.is_ascii_uppercase() || "#-/".contains(c),
-            Cset::Base64Url => c.is_ascii_alphanumeric() || "-_=".contains(c),
+            Cset::Numeric => DIGITS,
+            Cset::Cset82 => CSET82,
+            Cset::Cset39 => CSET39,
+            Cset::Base64Url => BASE64URL,
         }
+    }
+
+    pub fn allows(self, b: u8) -> bool {
+        b < 128 && self.mask() >> b & 1 == 1
+    }
+
+    /// The position of the first byte the set does not hold.
+    pub fn first_outside(self, v: &[u8]) -> Option<usize> {
+        let m = self.mask();
+        v.iter().position(|&b| b >= 128 || m >> b & 1 == 0)
     }
 
     pub fn describe(self) -> &'static str {
@@ -32,41 +64,113 @@ impl Cset {
     }
 }
 
-/// One part of an AI's value: its characters, length and content checks ("linters").
+macro_rules! linters {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// A content check ("linter") the dictionary names for a component. Every linter of the
+        /// dictionary has a variant: the generated table names them, so one the code lacks
+        /// does not compile, and `tests/tools/gs1_table.rs` says which.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Linter { $($variant),* }
+
+        impl Linter {
+            pub const ALL: &'static [Linter] = &[$(Linter::$variant),*];
+
+            /// The name the dictionary uses.
+            pub fn name(self) -> &'static str {
+                match self { $(Linter::$variant => $name),* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Linter> {
+                match name { $($name => Some(Linter::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+linters! {
+    Couponcode = "couponcode",
+    Couponposoffer = "couponposoffer",
+    Csum = "csum",
+    Csumalpha = "csumalpha",
+    Gcppos1 = "gcppos1",
+    Gcppos2 = "gcppos2",
+    Hasnondigit = "hasnondigit",
+    Hh = "hh",
+    Hhmi = "hhmi",
+    Hyphen = "hyphen",
+    Iban = "iban",
+    Importeridx = "importeridx",
+    Iso3166 = "iso3166",
+    Iso3166999 = "iso3166999",
+    Iso3166alpha2 = "iso3166alpha2",
+    Iso4217 = "iso4217",
+    Iso5218 = "iso5218",
+    Latitude = "latitude",
+    Longitude = "longitude",
+    Mediatype = "mediatype",
+    Mi = "mi",
+    Nonzero = "nonzero",
+    Nozeroprefix = "nozeroprefix",
+    Packagetype = "packagetype",
+    Pcenc = "pcenc",
+    Pieceoftotal = "pieceoftotal",
+    Posinseqslash = "posinseqslash",
+    Ss = "ss",
+    Winding = "winding",
+    Yesno = "yesno",
+    Yymmd0 = "yymmd0",
+    Yymmdd = "yymmdd",
+    Yyyymmdd = "yyyymmdd",
+    Zero = "zero",
+}
+
+/// One part of an AI's value: its characters, length and content checks.
 #[derive(Debug, Clone, Copy)]
 pub struct Component {
     pub cset: Cset,
     pub min: u8,
     pub max: u8,
     pub optional: bool,
-    pub linters: &'static [&'static str],
+    pub linters: &'static [Linter],
+}
+
+/// A requisite (`req=`) attribute: satisfied when every group of one alternative is present.
+/// Each group lists the table slots that match its pattern (`35nn` matches many AIs).
+#[derive(Debug, Clone, Copy)]
+pub struct Req {
+    /// As the dictionary writes it, e.g. `01,02,8006,8026`.
+    pub text: &'static str,
+    pub alternatives: &'static [&'static [&'static [u16]]],
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct AiDef {
     pub ai: &'static str,
+    /// Where this AI sits in the table (the index the slot lists and `by_slot` use).
+    pub slot: u16,
     /// Pre-defined length: needs no separator after it.
     pub fixed: bool,
     /// Permitted as a GS1 Digital Link data attribute (query parameter).
     pub dl_attr: bool,
     pub components: &'static [Component],
-    /// Each entry one `req=` attribute: alternatives separated by `,`, each a `+`-joined group.
-    pub req: &'static [&'static str],
-    /// AIs or patterns (`n` = any digit) this AI may not appear with.
-    pub ex: &'static [&'static str],
-    /// Digital Link primary key: `Some("")` without qualifiers, or qualifier sequences
-    /// (`"22,10,21|235"`).
-    pub dlpkey: Option<&'static str>,
+    /// Sum of the mandatory components' minimum lengths.
+    pub min_len: u8,
+    pub max_len: u8,
+    /// The length when every component has one length and none is optional, else 0.
+    pub fixed_len: u8,
+    pub req: &'static [Req],
+    /// Slots of the AIs this one may not appear with (patterns expanded, itself left out).
+    pub ex: &'static [u16],
+    /// A GS1 Digital Link primary key.
+    pub dl_key: bool,
+    /// Its qualifiers in the path: alternative sequences of slots, e.g. `[[22, 10, 21], [235]]`.
+    pub dl_qualifiers: &'static [&'static [u16]],
     pub title: &'static str,
 }
 
 impl AiDef {
-    pub fn max_len(&self) -> usize {
-        self.components.iter().map(|c| c.max as usize).sum()
-    }
-
     pub fn fixed_len(&self) -> Option<usize> {
-        self.components.iter().all(|c| c.min == c.max && !c.optional).then(|| self.max_len())
+        (self.fixed_len > 0).then_some(usize::from(self.fixed_len))
     }
 
     /// The value's last component has a variable length (a separator must end it).
@@ -75,16 +179,9 @@ impl AiDef {
     }
 }
 
-/// Looks up an AI.
-pub fn lookup(ai: &str) -> Option<&'static AiDef> {
-    let table = super::table::AIS;
-    table.binary_search_by(|d| d.ai.cmp(ai)).ok().map(|i| &table[i])
-}
-
 /// How many digits an AI starting with these two digits has (GS1 General Specifications).
-pub fn ai_length(first_two: &str) -> Option<usize> {
-    let n: u8 = first_two.parse().ok()?;
-    match n {
+pub fn ai_length(first_two: u8) -> Option<usize> {
+    match first_two {
         0..=22 | 30 | 37 | 90..=99 => Some(2),
         23..=25 | 40..=42 | 71 => Some(3),
         31..=36 | 39 | 43 | 70 | 72 | 80..=82 => Some(4),
@@ -92,8 +189,57 @@ pub fn ai_length(first_two: &str) -> Option<usize> {
     }
 }
 
-/// Whether `ai` matches an `ex=`/`req=` pattern such as `394n` or `35nn`.
-pub fn matches(pattern: &str, ai: &str) -> bool {
-    pattern.len() == ai.len()
-        && pattern.chars().zip(ai.chars()).all(|(p, a)| p == a || (p == 'n' && a.is_ascii_digit()))
+/// Why no AI could be read where one should start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoAi {
+    /// The first two characters are not digits, or the AI is cut short.
+    Invalid,
+    /// Digits, but no AI of the dictionary.
+    Unknown,
+}
+
+fn digit(b: u8) -> Option<usize> {
+    b.is_ascii_digit().then(|| usize::from(b - b'0'))
+}
+
+/// The AI at the start of `data`: its length in digits and its definition.
+pub fn lookup_prefix(data: &[u8]) -> Result<(usize, &'static AiDef), NoAi> {
+    let (Some(&a), Some(&b)) = (data.first(), data.get(1)) else { return Err(NoAi::Invalid) };
+    let (Some(a), Some(b)) = (digit(a), digit(b)) else { return Err(NoAi::Invalid) };
+    let prefix = a * 10 + b;
+    let Some(len) = ai_length(prefix as u8) else { return Err(NoAi::Unknown) };
+    let mut rest = 0;
+    for i in 2..len {
+        match data.get(i).copied().and_then(digit) {
+            Some(d) => rest = rest * 10 + d,
+            None => return Err(NoAi::Invalid),
+        }
+    }
+    let base = usize::from(table::PREFIX_BASE[prefix]);
+    match table::SLOTS.get(base + rest).copied() {
+        Some(slot) if slot > 0 => Ok((len, &table::AIS[usize::from(slot - 1)])),
+        _ => Err(NoAi::Unknown),
+    }
+}
+
+/// Looks up an AI written out in full (`"01"`, `"3103"`).
+pub fn lookup(ai: &str) -> Option<&'static AiDef> {
+    match lookup_prefix(ai.as_bytes()) {
+        Ok((len, def)) if len == ai.len() => Some(def),
+        _ => None,
+    }
+}
+
+/// The AI in a table slot.
+pub fn by_slot(slot: u16) -> &'static AiDef {
+    &table::AIS[usize::from(slot)]
+}
+
+/// How many AIs the table holds (slots are below this).
+pub const AI_COUNT: usize = table::AI_COUNT;
+
+/// Total lengths (AI digits plus value) of the AIs that need no separator, longest first: the
+/// only tails a lost separator can leave inside a variable-length value.
+pub fn fixed_totals() -> &'static [u8] {
+    table::FIXED_TOTALS
 }
