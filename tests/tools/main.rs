@@ -8,5 +8,8 @@ mod common;
 mod audit;
 mod cli;
 mod deployment_docs;
+mod gs1_code_lists;
+mod gs1_decode_cli;
+mod gs1_edge_cases;
 mod gs1_table;
 mod gs1_vectors;
