@@ -25,14 +25,14 @@ use super::{check_value, fail, shown, Ctx, DecodeError, ErrorKind};
 
 /// `http://` or `https://` in any case: the length of that prefix.
 fn scheme_len(s: &str) -> Option<usize> {
+    // `| 0x20` lower-cases an ASCII letter, and only `H` and `h` become `h` (and so on).
+    let lower = |b: Option<&u8>| b.map(|b| b | 0x20);
     let b = s.as_bytes();
-    if b.len() >= 8 && b[..8].eq_ignore_ascii_case(b"https://") {
-        Some(8)
-    } else if b.len() >= 7 && b[..7].eq_ignore_ascii_case(b"http://") {
-        Some(7)
-    } else {
-        None
+    if (lower(b.first()), lower(b.get(1)), lower(b.get(2)), lower(b.get(3))) != (Some(b'h'), Some(b't'), Some(b't'), Some(b'p')) {
+        return None;
     }
+    let at = if lower(b.get(4)) == Some(b's') { 5 } else { 4 };
+    (b.get(at..at + 3) == Some(b"://")).then_some(at + 3)
 }
 
 /// Whether `s` starts like a Digital Link (an http or https URI).
@@ -62,6 +62,35 @@ fn in_set(set: u128, b: u8) -> bool {
     b < 128 && set >> b & 1 == 1
 }
 
+/// Byte classes, one table look-up per byte: a URI character, one a host name may hold, and
+/// the delimiters that end the host, path and query.
+const IN_URI: u8 = 1;
+const IN_HOST: u8 = 2;
+const DELIMITER: u8 = 4;
+
+const fn classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = if URI_CHARS >> b & 1 == 1 { IN_URI } else { 0 }
+            | if REG_NAME >> b & 1 == 1 { IN_HOST } else { 0 }
+            | if mask(b"/?#") >> b & 1 == 1 { DELIMITER } else { 0 };
+        b += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = classes();
+
+fn class(b: u8) -> u8 {
+    CLASS[usize::from(b)]
+}
+
+/// Where the last `/` before `end` is.
+fn last_slash(p: &[u8], end: usize) -> Option<usize> {
+    p[..end].iter().rposition(|&c| c == b'/')
+}
+
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
@@ -80,6 +109,15 @@ fn bad_uri<T>(message: String) -> Result<T, DecodeError> {
 
 /// `host[:port]` as the DL grammar allows it.
 fn check_authority(a: &str) -> Result<(), DecodeError> {
+    // The usual host name and port, in one pass.
+    let b = a.as_bytes();
+    if b.first() != Some(&b'[') {
+        let colon = b.iter().position(|&c| c == b':').unwrap_or(b.len());
+        let plain_host = colon > 0 && b[..colon].iter().all(|&c| c != b'%' && class(c) & IN_HOST != 0);
+        if plain_host && b[colon..].iter().skip(1).all(u8::is_ascii_digit) {
+            return Ok(());
+        }
+    }
     if a.contains('@') {
         return bad_uri(format!(
             "the link's host \"{a}\" holds a user name (…@): a GS1 Digital Link has none; the code is not a valid Digital Link"
@@ -179,11 +217,15 @@ impl Ctx<'_> {
         let b = text.as_bytes();
         let (mut auth_end, mut query_at, mut end) = (None, None, b.len());
         for (i, &c) in b.iter().enumerate().skip(scheme) {
-            if !in_set(URI_CHARS, c) {
+            let k = class(c);
+            if k & IN_URI == 0 {
                 return bad_uri(format!(
                     "the link holds {}, which a web address may not hold: the code is damaged or is no Digital Link",
                     shown(b, i)
                 ));
+            }
+            if k & DELIMITER == 0 {
+                continue;
             }
             match c {
                 b'#' if end == b.len() => end = i,
@@ -206,10 +248,11 @@ impl Ctx<'_> {
         }
 
         // From the end: AI/value pairs back to the last primary key.
+        let p = path.as_bytes();
         let mut end = path.len();
         let mut key: Option<(&'static AiDef, usize)> = None;
-        while let Some(v) = path[..end].rfind('/') {
-            let Some(a) = path[..v].rfind('/') else { break };
+        while let Some(v) = last_slash(p, end) {
+            let Some(a) = last_slash(p, v) else { break };
             let value = &path[v + 1..end];
             let Some(def) = spec::lookup(&path[a + 1..v]).filter(|_| !value.is_empty()) else { break };
             if def.dl_key {
@@ -253,7 +296,8 @@ impl Ctx<'_> {
         }
 
         for param in query.split(|c| c == '&' || c == ';') {
-            let Some((name, raw)) = param.split_once('=') else { continue };
+            let Some(eq) = param.bytes().position(|c| c == b'=') else { continue };
+            let (name, raw) = (&param[..eq], &param[eq + 1..]);
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
                 continue; // an extension such as linkType, not an AI
             }

@@ -281,12 +281,31 @@ impl fmt::Display for Mode {
     }
 }
 
-/// Carriers whose data are GS1 element strings.
-const GS1_ELEMENT_CARRIERS: [&str; 5] = ["]d2", "]C1", "]e0", "]Q3", "]J1"];
-/// Carriers of plain data (a Digital Link URI may be inside).
-const PLAIN_CARRIERS: [&str; 3] = ["]d1", "]Q1", "]J0"];
-/// EAN/UPC carriers.
-const EAN_CARRIERS: [&str; 2] = ["]E0", "]E4"];
+/// What a symbology identifier says the data are.
+enum Carrier {
+    /// GS1 element strings: GS1 DataMatrix, GS1-128, GS1 DataBar, GS1 QR, GS1 DotCode.
+    Gs1,
+    /// Plain data (a Digital Link URI may be inside): Data Matrix, QR Code, DotCode.
+    Plain,
+    /// An EAN/UPC with this many digits.
+    Ean(usize),
+}
+
+fn carrier(id: &[u8; 3]) -> Option<(&'static str, Carrier)> {
+    Some(match id {
+        b"]d2" => ("]d2", Carrier::Gs1),
+        b"]C1" => ("]C1", Carrier::Gs1),
+        b"]e0" => ("]e0", Carrier::Gs1),
+        b"]Q3" => ("]Q3", Carrier::Gs1),
+        b"]J1" => ("]J1", Carrier::Gs1),
+        b"]d1" => ("]d1", Carrier::Plain),
+        b"]Q1" => ("]Q1", Carrier::Plain),
+        b"]J0" => ("]J0", Carrier::Plain),
+        b"]E0" => ("]E0", Carrier::Ean(13)),
+        b"]E4" => ("]E4", Carrier::Ean(8)),
+        _ => return None,
+    })
+}
 
 /// `n` with thousands separators, as an operator reads it.
 fn grouped(n: usize) -> String {
@@ -480,34 +499,32 @@ impl<'o> Ctx<'o> {
                 "the scan has no symbology identifier (]d2, ]C1, …): turn on the AIM identifier in the scanner, or use another mode",
             );
         }
-        let b = text.as_bytes();
-        let known_shape = b.len() >= 3 && b[1].is_ascii_alphabetic() && b[2].is_ascii_digit();
-        if !known_shape {
-            let shown: String = text.chars().take(3).collect();
-            return fail(
-                ErrorKind::UnknownSymbologyId,
-                format!("\"{shown}\" is not a symbology identifier the station knows"),
-            );
-        }
+        let id = match text.as_bytes() {
+            [a, b, c, ..] if b.is_ascii_alphabetic() && c.is_ascii_digit() => [*a, *b, *c],
+            _ => {
+                let shown: String = text.chars().take(3).collect();
+                return fail(
+                    ErrorKind::UnknownSymbologyId,
+                    format!("\"{shown}\" is not a symbology identifier the station knows"),
+                );
+            }
+        };
         let (sym, data) = text.split_at(3);
-        let known = GS1_ELEMENT_CARRIERS.iter().chain(&PLAIN_CARRIERS).chain(&EAN_CARRIERS).find(|s| **s == sym);
-        let Some(&sym) = known else {
+        let Some((sym, carrier)) = carrier(&id) else {
             return fail(ErrorKind::NotGs1, format!("{sym} codes carry no GS1 data: scan the pack's GS1 DataMatrix"));
         };
         self.out.symbology = Some(sym);
         if data.is_empty() {
             return fail(ErrorKind::EmptyData, "the code holds no data: scan again");
         }
-        if GS1_ELEMENT_CARRIERS.contains(&sym) {
-            return self.element_string(data, true);
-        }
-        if PLAIN_CARRIERS.contains(&sym) {
-            if dl::is_uri(data) {
-                return self.dl(data);
+        let want = match carrier {
+            Carrier::Gs1 => return self.element_string(data, true),
+            Carrier::Plain if dl::is_uri(data) => return self.dl(data),
+            Carrier::Plain => {
+                return fail(ErrorKind::NotGs1, "this code holds plain data, not GS1 data: scan the pack's GS1 DataMatrix")
             }
-            return fail(ErrorKind::NotGs1, "this code holds plain data, not GS1 data: scan the pack's GS1 DataMatrix");
-        }
-        let want = if sym == "]E0" { 13 } else { 8 };
+            Carrier::Ean(digits) => digits,
+        };
         if data.len() != want || !data.bytes().all(|b| b.is_ascii_digit()) {
             return fail(
                 ErrorKind::InvalidLength,

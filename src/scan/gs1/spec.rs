@@ -6,7 +6,7 @@ use super::table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cset {
-    /// Digits.
+    /// Digits. (The order is that of `TABLES`.)
     Numeric,
     /// GS1 character set 82.
     Cset82,
@@ -34,24 +34,33 @@ const CSET82: u128 = DIGITS | UPPER | LOWER | mask(b"!\"%&'()*+,-./:;<=>?_");
 const CSET39: u128 = DIGITS | UPPER | mask(b"#-/");
 const BASE64URL: u128 = DIGITS | UPPER | LOWER | mask(b"-_=");
 
+/// One entry per byte value: whether the set holds it (a table look-up per byte is cheaper
+/// than testing a 128-bit mask).
+const fn table(mask: u128) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = mask >> b & 1 == 1;
+        b += 1;
+    }
+    t
+}
+
+static TABLES: [[bool; 256]; 4] = [table(DIGITS), table(CSET82), table(CSET39), table(BASE64URL)];
+
 impl Cset {
-    fn mask(self) -> u128 {
-        match self {
-            Cset::Numeric => DIGITS,
-            Cset::Cset82 => CSET82,
-            Cset::Cset39 => CSET39,
-            Cset::Base64Url => BASE64URL,
-        }
+    fn table(self) -> &'static [bool; 256] {
+        &TABLES[self as usize]
     }
 
     pub fn allows(self, b: u8) -> bool {
-        b < 128 && self.mask() >> b & 1 == 1
+        self.table()[usize::from(b)]
     }
 
     /// The position of the first byte the set does not hold.
     pub fn first_outside(self, v: &[u8]) -> Option<usize> {
-        let m = self.mask();
-        v.iter().position(|&b| b >= 128 || m >> b & 1 == 0)
+        let t = self.table();
+        v.iter().position(|&b| !t[usize::from(b)])
     }
 
     pub fn describe(self) -> &'static str {
