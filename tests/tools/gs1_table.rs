@@ -160,7 +160,7 @@ fn generate(dictionary: &str) -> String {
     writeln!(w, "//! The dictionary is published by GS1 AISBL under the Apache License 2.0; see the README.").unwrap();
     writeln!(w, "//! Numbers in `ex`, `req` and `dl_qualifiers` are slots: indexes into `AIS`.").unwrap();
     writeln!(w).unwrap();
-    writeln!(w, "use super::spec::{{AiDef, Component, Cset, Linter, Req}};").unwrap();
+    writeln!(w, "use super::def::{{AiDef, Component, Cset, Linter, Req}};").unwrap();
     writeln!(w).unwrap();
     writeln!(w, "pub const AI_COUNT: usize = {};", rows.len()).unwrap();
     writeln!(w).unwrap();

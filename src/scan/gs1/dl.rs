@@ -28,7 +28,9 @@ fn scheme_len(s: &str) -> Option<usize> {
     // `| 0x20` lower-cases an ASCII letter, and only `H` and `h` become `h` (and so on).
     let lower = |b: Option<&u8>| b.map(|b| b | 0x20);
     let b = s.as_bytes();
-    if (lower(b.first()), lower(b.get(1)), lower(b.get(2)), lower(b.get(3))) != (Some(b'h'), Some(b't'), Some(b't'), Some(b'p')) {
+    if (lower(b.first()), lower(b.get(1)), lower(b.get(2)), lower(b.get(3)))
+        != (Some(b'h'), Some(b't'), Some(b't'), Some(b'p'))
+    {
         return None;
     }
     let at = if lower(b.get(4)) == Some(b's') { 5 } else { 4 };
@@ -295,7 +297,7 @@ impl Ctx<'_> {
             self.dl_value(def, raw, false)?;
         }
 
-        for param in query.split(|c| c == '&' || c == ';') {
+        for param in query.split(['&', ';']) {
             let Some(eq) = param.bytes().position(|c| c == b'=') else { continue };
             let (name, raw) = (&param[..eq], &param[eq + 1..]);
             if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {

@@ -13,6 +13,7 @@
 //! (values and their places) and nothing per AI unless something is wrong.
 
 pub mod codes;
+mod def;
 mod dl;
 mod json;
 mod lint;
@@ -521,7 +522,10 @@ impl<'o> Ctx<'o> {
             Carrier::Gs1 => return self.element_string(data, true),
             Carrier::Plain if dl::is_uri(data) => return self.dl(data),
             Carrier::Plain => {
-                return fail(ErrorKind::NotGs1, "this code holds plain data, not GS1 data: scan the pack's GS1 DataMatrix")
+                return fail(
+                    ErrorKind::NotGs1,
+                    "this code holds plain data, not GS1 data: scan the pack's GS1 DataMatrix",
+                )
             }
             Carrier::Ean(digits) => digits,
         };

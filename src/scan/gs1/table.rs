@@ -3,7 +3,7 @@
 //! The dictionary is published by GS1 AISBL under the Apache License 2.0; see the README.
 //! Numbers in `ex`, `req` and `dl_qualifiers` are slots: indexes into `AIS`.
 
-use super::spec::{AiDef, Component, Cset, Linter, Req};
+use super::def::{AiDef, Component, Cset, Linter, Req};
 
 pub const AI_COUNT: usize = 541;
 
