@@ -143,6 +143,10 @@ pub struct DecodeArgs {
     /// Also check requisite AIs (e.g. a serial needs a GTIN).
     #[arg(long)]
     pub requisites: bool,
+    /// Exit with status 1 when any line could not be decoded (default: 0 once every line was
+    /// read, so decode works as a filter).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,7 @@
 //! Does a decoded scan belong to the active order? A scan is accepted only with the order's
 //! GTIN (01), batch (10) and expiry (17), and a serial (21); anything else raises its own alarm.
 
-use super::gs1::{DecodeError, Decoded};
+use super::gs1::{DecodeError, Decoded, ErrorKind};
 use crate::domain::manufacturer::PackagingOrder;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub enum Alarm {
     NoActiveOrder,
     Undecodable {
         kind: &'static str,
+        message: String,
+    },
+    /// Longer than any GS1 code can be: a paste or many codes run together, not a damaged pack.
+    TooLong {
         message: String,
     },
     WrongProduct {
@@ -48,6 +52,7 @@ impl Alarm {
         match self {
             Alarm::NoActiveOrder => "no_active_order",
             Alarm::Undecodable { .. } => "undecodable",
+            Alarm::TooLong { .. } => "too_long",
             Alarm::WrongProduct { .. } => "wrong_product",
             Alarm::WrongBatch { .. } => "wrong_batch",
             Alarm::WrongExpiry { .. } => "wrong_expiry",
@@ -62,6 +67,7 @@ impl Alarm {
         match self {
             Alarm::NoActiveOrder => "NO ACTIVE ORDER",
             Alarm::Undecodable { .. } => "UNREADABLE",
+            Alarm::TooLong { .. } => "SCAN TOO LONG",
             Alarm::WrongProduct { .. } => "WRONG PRODUCT",
             Alarm::WrongBatch { .. } => "WRONG BATCH",
             Alarm::WrongExpiry { .. } => "WRONG EXPIRY",
@@ -80,6 +86,7 @@ impl Alarm {
             Alarm::Undecodable { message, .. } => {
                 format!("{message}. Put the pack aside or type its code in brackets.")
             }
+            Alarm::TooLong { message } => format!("{message}."),
             Alarm::WrongProduct { got, want } => {
                 format!("This pack is product {got}, the order is for {want}: take the pack off the line.")
             }
@@ -105,7 +112,10 @@ impl Alarm {
 
 impl From<DecodeError> for Alarm {
     fn from(e: DecodeError) -> Self {
-        Alarm::Undecodable { kind: e.kind.name(), message: e.message }
+        match e.kind {
+            ErrorKind::ScanTooLong => Alarm::TooLong { message: e.message },
+            kind => Alarm::Undecodable { kind: kind.name(), message: e.message },
+        }
     }
 }
 
@@ -179,5 +189,15 @@ mod tests {
         let e: Alarm = decode("(01)1", &Options::default()).unwrap_err().into();
         assert_eq!(e.kind(), "undecodable");
         assert!(e.message().contains("brackets"));
+    }
+
+    #[test]
+    fn a_paste_longer_than_any_code_is_its_own_alarm() {
+        let paste = "0".repeat(800_000);
+        let e: Alarm = decode(&paste, &Options::default()).unwrap_err().into();
+        assert_eq!((e.kind(), e.headline()), ("too_long", "SCAN TOO LONG"));
+        assert!(e.message().contains("800,000 characters"), "{}", e.message());
+        assert!(e.message().contains("scan one pack at a time"), "{}", e.message());
+        assert!(!e.message().contains("brackets"), "a paste is no damaged pack: {}", e.message());
     }
 }

@@ -1,8 +1,14 @@
 //! The GS1 AI table in `src/scan/gs1/table.rs` is generated from the GS1 Barcode Syntax
 //! Dictionary in `../shared/reference/gs1/`. This test is the generator: it fails when the
 //! committed table differs from what the dictionary gives, and with `SHOPFLOOR_REGEN_GS1=1`
-//! it writes the table instead. Without `../shared` (a user's clone) it says so and passes.
+//! it writes the table instead. It uses nothing but std, so it still runs when the committed
+//! table no longer fits the library's types.
+//!
+//! Besides the AIs themselves it writes what the decoder needs to stay linear and free of
+//! string comparisons: an index from an AI's digits to its slot, `ex=`/`req=` patterns and
+//! Digital Link qualifiers expanded to slots, and the lengths a lost separator can leave.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -101,34 +107,66 @@ fn release(dictionary: &str) -> String {
     dictionary.lines().find_map(|l| l.strip_prefix("# Release: ")).unwrap_or("unknown").trim().to_string()
 }
 
+/// How many digits an AI starting with these two digits has (GS1 General Specifications); the
+/// same rule as `spec::ai_length`, which `every_ai_has_the_length_its_prefix_says` ties together.
+fn ai_length(first_two: usize) -> Option<usize> {
+    match first_two {
+        0..=22 | 30 | 37 | 90..=99 => Some(2),
+        23..=25 | 40..=42 | 71 => Some(3),
+        31..=36 | 39 | 43 | 70 | 72 | 80..=82 => Some(4),
+        _ => None,
+    }
+}
+
+/// Whether `ai` matches an `ex=`/`req=` pattern such as `394n` or `35nn`.
+fn matches(pattern: &str, ai: &str) -> bool {
+    pattern.len() == ai.len()
+        && pattern.chars().zip(ai.chars()).all(|(p, a)| p == a || (p == 'n' && a.is_ascii_digit()))
+}
+
+/// The linter's variant in `spec::Linter`: its dictionary name with a capital first letter.
+fn variant(linter: &str) -> String {
+    let mut c = linter.chars();
+    c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+}
+
+fn list<T: std::fmt::Display>(v: impl IntoIterator<Item = T>) -> String {
+    v.into_iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+}
+
 fn generate(dictionary: &str) -> String {
+    let entries = parse(dictionary);
+    let mut rows: Vec<(String, &Entry)> =
+        entries.iter().flat_map(|e| e.ais.iter().map(move |ai| (ai.clone(), e))).collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let slot_of = |ai: &str| rows.iter().position(|(a, _)| a == ai);
+    let slots_matching = |pattern: &str| -> Vec<usize> {
+        rows.iter().enumerate().filter(|(_, (a, _))| matches(pattern, a)).map(|(i, _)| i).collect()
+    };
+
     let mut s = String::new();
+    let w = &mut s;
     writeln!(
-        s,
+        w,
         "//! GENERATED from the GS1 Barcode Syntax Dictionary, release {}, by `tests/tools/gs1_table.rs`",
         release(dictionary)
     )
     .unwrap();
     writeln!(
-        s,
+        w,
         "//! (`SHOPFLOOR_REGEN_GS1=1 cargo test --test tools gs1_table` writes it again). Do not edit by hand."
     )
     .unwrap();
-    writeln!(s, "//! The dictionary is published by GS1 AISBL under the Apache License 2.0; see the README.").unwrap();
-    writeln!(s).unwrap();
-    writeln!(s, "use super::spec::{{AiDef, Component, Cset}};").unwrap();
-    writeln!(s).unwrap();
-    writeln!(s, "/// Every AI of the dictionary, ranges expanded, in ascending order.").unwrap();
-    writeln!(s, "pub static AIS: &[AiDef] = &[").unwrap();
-    let mut rows: Vec<(String, &Entry)> = Vec::new();
-    let entries = parse(dictionary);
-    for e in &entries {
-        for ai in &e.ais {
-            rows.push((ai.clone(), e));
-        }
-    }
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    for (ai, e) in rows {
+    writeln!(w, "//! The dictionary is published by GS1 AISBL under the Apache License 2.0; see the README.").unwrap();
+    writeln!(w, "//! Numbers in `ex`, `req` and `dl_qualifiers` are slots: indexes into `AIS`.").unwrap();
+    writeln!(w).unwrap();
+    writeln!(w, "use super::def::{{AiDef, Component, Cset, Linter, Req}};").unwrap();
+    writeln!(w).unwrap();
+    writeln!(w, "pub const AI_COUNT: usize = {};", rows.len()).unwrap();
+    writeln!(w).unwrap();
+    writeln!(w, "/// Every AI of the dictionary, ranges expanded, in ascending order.").unwrap();
+    writeln!(w, "pub static AIS: [AiDef; AI_COUNT] = [").unwrap();
+    for (slot, (ai, e)) in rows.iter().enumerate() {
         let comps: Vec<String> = e
             .components
             .iter()
@@ -145,44 +183,114 @@ fn generate(dictionary: &str) -> String {
                     c.min,
                     c.max,
                     c.optional,
-                    c.linters.iter().map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")
+                    list(c.linters.iter().map(|l| format!("Linter::{}", variant(l))))
                 )
             })
             .collect();
-        let list = |v: &[String]| v.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ");
+        let min_len: u32 = e.components.iter().filter(|c| !c.optional).map(|c| u32::from(c.min)).sum();
+        let max_len: u32 = e.components.iter().map(|c| u32::from(c.max)).sum();
+        let all_fixed = e.components.iter().all(|c| c.min == c.max && !c.optional);
+        let fixed_len = if all_fixed { max_len } else { 0 };
+        let req: Vec<String> = e
+            .req
+            .iter()
+            .map(|r| {
+                let alternatives: Vec<String> = r
+                    .split(',')
+                    .map(|alt| {
+                        let groups: Vec<String> = alt
+                            .split('+')
+                            .map(|pattern| {
+                                let slots = slots_matching(pattern);
+                                assert!(!slots.is_empty(), "req={r} of ({ai}) names {pattern}, which no AI matches");
+                                format!("&[{}]", list(slots))
+                            })
+                            .collect();
+                        format!("&[{}]", groups.join(", "))
+                    })
+                    .collect();
+                format!("Req {{ text: {r:?}, alternatives: &[{}] }}", alternatives.join(", "))
+            })
+            .collect();
+        // An AI is not exclusive of itself even when it matches one of its patterns.
+        let ex: BTreeSet<usize> = e.ex.iter().flat_map(|p| slots_matching(p)).filter(|s| *s != slot).collect();
+        let qualifiers: Vec<String> = match &e.dlpkey {
+            Some(seqs) if !seqs.is_empty() => seqs
+                .split('|')
+                .map(|seq| {
+                    let slots: Vec<usize> = seq
+                        .split(',')
+                        .map(|q| slot_of(q).unwrap_or_else(|| panic!("dlpkey of ({ai}) names ({q}), which is no AI")))
+                        .collect();
+                    format!("&[{}]", list(slots))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         writeln!(
-            s,
-            "    AiDef {{ ai: {ai:?}, fixed: {}, dl_attr: {}, components: &[{}], req: &[{}], ex: &[{}], dlpkey: {}, title: {:?} }},",
+            w,
+            "    AiDef {{ ai: {ai:?}, slot: {slot}, fixed: {}, dl_attr: {}, components: &[{}], min_len: {min_len}, max_len: {max_len}, fixed_len: {fixed_len}, req: &[{}], ex: &[{}], dl_key: {}, dl_qualifiers: &[{}], title: {:?} }},",
             e.fixed,
             e.dl_attr,
             comps.join(", "),
-            list(&e.req),
-            list(&e.ex),
-            match &e.dlpkey {
-                Some(k) => format!("Some({k:?})"),
-                None => "None".into(),
-            },
+            req.join(", "),
+            list(ex),
+            e.dlpkey.is_some(),
+            qualifiers.join(", "),
             e.title
         )
         .unwrap();
     }
-    writeln!(s, "];").unwrap();
+    writeln!(w, "];").unwrap();
+
+    // The index: the two first digits give the AI's length and where its slots start; the
+    // remaining digits (none, one or two) are the offset from there.
+    let mut base = [0usize; 100];
+    let mut slots: Vec<usize> = Vec::new();
+    for (prefix, b) in base.iter_mut().enumerate() {
+        let Some(len) = ai_length(prefix) else { continue };
+        *b = slots.len();
+        let width = 10usize.pow((len - 2) as u32);
+        for rest in 0..width {
+            let ai = if len == 2 { format!("{prefix:02}") } else { format!("{prefix:02}{rest:0w$}", w = len - 2) };
+            slots.push(slot_of(&ai).map(|s| s + 1).unwrap_or(0));
+        }
+    }
+    for (ai, _) in &rows {
+        let prefix: usize = ai[..2].parse().unwrap();
+        assert_eq!(ai_length(prefix), Some(ai.len()), "({ai}) does not have the length its first two digits give");
+    }
+    writeln!(w).unwrap();
+    writeln!(w, "/// For each two-digit AI prefix, where its AIs start in `SLOTS`.").unwrap();
+    writeln!(w, "pub static PREFIX_BASE: [u16; 100] = [{}];", list(base)).unwrap();
+    writeln!(w, "/// The slot plus one of each AI, by prefix base and remaining digits; 0 where there is none.")
+        .unwrap();
+    writeln!(w, "pub static SLOTS: [u16; {}] = [{}];", slots.len(), list(slots)).unwrap();
+
+    let totals: BTreeSet<usize> = rows
+        .iter()
+        .filter(|(_, e)| e.fixed && e.components.iter().all(|c| c.min == c.max && !c.optional))
+        .map(|(ai, e)| ai.len() + e.components.iter().map(|c| usize::from(c.max)).sum::<usize>())
+        .collect();
+    writeln!(w, "/// AI plus value lengths of the AIs that need no separator, longest first.").unwrap();
+    writeln!(w, "pub static FIXED_TOTALS: &[u8] = &[{}];", list(totals.iter().rev())).unwrap();
     s
+}
+
+fn dictionary() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(DICTIONARY);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} cannot be read ({e}): the GS1 reference data must sit beside the clone (../shared), as it does in CI",
+            path.display()
+        )
+    })
 }
 
 #[test]
 fn committed_table_matches_the_dictionary() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dict_path = root.join(DICTIONARY);
-    let Ok(dictionary) = std::fs::read_to_string(&dict_path) else {
-        eprintln!(
-            "skipped: {} is not here (a clone without ../shared); the committed table is used as is",
-            dict_path.display()
-        );
-        return;
-    };
-    let generated = generate(&dictionary);
-    let table = root.join(TABLE);
+    let generated = generate(&dictionary());
+    let table = Path::new(env!("CARGO_MANIFEST_DIR")).join(TABLE);
     if std::env::var_os("SHOPFLOOR_REGEN_GS1").is_some() {
         std::fs::write(&table, &generated).unwrap();
         return;
@@ -196,8 +304,7 @@ fn committed_table_matches_the_dictionary() {
 
 #[test]
 fn the_generator_reads_every_line() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let Ok(dictionary) = std::fs::read_to_string(root.join(DICTIONARY)) else { return };
+    let dictionary = dictionary();
     let entries = parse(&dictionary);
     let data_lines = dictionary.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')).count();
     assert_eq!(entries.len(), data_lines);
@@ -205,4 +312,8 @@ fn the_generator_reads_every_line() {
     assert!(e17.fixed && e17.components[0].linters == ["yymmd0"]);
     let e37 = entries.iter().find(|e| e.ais == ["37"]).unwrap();
     assert_eq!(e37.req, ["00", "02,8026"]);
+    // Every AI that needs no separator has one length: the parser cuts it by that length.
+    for e in entries.iter().filter(|e| e.fixed) {
+        assert!(e.components.iter().all(|c| c.min == c.max && !c.optional), "{:?}", e.ais);
+    }
 }
