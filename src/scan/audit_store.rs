@@ -6,28 +6,6 @@
 use crate::domain::audit::{self, Break, Entry, NewEntry, GENESIS};
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS audit (
-    id         INTEGER PRIMARY KEY,
-    at_utc     TEXT NOT NULL,
-    utc_offset TEXT NOT NULL,
-    station    TEXT NOT NULL,
-    operator   TEXT,
-    action     TEXT NOT NULL,
-    object     TEXT NOT NULL,
-    old_value  TEXT,
-    new_value  TEXT,
-    reason     TEXT,
-    prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_at ON audit (at_utc);
-CREATE TRIGGER IF NOT EXISTS audit_never_updated BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit rows are never changed'); END;
-CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
-";
-
 /// Appends one row inside the caller's transaction (so a scan and its audit row are one write).
 pub(super) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
     let last: Option<(i64, String)> = conn

@@ -3,7 +3,12 @@
 //! rejected with the server's reason. A burst is written in one transaction (group commit).
 //! The pair GTIN + serial is unique, which is also how a duplicate scan is recognised.
 //! Alarms (wrong product, duplicates, …) are kept beside the scans, and the station's active
-//! order, so a restart resumes where the station stood.
+//! order, so a restart resumes where the station stood. The schema and its upgrades are in
+//! `schema.rs`.
+
+mod schema;
+
+pub use schema::{Upgraded, LATEST as SCHEMA_VERSION};
 
 use crate::domain::audit::{actions, Break, Entry, NewEntry};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -17,6 +22,10 @@ pub enum JournalError {
     Missing(PathBuf),
     #[error("the scan journal failed: {0}. Check the disk (space, permissions); scanning is stopped until it works")]
     Sql(#[from] rusqlite::Error),
+    #[error("the journal {} was written by a newer shopfloor (schema version {found}; this program knows versions up to {supported}). Run that newer version (or a later one) again; this program leaves the file as it is", .path.display())]
+    TooNew { path: PathBuf, found: u32, supported: u32 },
+    #[error("upgrading the journal {} from schema version {from} to {to} failed at step {step} ({what}): {source}. Nothing was changed (the upgrade is one transaction); keep the file, free disk space if it is full, and report this with the log if it happens again", .path.display())]
+    Upgrade { path: PathBuf, from: u32, to: u32, step: u32, what: String, source: rusqlite::Error },
 }
 
 /// A scan that passed every check, to be journaled.
@@ -146,41 +155,6 @@ pub struct Journal {
     conn: Connection,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS scans (
-    id        INTEGER PRIMARY KEY,
-    at        TEXT NOT NULL,
-    station   TEXT NOT NULL,
-    operator  TEXT,
-    order_id  TEXT NOT NULL,
-    gtin      TEXT NOT NULL,
-    batch     TEXT NOT NULL,
-    expiry    TEXT NOT NULL,
-    serial    TEXT NOT NULL,
-    raw       TEXT NOT NULL,
-    state     TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sent','commissioned','rejected','decommissioned')),
-    reason    TEXT,
-    attempts  INTEGER NOT NULL DEFAULT 0,
-    updated   TEXT NOT NULL,
-    UNIQUE (gtin, serial)
-);
-CREATE INDEX IF NOT EXISTS scans_state ON scans (state, gtin, batch, expiry, id);
-CREATE INDEX IF NOT EXISTS scans_order ON scans (order_id, id);
-CREATE TABLE IF NOT EXISTS alarms (
-    id        INTEGER PRIMARY KEY,
-    at        TEXT NOT NULL,
-    order_id  TEXT,
-    kind      TEXT NOT NULL,
-    raw       TEXT NOT NULL,
-    message   TEXT NOT NULL,
-    acknowledged_at TEXT
-);
-CREATE TABLE IF NOT EXISTS station (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-";
-
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -192,14 +166,33 @@ impl Journal {
             std::fs::create_dir_all(dir).map_err(|e| open_err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         }
         let conn = Connection::open(path).map_err(open_err)?;
+        // A newer program's file is refused before this one sets anything on it.
+        let found = schema::version(&conn).map_err(open_err)?;
+        if found > schema::LATEST {
+            return Err(JournalError::TooNew { path: path.to_path_buf(), found, supported: schema::LATEST });
+        }
         // WAL keeps readers and the writer apart; FULL makes every commit survive power loss,
         // which "accepted" promises.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
-        conn.execute_batch(super::audit_store::SCHEMA).map_err(open_err)?;
+        let mut conn = conn;
+        let up = schema::upgrade(&mut conn, path)?;
+        if up.from != up.to {
+            tracing::info!(
+                from = up.from,
+                to = up.to,
+                "journal {} upgraded to schema version {}",
+                path.display(),
+                up.to
+            );
+        }
         Ok(Journal { conn })
+    }
+
+    /// The file's schema version (after `open`, always [`SCHEMA_VERSION`]).
+    pub fn schema_version(&self) -> Result<u32, JournalError> {
+        Ok(schema::version(&self.conn)?)
     }
 
     /// Opens a journal that must exist already (for reading it, e.g. `shopfloor audit`).
