@@ -120,4 +120,8 @@ pub struct SimArgs {
     /// Seed for the simulator's choices (tokens, faults), so a run can be repeated.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
+    /// How commissioning answers a serial already commissioned: answered again (idempotent) or
+    /// refused naming it (refuse).
+    #[arg(long, default_value = "idempotent", value_name = "MODE", value_parser = ["idempotent", "refuse"])]
+    pub recommission: String,
 }
