@@ -54,6 +54,12 @@ pub enum Command {
     HashPin,
     /// Print the audit trail (who did what, when), or check that it was not edited.
     Audit(AuditArgs),
+    /// Copy the journal (also of a running station) with SQLite's online backup and check the
+    /// copy: integrity check and audit chain.
+    Backup(BackupArgs),
+    /// Move the audit rows, and the scans and alarms of finished orders, older than a date into
+    /// an archive file that `audit --journal FILE --verify` checks.
+    Archive(ArchiveArgs),
     /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
     DemoScans {
         /// How many scans.
@@ -86,6 +92,35 @@ pub struct AuditArgs {
     #[arg(long, value_name = "PATH")]
     pub journal: Option<PathBuf>,
     /// Read the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Where the copy goes: a new file, or a directory (the copy is then journal-<UTC time>.db).
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// The journal to copy (default: journal.db in the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Copy the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// Move what is older than this: 2026-01-01 or "2026-01-01 06:00" (local time) or RFC 3339.
+    #[arg(long, value_name = "DATE")]
+    pub before: String,
+    /// The archive file to write (a new file; archives are never overwritten).
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// The journal to archive from (default: journal.db in the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Archive from the demo station's journal.
     #[arg(long)]
     pub demo: bool,
 }

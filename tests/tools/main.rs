@@ -10,4 +10,5 @@ mod cli;
 mod deployment_docs;
 mod gs1_table;
 mod gs1_vectors;
+mod journal_maintenance;
 mod journal_upgrade;

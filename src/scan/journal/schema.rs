@@ -37,20 +37,45 @@ pub(super) enum Step {
 }
 
 /// The journal's schema, oldest first.
-pub(super) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    what: "the tables of release 0.1.0 (commit c896d3e): scans, alarms, station, and the audit \
-           trail with its triggers. That release did not set user_version, so its files read as 0 \
-           and this step, written with IF NOT EXISTS, adopts them as they are",
-    step: Step::Sql(V1),
-}];
+pub(super) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        what: "the tables of release 0.1.0 (commit c896d3e): scans, alarms, station, and the audit \
+               trail with its triggers. That release did not set user_version, so its files read as 0 \
+               and this step, written with IF NOT EXISTS, adopts them as they are",
+        step: Step::Sql(V1),
+    },
+    Migration {
+        version: 2,
+        what: "counters kept by triggers: scans per order and state (and duplicate alarms) in \
+               order_counts, scans per order and second in scan_rate, so the scan panel's figures \
+               cost the same with a hundred or a million scans in the order; filled from the rows \
+               already there",
+        step: Step::Sql(V2),
+    },
+    Migration {
+        version: 3,
+        what: "commissioning without scanning the table: a partial index finds the oldest pending \
+               serial at once, another the open alarms; scans.unanswered marks serials whose \
+               request went out without an answer (rows sent when the program stopped, and rows \
+               tried more than once, are marked), so an 'already commissioned' refusal for them \
+               counts as commissioned",
+        step: Step::Sql(V3),
+    },
+    Migration {
+        version: 4,
+        what: "archiving: archived_serials keeps the GTIN and serial of every archived scan for \
+               duplicate detection, audit_checkpoint names the row the audit chain continues from \
+               once its start has been moved to an archive",
+        step: Step::Sql(V4),
+    },
+];
 
 /// The schema version this program writes and understands.
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
 
 /// Objects that guard the record: `audit --verify` reports a missing one as tampering, since
 /// dropping a trigger is how rows would be changed without a trace. (name, type, from version)
-#[allow(dead_code)] // read by `audit --verify`, next commit
 pub(super) const REQUIRED: &[(&str, &str, u32)] = &[
     ("scans", "table", 1),
     ("alarms", "table", 1),
@@ -58,6 +83,7 @@ pub(super) const REQUIRED: &[(&str, &str, u32)] = &[
     ("audit", "table", 1),
     ("audit_never_updated", "trigger", 1),
     ("audit_never_deleted", "trigger", 1),
+    ("audit_checkpoint", "table", 4),
 ];
 
 const V1: &str = "
@@ -114,6 +140,75 @@ CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
 ";
 
+const V2: &str = "
+CREATE TABLE order_counts (
+    order_id TEXT NOT NULL,
+    what     TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (order_id, what)
+) WITHOUT ROWID;
+CREATE INDEX order_counts_what ON order_counts (what);
+INSERT INTO order_counts (order_id, what, n)
+    SELECT order_id, state, COUNT(*) FROM scans GROUP BY order_id, state;
+INSERT INTO order_counts (order_id, what, n)
+    SELECT order_id, 'duplicate', COUNT(*) FROM alarms
+    WHERE kind = 'duplicate' AND order_id IS NOT NULL GROUP BY order_id;
+CREATE TABLE scan_rate (
+    second   TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (second, order_id)
+) WITHOUT ROWID;
+CREATE TRIGGER scans_counted AFTER INSERT ON scans BEGIN
+    INSERT INTO order_counts (order_id, what, n) VALUES (NEW.order_id, NEW.state, 1)
+        ON CONFLICT (order_id, what) DO UPDATE SET n = n + 1;
+    INSERT INTO scan_rate (second, order_id, n) VALUES (substr(NEW.at, 1, 19), NEW.order_id, 1)
+        ON CONFLICT (second, order_id) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER scans_recounted AFTER UPDATE OF state ON scans WHEN OLD.state <> NEW.state BEGIN
+    UPDATE order_counts SET n = n - 1 WHERE order_id = OLD.order_id AND what = OLD.state;
+    DELETE FROM order_counts WHERE order_id = OLD.order_id AND what = OLD.state AND n <= 0;
+    INSERT INTO order_counts (order_id, what, n) VALUES (NEW.order_id, NEW.state, 1)
+        ON CONFLICT (order_id, what) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER scans_uncounted AFTER DELETE ON scans BEGIN
+    UPDATE order_counts SET n = n - 1 WHERE order_id = OLD.order_id AND what = OLD.state;
+    DELETE FROM order_counts WHERE order_id = OLD.order_id AND what = OLD.state AND n <= 0;
+END;
+CREATE TRIGGER duplicates_counted AFTER INSERT ON alarms
+    WHEN NEW.kind = 'duplicate' AND NEW.order_id IS NOT NULL BEGIN
+    INSERT INTO order_counts (order_id, what, n) VALUES (NEW.order_id, 'duplicate', 1)
+        ON CONFLICT (order_id, what) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER duplicates_uncounted AFTER DELETE ON alarms
+    WHEN OLD.kind = 'duplicate' AND OLD.order_id IS NOT NULL BEGIN
+    UPDATE order_counts SET n = n - 1 WHERE order_id = OLD.order_id AND what = 'duplicate';
+    DELETE FROM order_counts WHERE order_id = OLD.order_id AND what = 'duplicate' AND n <= 0;
+END;
+";
+
+const V3: &str = "
+CREATE INDEX scans_pending ON scans (id) WHERE state = 'pending';
+CREATE INDEX alarms_open ON alarms (id) WHERE acknowledged_at IS NULL;
+ALTER TABLE scans ADD COLUMN unanswered INTEGER NOT NULL DEFAULT 0;
+UPDATE scans SET unanswered = 1 WHERE state = 'sent' OR (state = 'pending' AND attempts > 0);
+";
+
+const V4: &str = "
+CREATE TABLE archived_serials (
+    gtin     TEXT NOT NULL,
+    serial   TEXT NOT NULL,
+    first_at TEXT NOT NULL,
+    PRIMARY KEY (gtin, serial)
+) WITHOUT ROWID;
+CREATE TABLE audit_checkpoint (
+    only        INTEGER PRIMARY KEY CHECK (only = 1),
+    row_id      INTEGER NOT NULL,
+    row_hash    TEXT NOT NULL,
+    archived_by INTEGER
+);
+";
+
 /// What an upgrade did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Upgraded {
@@ -163,7 +258,6 @@ fn upgrade_with(conn: &mut Connection, path: &Path, steps: &[Migration]) -> Resu
 
 /// What is wrong with a file's guarding objects, one line each: missing, or not as this program
 /// made them (a trigger replaced by one that lets changes through). Empty when all is in place.
-#[allow(dead_code)]
 pub(super) fn check_guards(conn: &Connection, file_version: u32) -> rusqlite::Result<Vec<String>> {
     let mut problems = Vec::new();
     for (name, kind, since) in REQUIRED.iter().filter(|(_, _, v)| *v <= file_version.max(1)) {
@@ -174,7 +268,7 @@ pub(super) fn check_guards(conn: &Connection, file_version: u32) -> rusqlite::Re
         match sql {
             None => problems.push(format!("the {kind} {name} is missing (it is part of schema version {since})")),
             Some(sql) if *kind == "trigger" => {
-                let expected = expected_trigger(name);
+                let expected = trigger_sql(name);
                 if expected.map(|e| squash(&e)) != sql.map(|s| squash(&s)) {
                     problems.push(format!("the trigger {name} is not the one shopfloor made (it was replaced)"));
                 }
@@ -187,7 +281,7 @@ pub(super) fn check_guards(conn: &Connection, file_version: u32) -> rusqlite::Re
 
 /// The CREATE TRIGGER statement a migration wrote for `name`, as SQLite stores it (without
 /// `IF NOT EXISTS` and the closing semicolon).
-fn expected_trigger(name: &str) -> Option<String> {
+pub(super) fn trigger_sql(name: &str) -> Option<String> {
     MIGRATIONS.iter().find_map(|m| {
         let Step::Sql(sql) = m.step else { return None };
         ["CREATE TRIGGER IF NOT EXISTS ", "CREATE TRIGGER "].iter().find_map(|head| {
@@ -216,7 +310,7 @@ mod tests {
         for (name, kind, since) in REQUIRED {
             assert!(*since <= LATEST, "{name} is required from a version that does not exist");
             if *kind == "trigger" {
-                assert!(expected_trigger(name).is_some(), "no migration creates the trigger {name}");
+                assert!(trigger_sql(name).is_some(), "no migration creates the trigger {name}");
             }
         }
     }
