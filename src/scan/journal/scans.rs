@@ -266,7 +266,11 @@ fn append(c: &Connection, scans: &[NewScan]) -> rusqlite::Result<Vec<Appended>> 
 
 fn take(c: &Connection, limit: usize, fill_for: Duration) -> rusqlite::Result<Taken> {
     let group: Option<Group> = c
-        .prepare_cached("SELECT gtin, batch, expiry FROM scans WHERE state = 'pending' ORDER BY id LIMIT 1")?
+        // Pinned to the partial index: left to itself the planner takes the covering state
+        // index and sorts every pending row to find the oldest.
+        .prepare_cached(
+            "SELECT gtin, batch, expiry FROM scans INDEXED BY scans_pending WHERE state = 'pending' ORDER BY id LIMIT 1",
+        )?
         .query_row([], |r| Ok(Group { gtin: r.get(0)?, batch: r.get(1)?, expiry: r.get(2)? }))
         .optional()?;
     let Some(group) = group else { return Ok(Taken::Empty) };
