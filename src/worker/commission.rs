@@ -74,15 +74,13 @@ pub fn spawn(
 /// The journal writer has stopped (the station is ending).
 struct Gone;
 
-/// Asks the writer for the next batch.
-async fn take(
-    journal: &std::sync::mpsc::Sender<Job>,
-    limit: usize,
-    fill_for: Duration,
-) -> Result<Result<Taken, String>, Gone> {
+type TakeReply = oneshot::Receiver<Result<Taken, String>>;
+
+/// Asks the writer for the next batch; the answer comes on the returned channel.
+fn ask(journal: &std::sync::mpsc::Sender<Job>, limit: usize, fill_for: Duration) -> Result<TakeReply, Gone> {
     let (reply, answer) = oneshot::channel();
     journal.send(Job::Take { limit, fill_for, reply }).map_err(|_| Gone)?;
-    answer.await.map_err(|_| Gone)
+    Ok(answer)
 }
 
 async fn wait(wake: &Notify, at_most: Duration) {
@@ -100,7 +98,11 @@ async fn run(
     wake: Arc<Notify>,
 ) {
     let mut backoff = s.backoff_start;
+    // The next batch, taken while the one before was in flight.
     let mut prepared: Option<Batch> = None;
+    // A request for the batch after, sent with the previous answer so the writer puts both in
+    // one transaction (one disk sync per batch, not two).
+    let mut asked: Option<TakeReply> = None;
     // Since when the batch at the head of the queue has been short of full.
     let mut filling_since: Option<Instant> = None;
     let fill_left = |since: &Option<Instant>| match since {
@@ -110,51 +112,71 @@ async fn run(
     loop {
         let batch = match prepared.take() {
             Some(b) => b,
-            None => match take(&journal, s.batch_size, fill_left(&filling_since)).await {
+            None => {
+                let answer = match asked.take() {
+                    Some(a) => a,
+                    None => match ask(&journal, s.batch_size, fill_left(&filling_since)) {
+                        Ok(a) => a,
+                        Err(Gone) => return,
+                    },
+                };
+                match answer.await {
+                    Err(_) => return,
+                    Ok(Ok(Taken::Batch(b))) => {
+                        filling_since = None;
+                        b
+                    }
+                    Ok(Ok(Taken::Filling)) => {
+                        let since = *filling_since.get_or_insert_with(Instant::now);
+                        wait(&wake, s.max_wait.saturating_sub(since.elapsed())).await;
+                        continue;
+                    }
+                    Ok(Ok(Taken::Empty)) => {
+                        filling_since = None;
+                        wait(&wake, IDLE_LOOK).await;
+                        continue;
+                    }
+                    Ok(Err(e)) => {
+                        let _ = events.send(Progress::JournalFailed(e));
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(s.backoff_max);
+                        continue;
+                    }
+                }
+            }
+        };
+        // While this request is out, the next batch is made ready.
+        if asked.is_none() {
+            match ask(&journal, s.batch_size, fill_left(&filling_since)) {
+                Ok(a) => asked = Some(a),
                 Err(Gone) => return,
-                Ok(Ok(Taken::Batch(b))) => {
-                    filling_since = None;
-                    b
-                }
-                Ok(Ok(Taken::Filling)) => {
-                    let since = *filling_since.get_or_insert_with(Instant::now);
-                    wait(&wake, s.max_wait.saturating_sub(since.elapsed())).await;
-                    continue;
-                }
-                Ok(Ok(Taken::Empty)) => {
-                    filling_since = None;
-                    wait(&wake, IDLE_LOOK).await;
-                    continue;
-                }
-                Ok(Err(e)) => {
-                    let _ = events.send(Progress::JournalFailed(e));
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(s.backoff_max);
-                    continue;
-                }
-            },
-        };
-        // The request goes out; meanwhile the next batch is made ready.
-        let (answer, next) =
-            tokio::join!(send(&client, &batch), take(&journal, s.batch_size, fill_left(&filling_since)));
-        let gone = match next {
-            Err(Gone) => true,
-            Ok(Ok(Taken::Batch(b))) => {
-                prepared = Some(b);
-                filling_since = None;
-                false
             }
-            Ok(Ok(Taken::Filling)) => {
-                filling_since.get_or_insert_with(Instant::now);
-                false
-            }
-            Ok(Ok(Taken::Empty)) | Ok(Err(_)) => false,
-        };
+        }
+        let answer = send(&client, &batch).await;
         let (outcome, progress, pause) = judge(&batch, answer, backoff);
         let (reply, recorded) = oneshot::channel();
-        if journal.send(Job::Settle { outcome, reply }).is_err() || gone {
+        if journal.send(Job::Settle { outcome, reply }).is_err() {
             // The station is ending: whatever is not recorded goes again after the restart.
             return;
+        }
+        // The batch taken meanwhile (its answer is in by now); asking for the one after right
+        // away lands in the same transaction as the answer just sent.
+        if let Some(a) = asked.take() {
+            match a.await {
+                Err(_) => return,
+                Ok(Ok(Taken::Batch(b))) => {
+                    prepared = Some(b);
+                    filling_since = None;
+                    match ask(&journal, s.batch_size, fill_left(&filling_since)) {
+                        Ok(a) => asked = Some(a),
+                        Err(Gone) => return,
+                    }
+                }
+                Ok(Ok(Taken::Filling)) => {
+                    filling_since.get_or_insert_with(Instant::now);
+                }
+                Ok(Ok(Taken::Empty)) | Ok(Err(_)) => {}
+            }
         }
         // The progress goes out once the answer is on disk, so the counters it prompts agree.
         let to_station = events.clone();
