@@ -61,6 +61,12 @@ pub enum Command {
     },
     /// The labels printed for an order and how they add up: printed = verified + voided + waiting.
     Labels(LabelsArgs),
+    /// Copy the journal (also of a running station) with SQLite's online backup and check the
+    /// copy: integrity check and audit chain.
+    Backup(BackupArgs),
+    /// Move the audit rows, and the scans and alarms of finished orders, older than a date into
+    /// an archive file that `audit --journal FILE --verify` checks.
+    Archive(ArchiveArgs),
     /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
     DemoScans {
         /// How many scans.
@@ -133,6 +139,35 @@ pub struct AuditArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Where the copy goes: a new file, or a directory (the copy is then journal-<UTC time>.db).
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// The journal to copy (default: journal.db in the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Copy the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// Move what is older than this: 2026-01-01 or "2026-01-01 06:00" (local time) or RFC 3339.
+    #[arg(long, value_name = "DATE")]
+    pub before: String,
+    /// The archive file to write (a new file; archives are never overwritten).
+    #[arg(value_name = "DEST")]
+    pub dest: PathBuf,
+    /// The journal to archive from (default: journal.db in the data directory).
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Archive from the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct DecodeArgs {
     /// How to read each line: auto, scan (AIM identifier required), bare, hri (bracketed), dl.
     #[arg(long, default_value = "auto", value_parser = ["auto", "scan", "bare", "hri", "dl"])]
@@ -170,6 +205,10 @@ pub struct SimArgs {
     /// port 0 picks a free one).
     #[arg(long = "printer", value_name = "NAME=ADDR", value_parser = parse_printer)]
     pub printers: Vec<(String, SocketAddr)>,
+    /// How commissioning answers a serial already commissioned: answered again (idempotent) or
+    /// refused naming it (refuse).
+    #[arg(long, default_value = "idempotent", value_name = "MODE", value_parser = ["idempotent", "refuse"])]
+    pub recommission: String,
 }
 
 fn parse_printer(s: &str) -> Result<(String, SocketAddr), String> {

@@ -11,7 +11,7 @@ use crate::scan::journal_writer::{self, Event, Job};
 use crate::worker::commission::{self, Progress};
 use crate::worker::{Clients, Request, Response};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The running station, as the dashboard sees it.
@@ -33,14 +33,17 @@ pub struct Station {
 }
 
 /// The journal's writer thread, to wait for at the end.
-pub struct JournalThread(std::thread::JoinHandle<()>);
+pub struct JournalThread {
+    handle: std::thread::JoinHandle<()>,
+    jobs: std::sync::mpsc::Sender<Job>,
+}
 
 impl JournalThread {
     /// Waits until the journal has written every job it was sent (the last ones, such as a
-    /// sign-out's audit row, must be on disk before the process ends). Every sender of journal
-    /// jobs must be dropped first, or this waits forever.
+    /// sign-out's audit row, must be on disk before the process ends), then ends it.
     pub fn finish(self) {
-        if self.0.join().is_err() {
+        let _ = self.jobs.send(Job::Shutdown);
+        if self.handle.join().is_err() {
             tracing::error!("the journal thread ended with a panic");
         }
     }
@@ -66,7 +69,6 @@ impl Station {
         if let Some(o) = &active {
             journal.set("active_order", &serde_json::to_string(o)?)?;
         }
-        let journal = Arc::new(Mutex::new(journal));
         let label_log = data_dir.join("label_orders.jsonl");
         let (label_history, damaged) = crate::label_log::load(&label_log);
         if damaged > 0 {
@@ -78,11 +80,21 @@ impl Station {
             max_wait: config.scan.max_wait,
             ..Default::default()
         };
-        let wake = commission::spawn(journal.clone(), clients.manufacturer.clone(), pipeline_settings, progress_tx);
-        wake.notify_one();
+        // The writer thread owns the journal; the pipeline asks it for batches and hands it the
+        // answers, and the writer wakes the pipeline when scans arrive.
+        let wake = Arc::new(tokio::sync::Notify::new());
         let (events_tx, journal_events) = tokio::sync::mpsc::unbounded_channel();
-        let (journal_jobs, journal_thread) = journal_writer::spawn(journal, events_tx, wake);
+        let (journal_jobs, journal_thread) = journal_writer::spawn(journal, events_tx, wake.clone())?;
+        commission::spawn(
+            journal_jobs.clone(),
+            clients.manufacturer.clone(),
+            pipeline_settings,
+            progress_tx,
+            wake.clone(),
+        );
+        wake.notify_one();
         let (requests, responses) = crate::worker::spawn(clients);
+        let thread = JournalThread { handle: journal_thread, jobs: journal_jobs.clone() };
         let station = Station {
             journal: journal_jobs,
             journal_events,
@@ -93,6 +105,6 @@ impl Station {
             label_log,
             label_history,
         };
-        Ok((station, JournalThread(journal_thread)))
+        Ok((station, thread))
     }
 }

@@ -1,5 +1,7 @@
 //! `shopfloor audit`: prints the audit trail (table, CSV or JSON lines), filtered by time and
-//! operator, or checks its hash chain and names the first row that does not hold.
+//! operator, or checks it: the hash chain (from its start or the checkpoint an archive run
+//! left), and the triggers and tables that guard it. The journal is opened read-only and no
+//! schema is run on it, so a check sees the file exactly as it is.
 
 use crate::cli::AuditArgs;
 use crate::domain::audit::{csv_field, Entry};
@@ -10,16 +12,21 @@ use std::io::Write;
 
 use std::process::ExitCode;
 
-pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
-    let path = match args.journal.clone() {
+/// The journal a maintenance command works on: `--journal`, or the station's (or the demo's).
+pub(super) fn journal_path(given: Option<std::path::PathBuf>, demo: bool) -> anyhow::Result<std::path::PathBuf> {
+    Ok(match given {
         Some(p) => p,
         None => {
             let dir = crate::logging::data_dir().context("no data directory for this user (is HOME set?)")?;
-            let dir = if args.demo { dir.join("demo") } else { dir };
+            let dir = if demo { dir.join("demo") } else { dir };
             dir.join("journal.db")
         }
-    };
-    let journal = match Journal::open_existing(&path) {
+    })
+}
+
+pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
+    let path = journal_path(args.journal.clone(), args.demo)?;
+    let journal = match Journal::open_read_only(&path) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("error: {e}");
@@ -74,35 +81,31 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn verify(journal: &Journal, path: &std::path::Path) -> anyhow::Result<ExitCode> {
-    match journal.verify_audit() {
-        Ok(Ok(n)) => {
-            writeln!(
-                std::io::stdout(),
-                "audit trail intact: {n} rows, every hash and link checked ({})",
-                path.display()
-            )?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(Err(b)) => {
-            writeln!(
-                std::io::stdout(),
-                "audit trail BROKEN at row {}: {}. Rows from {} on cannot be trusted; keep a copy of {} for the investigation.",
-                b.id,
-                b.why,
-                b.id,
-                path.display()
-            )?;
-            Ok(ExitCode::from(1))
-        }
+    let mut out = std::io::stdout().lock();
+    let keep = format!("Keep a copy of {} (and its -wal file) for the investigation.", path.display());
+    let report = match journal.check_audit() {
+        Ok(r) => r,
         Err(e) => {
-            writeln!(
-                std::io::stdout(),
-                "audit trail unreadable: {e}. Keep a copy of {} for the investigation.",
-                path.display()
-            )?;
-            Ok(ExitCode::from(1))
+            writeln!(out, "audit trail unreadable: {e}. {keep}")?;
+            return Ok(ExitCode::from(1));
         }
+    };
+    for p in &report.problems {
+        writeln!(out, "audit trail TAMPERED: {p}. Rows may have been changed or removed without a trace.")?;
     }
+    if let Some(b) = &report.broken {
+        writeln!(out, "audit trail BROKEN at row {}: {}. Rows from {} on cannot be trusted.", b.id, b.why, b.id)?;
+    }
+    if !report.intact() {
+        writeln!(out, "{keep}")?;
+        return Ok(ExitCode::from(1));
+    }
+    let from = match report.checkpoint {
+        Some(row) => format!(" from checkpoint row {row} (the rows before it are in an archive)"),
+        None => String::new(),
+    };
+    writeln!(out, "audit trail intact: {} rows{from}, every hash and link checked ({})", report.rows, path.display())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Local time as written at the station: the UTC time shifted by the offset stored with it.
@@ -152,7 +155,7 @@ fn table(out: &mut impl Write, rows: &[Entry]) -> std::io::Result<()> {
 }
 
 /// `--since`: a date or date and time in local time, or RFC 3339; as the stored UTC form.
-fn parse_since(s: &str) -> Result<String, String> {
+pub(super) fn parse_since(s: &str) -> Result<String, String> {
     use chrono::{Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
     let s = s.trim();
     let utc = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {

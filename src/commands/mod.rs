@@ -1,6 +1,8 @@
 //! What each subcommand does. This is the binary's edge: errors become messages and exit codes.
 
+mod archive;
 mod audit;
+mod backup;
 mod check_config;
 mod dashboard;
 mod decode;
@@ -60,6 +62,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Audit(args)) => audit::run(args),
         Some(Command::Printer { action }) => printer::run(cli.config.as_deref(), action),
         Some(Command::Labels(args)) => labels::run(args),
+        Some(Command::Backup(args)) => backup::run(args),
+        Some(Command::Archive(args)) => archive::run(args),
         Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
             Some(scans) => {
                 use std::io::Write;

@@ -11,7 +11,12 @@ pub fn run(args: SimArgs) -> anyhow::Result<ExitCode> {
         let opts = SimOptions {
             listen: args.listen,
             seed: args.seed,
-            faults: FaultSettings { latency_ms: args.latency_ms, error_rate: args.error_rate, drop_rate: args.drop_rate },
+            faults: FaultSettings {
+                latency_ms: args.latency_ms,
+                error_rate: args.error_rate,
+                drop_rate: args.drop_rate,
+                recommission: args.recommission.parse().map_err(anyhow::Error::msg)?,
+            },
             printers: args.printers,
             ..SimOptions::default()
         };

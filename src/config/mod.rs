@@ -7,9 +7,9 @@
 pub mod access;
 pub mod file;
 pub mod keys;
-pub mod printers;
 pub mod log;
 pub mod network;
+pub mod printers;
 pub mod secret;
 pub mod theme;
 

@@ -28,6 +28,9 @@ pub mod actions {
     pub const KIOSK_LOCKED: &str = "kiosk.locked";
     pub const KIOSK_PIN_FAILED: &str = "kiosk.pin_failed";
     pub const KIOSK_PIN_LOCKOUT: &str = "kiosk.pin_lockout";
+    /// The start of the chain was moved to an archive file; the row names the checkpoint row
+    /// the journal's chain now starts from.
+    pub const AUDIT_ARCHIVED: &str = "audit.archived";
 }
 
 /// What a caller records; time, chain and id are added when it is stored.
@@ -130,7 +133,13 @@ pub struct Break {
 
 /// Checks rows in id order: each links to the one before and carries its own hash.
 pub fn verify(rows: impl IntoIterator<Item = Entry>) -> Result<usize, Break> {
-    let mut prev = GENESIS.to_string();
+    verify_from(GENESIS, rows)
+}
+
+/// As `verify`, for a chain whose first row links to `prev`: a checkpoint row's own `prev_hash`
+/// when the rows before it were moved to an archive.
+pub fn verify_from(prev: &str, rows: impl IntoIterator<Item = Entry>) -> Result<usize, Break> {
+    let mut prev = prev.to_string();
     let mut n = 0;
     for row in rows {
         if row.prev_hash != prev {

@@ -6,28 +6,6 @@
 use crate::domain::audit::{self, Break, Entry, NewEntry, GENESIS};
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS audit (
-    id         INTEGER PRIMARY KEY,
-    at_utc     TEXT NOT NULL,
-    utc_offset TEXT NOT NULL,
-    station    TEXT NOT NULL,
-    operator   TEXT,
-    action     TEXT NOT NULL,
-    object     TEXT NOT NULL,
-    old_value  TEXT,
-    new_value  TEXT,
-    reason     TEXT,
-    prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_at ON audit (at_utc);
-CREATE TRIGGER IF NOT EXISTS audit_never_updated BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit rows are never changed'); END;
-CREATE TRIGGER IF NOT EXISTS audit_never_deleted BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'audit rows are never deleted'); END;
-";
-
 /// Appends one row inside the caller's transaction (so a scan and its audit row are one write).
 pub(crate) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
     let last: Option<(i64, String)> = conn
@@ -111,13 +89,52 @@ pub(super) fn entries(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Ent
     rows.collect()
 }
 
-/// Walks the whole chain: the number of rows, or where it first breaks.
-pub(super) fn verify(conn: &Connection) -> rusqlite::Result<Result<usize, Break>> {
+/// Walks the chain in id order without holding it in memory: the number of rows and the last
+/// row's id, or where it first breaks. With a checkpoint (`id`, `hash`: the rows before it are
+/// in an archive) the chain must start at that row, carrying that hash.
+pub(super) fn verify(
+    conn: &Connection,
+    checkpoint: Option<(i64, &str)>,
+) -> rusqlite::Result<Result<(usize, Option<i64>), Break>> {
     let mut q = conn.prepare(&format!("SELECT {COLUMNS} FROM audit ORDER BY id"))?;
-    let mut rows = q.query([])?;
-    let mut all = Vec::new();
-    while let Some(r) = rows.next()? {
-        all.push(read(r)?);
+    let mut rows = q.query_map([], read)?.peekable();
+    let start = match rows.peek() {
+        None => return Ok(Ok((0, None))),
+        Some(Err(_)) => return Err(rows.next().and_then(Result::err).unwrap_or(rusqlite::Error::InvalidQuery)),
+        Some(Ok(first)) => match checkpoint {
+            None => GENESIS.to_string(),
+            Some((id, hash)) if first.id == id && first.hash == hash => first.prev_hash.clone(),
+            Some((id, _)) if first.id == id => {
+                let why = "it is the checkpoint row the trail continues from, but its hash is not the one recorded \
+                           when the rows before it were archived (the row was edited)";
+                return Ok(Err(Break { id, why: why.into() }));
+            }
+            Some((id, _)) => {
+                let why = format!(
+                    "the trail should start at checkpoint row {id} (the rows before it are in an archive) but \
+                     starts here: rows were removed"
+                );
+                return Ok(Err(Break { id: first.id, why }));
+            }
+        },
+    };
+    let mut failed = None;
+    let mut last = None;
+    let checked = audit::verify_from(
+        &start,
+        rows.map_while(|r| match r {
+            Ok(e) => {
+                last = Some(e.id);
+                Some(e)
+            }
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        }),
+    );
+    if let Some(e) = failed {
+        return Err(e);
     }
-    Ok(audit::verify(all))
+    Ok(checked.map(|n| (n, last)))
 }

@@ -1,11 +1,15 @@
-//! The journal's own thread: carries out the station's journal jobs in order and sends the
-//! answers back as events. Every append waiting when it wakes goes into one transaction, so a
-//! scan burst costs one disk sync, not one per scan.
+//! The journal's one writer: a thread that owns the write connection and carries out, in order,
+//! every change the station makes — scans, alarms, audit rows, and the commissioning pipeline's
+//! batches and answers. The jobs waiting when it wakes share one transaction (one disk sync for
+//! a burst; each job in a savepoint, so one failure undoes only that job), and each answer goes
+//! out once its transaction is on disk. Statistics are read on a second, read-only connection by
+//! a thread of their own, so a statistics query never holds up a write.
 
-use super::journal::{Actor, Alarm, Appended, Journal, NewScan, ScanStats};
+use super::journal::{Actor, Alarm, Appended, Journal, JournalError, NewScan, Outcome, ScanStats, Taken};
 use crate::domain::audit::NewEntry;
-use std::sync::{mpsc, Arc, Mutex};
-use tokio::sync::{mpsc::UnboundedSender, Notify};
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+use tokio::sync::{mpsc::UnboundedSender, oneshot, Notify};
 
 /// What the station asks of the journal.
 pub enum Job {
@@ -14,8 +18,27 @@ pub enum Job {
     Ack(Actor),
     SaveActive(String),
     Stats(String),
-    Decommissioned { row: i64, reason: String, actor: Actor },
+    Decommissioned {
+        row: i64,
+        reason: String,
+        actor: Actor,
+    },
     Audit(NewEntry),
+    /// The commissioning pipeline's next batch (`Journal::take_ready`), answered once its rows
+    /// are on disk as sent.
+    Take {
+        limit: usize,
+        fill_for: Duration,
+        reply: oneshot::Sender<Result<Taken, String>>,
+    },
+    /// The server's answer for a batch, to record; answered once it is on disk.
+    Settle {
+        outcome: Outcome,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    /// Ends the thread once the jobs sent before it are written (what `JournalThread::finish`
+    /// sends; the pipeline keeps a sender, so the thread cannot wait for every sender to go).
+    Shutdown,
 }
 
 /// What the journal tells the station.
@@ -31,75 +54,177 @@ fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Starts the thread; it ends when every sender is gone, after the jobs already sent (join the
-/// handle to be sure the last ones, such as a sign-out's audit row, are on disk).
+/// Starts the writer (which owns `journal`) and the statistics reader (on a read-only
+/// connection to the same file). The writer ends on `Job::Shutdown` or when every sender is
+/// gone, after the jobs already sent; join the handle to be sure they are on disk.
 pub fn spawn(
-    journal: Arc<Mutex<Journal>>,
+    journal: Journal,
     to_station: UnboundedSender<Event>,
     pipeline: Arc<Notify>,
-) -> (mpsc::Sender<Job>, std::thread::JoinHandle<()>) {
+) -> Result<(mpsc::Sender<Job>, std::thread::JoinHandle<()>), JournalError> {
+    let reader = Journal::open_read_only(journal.path())?;
+    let (stats_tx, stats_rx) = mpsc::channel::<String>();
+    let to_reader = to_station.clone();
+    std::thread::Builder::new()
+        .name("journal-stats".into())
+        .spawn(move || read_stats(reader, stats_rx, to_reader))
+        .map_err(|e| JournalError::Sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
     let (tx, rx) = mpsc::channel::<Job>();
     let handle = std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || {
+            let mut journal = journal;
             while let Ok(first) = rx.recv() {
                 let mut jobs = vec![first];
                 jobs.extend(rx.try_iter());
-                // Stats asked for several times while the thread was busy need reading once.
-                let last_stats = jobs.iter().rposition(|j| matches!(j, Job::Stats(_)));
-                let jobs: Vec<Job> = jobs
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(i, j)| !matches!(j, Job::Stats(_)) || Some(*i) == last_stats)
-                    .map(|(_, j)| j)
-                    .collect();
-                let mut scans: Vec<NewScan> = Vec::new();
-                let mut rest = Vec::new();
-                for j in jobs {
-                    match j {
-                        Job::Append(mut s) => {
-                            s.at = now();
-                            scans.push(s);
-                        }
-                        other => rest.push(other),
-                    }
-                }
-                if !scans.is_empty() {
-                    let result = journal.lock().unwrap_or_else(|e| e.into_inner()).append(&scans);
-                    let answers = match result {
-                        Ok(r) => scans.into_iter().zip(r.into_iter().map(Ok)).collect(),
-                        Err(e) => {
-                            tracing::error!("journal append failed: {e}");
-                            let msg = e.to_string();
-                            scans.into_iter().map(|s| (s, Err(msg.clone()))).collect()
-                        }
-                    };
-                    let _ = to_station.send(Event::Journaled(answers));
-                    pipeline.notify_one();
-                }
-                for j in rest {
-                    let mut guard = journal.lock().unwrap_or_else(|e| e.into_inner());
-                    let done = match j {
-                        Job::Alarm(alarm, actor) => guard.record_alarm(&alarm, &actor).map(|_| ()),
-                        Job::Ack(actor) => guard.acknowledge_alarms(&actor).map(|_| ()),
-                        Job::SaveActive(json) => guard.set("active_order", &json),
-                        Job::Decommissioned { row, reason, actor } => guard.decommissioned(row, &reason, &actor),
-                        Job::Audit(entry) => guard.audit(&entry),
-                        Job::Stats(order_id) => {
-                            let since = (chrono::Utc::now() - chrono::Duration::seconds(60))
-                                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                            guard.stats(&order_id, &since).map(|s| {
-                                let _ = to_station.send(Event::Stats(Box::new(s)));
-                            })
-                        }
-                        Job::Append(_) => Ok(()),
-                    };
-                    if let Err(e) = done {
-                        tracing::error!("journal: {e}");
-                    }
+                if write(&mut journal, jobs, &to_station, &pipeline, &stats_tx) {
+                    break;
                 }
             }
         })
-        .unwrap_or_else(|e| panic!("cannot start the journal thread: {e}"));
-    (tx, handle)
+        .map_err(|e| JournalError::Sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+    Ok((tx, handle))
+}
+
+/// An answer held back until the transaction it depends on is on disk.
+enum Reply {
+    Journaled(Vec<(NewScan, Result<Appended, String>)>),
+    Taken(oneshot::Sender<Result<Taken, String>>, Result<Taken, String>),
+    Settled(oneshot::Sender<Result<(), String>>, Result<(), String>),
+    Stats(String),
+}
+
+impl Reply {
+    /// The answer when the transaction did not reach the disk after all.
+    fn failed(self, why: &str) -> Reply {
+        match self {
+            Reply::Journaled(answers) => {
+                Reply::Journaled(answers.into_iter().map(|(s, _)| (s, Err(why.to_string()))).collect())
+            }
+            Reply::Taken(to, _) => Reply::Taken(to, Err(why.to_string())),
+            Reply::Settled(to, _) => Reply::Settled(to, Err(why.to_string())),
+            Reply::Stats(o) => Reply::Stats(o),
+        }
+    }
+}
+
+/// Writes one group of jobs in one transaction; true when the thread is to end.
+fn write(
+    journal: &mut Journal,
+    jobs: Vec<Job>,
+    to_station: &UnboundedSender<Event>,
+    pipeline: &Notify,
+    stats: &mpsc::Sender<String>,
+) -> bool {
+    let stop_at = jobs.iter().position(|j| matches!(j, Job::Shutdown));
+    let mut replies: Vec<Reply> = Vec::new();
+    let mut accepted = false;
+    let committed = (|| -> Result<(), JournalError> {
+        let mut tx = journal.begin()?;
+        let mut scans: Vec<NewScan> = Vec::new();
+        let mut flush = |tx: &mut super::journal::Tx<'_>, scans: &mut Vec<NewScan>, replies: &mut Vec<Reply>| {
+            if scans.is_empty() {
+                return;
+            }
+            let batch = std::mem::take(scans);
+            let answers = match tx.append(&batch) {
+                Ok(r) => {
+                    accepted |= r.iter().any(|a| matches!(a, Appended::Accepted(_)));
+                    batch.into_iter().zip(r.into_iter().map(Ok)).collect()
+                }
+                Err(e) => {
+                    tracing::error!("journal append failed: {e}");
+                    let msg = e.to_string();
+                    batch.into_iter().map(|s| (s, Err(msg.clone()))).collect()
+                }
+            };
+            replies.push(Reply::Journaled(answers));
+        };
+        for job in jobs.into_iter().take(stop_at.unwrap_or(usize::MAX)) {
+            let job = match job {
+                Job::Append(mut s) => {
+                    s.at = now();
+                    scans.push(s);
+                    continue;
+                }
+                other => other,
+            };
+            flush(&mut tx, &mut scans, &mut replies);
+            let done = match job {
+                Job::Alarm(alarm, actor) => tx.alarm(&alarm, &actor).map(|_| ()),
+                Job::Ack(actor) => tx.acknowledge(&actor).map(|_| ()),
+                Job::SaveActive(json) => tx.set("active_order", &json),
+                Job::Decommissioned { row, reason, actor } => tx.decommissioned(row, &reason, &actor),
+                Job::Audit(entry) => tx.audit(&entry),
+                Job::Stats(order_id) => {
+                    replies.push(Reply::Stats(order_id));
+                    Ok(())
+                }
+                Job::Take { limit, fill_for, reply } => {
+                    let r = tx.take(limit, fill_for).map_err(|e| e.to_string());
+                    replies.push(Reply::Taken(reply, r));
+                    Ok(())
+                }
+                Job::Settle { outcome, reply } => {
+                    let r = tx.settle(&outcome).map_err(|e| e.to_string());
+                    replies.push(Reply::Settled(reply, r));
+                    Ok(())
+                }
+                Job::Append(_) | Job::Shutdown => Ok(()),
+            };
+            if let Err(e) = done {
+                tracing::error!("journal: {e}");
+            }
+        }
+        flush(&mut tx, &mut scans, &mut replies);
+        tx.commit()
+    })();
+    if let Err(e) = &committed {
+        tracing::error!("journal commit failed: {e}");
+        let why = e.to_string();
+        replies = replies.into_iter().map(|r| r.failed(&why)).collect();
+    }
+    // Statistics asked for several times in one group are read once, after the commit.
+    let last_stats = replies.iter().rposition(|r| matches!(r, Reply::Stats(_)));
+    for (i, r) in replies.into_iter().enumerate() {
+        match r {
+            Reply::Journaled(answers) => {
+                let _ = to_station.send(Event::Journaled(answers));
+            }
+            Reply::Taken(to, r) => {
+                let _ = to.send(r);
+            }
+            Reply::Settled(to, r) => {
+                let _ = to.send(r);
+            }
+            Reply::Stats(order_id) if Some(i) == last_stats => {
+                let _ = stats.send(order_id);
+            }
+            Reply::Stats(_) => {}
+        }
+    }
+    if accepted && committed.is_ok() {
+        pipeline.notify_one();
+    }
+    stop_at.is_some()
+}
+
+/// The statistics reader: answers the latest request when it wakes (requests that piled up
+/// meanwhile would all read the same).
+fn read_stats(reader: Journal, rx: mpsc::Receiver<String>, to_station: UnboundedSender<Event>) {
+    while let Ok(mut order_id) = rx.recv() {
+        if let Some(later) = rx.try_iter().last() {
+            order_id = later;
+        }
+        let since =
+            (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        match reader.stats(&order_id, &since) {
+            Ok(s) => {
+                if to_station.send(Event::Stats(Box::new(s))).is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::error!("journal statistics: {e}"),
+        }
+    }
 }

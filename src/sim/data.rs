@@ -291,9 +291,7 @@ fn insert_order(
 
 /// A demo packaging order by id, as the simulator serves it (without starting one).
 pub fn demo_packaging_order(id: &str) -> Option<PackagingOrder> {
-    build(1, 1, Duration::from_secs(60), Faults { latency_ms: 0, error_rate: 0.0, drop_rate: 0.0 })
-        .packaging_orders
-        .remove(id)
+    build(1, 1, Duration::from_secs(60), Faults::default()).packaging_orders.remove(id)
 }
 
 /// `count` distinct scans of a demo order as a GS1 DataMatrix scanner types them: AIM

@@ -1,6 +1,7 @@
 //! What stands between the network and the simulated APIs: the request log, the production
 //! API's rate limit, and the switchable faults (latency, 5xx answers, connections dropped after
-//! the request was read and carried out — the ambiguous case a client must reconcile).
+//! the request was read and carried out — the ambiguous case a client must reconcile), and how
+//! commissioning answers a serial it already has.
 
 use super::world::World;
 use super::Shared;
@@ -24,6 +25,32 @@ pub struct FaultSettings {
     pub error_rate: f64,
     /// Share of requests carried out whose connection is then dropped unanswered (0.0–1.0).
     pub drop_rate: f64,
+    /// How commissioning treats a serial that is already commissioned.
+    pub recommission: Recommission,
+}
+
+/// The service's documents do not say what commissioning a serial twice does, so the
+/// simulator can play either answer and the client must be right under both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recommission {
+    /// Answered `Assigned` again, counted once.
+    #[default]
+    Idempotent,
+    /// Refused as a validation error naming each such serial ("… is already commissioned");
+    /// nothing in that request is commissioned.
+    Refuse,
+}
+
+impl std::str::FromStr for Recommission {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "idempotent" => Ok(Recommission::Idempotent),
+            "refuse" => Ok(Recommission::Refuse),
+            other => Err(format!("\"{other}\" is not a choice: write refuse or idempotent")),
+        }
+    }
 }
 
 impl FaultSettings {

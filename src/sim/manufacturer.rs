@@ -6,9 +6,11 @@
 //! one>, "type": <the seed's error type>, "details": [{"field", "message"}]}`.
 //!
 //! Decided behaviours (the README repeats them):
-//! - Commissioning is idempotent: a serial already commissioned for the product is answered
-//!   `Assigned` again and stays counted once; a request mixing new and known serials succeeds
-//!   as a whole and lists each serial once. A decommissioned serial cannot be commissioned
+//! - Commissioning is idempotent by default: a serial already commissioned for the product is
+//!   answered `Assigned` again and stays counted once; a request mixing new and known serials
+//!   succeeds as a whole and lists each serial once. With `recommission = refuse` (the `sim`
+//!   command's `--recommission`, or `/_sim/faults`) such a request is refused instead, naming
+//!   each known serial ("… is already commissioned"), and nothing in it is commissioned. A decommissioned serial cannot be commissioned
 //!   again (Validation error naming it), and nothing in that request is commissioned.
 //! - The server does not check GTIN check digits (the seeds document no such rule), so seed
 //!   002's sample product code `01234567891234` is accepted; it is a registered demo product.
@@ -213,6 +215,19 @@ pub async fn commission(State(sim): State<Arc<Shared>>, headers: HeaderMap, byte
         if !gone.is_empty() {
             return Err(validation(&gone));
         }
+        if w.faults.recommission == super::faults::Recommission::Refuse {
+            let set = w.commissioned.entry(req.product_code.clone()).or_default();
+            let again: Vec<FieldError> = req
+                .serials
+                .iter()
+                .filter(|s| set.set.contains(*s))
+                .map(|s| FieldError::new("serials", format!("{s} is already commissioned")))
+                .collect();
+            if !again.is_empty() {
+                return Err(validation(&again));
+            }
+        }
+        let set = w.commissioned.entry(req.product_code.clone()).or_default();
         let mut answer = Vec::with_capacity(req.serials.len());
         let mut seen = std::collections::HashSet::new();
         for s in req.serials {

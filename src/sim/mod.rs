@@ -20,7 +20,7 @@ mod rng;
 mod world;
 
 pub use data::{demo_packaging_order, demo_scans, LINE_1, LINE_2};
-pub use faults::{FaultSettings, RateSettings};
+pub use faults::{FaultSettings, RateSettings, Recommission};
 pub use world::credentials;
 
 use axum::extract::{Query, State};
@@ -112,7 +112,7 @@ impl SimHandle {
     pub fn set_faults(&self, f: FaultSettings) -> Result<(), SimError> {
         f.check().map_err(SimError::Faults)?;
         let mut w = self.shared.world();
-        w.faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
+        w.faults = f;
         Ok(())
     }
 
@@ -139,8 +139,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
         return Err(SimError::NotLoopback(opts.listen));
     }
     opts.faults.check().map_err(SimError::Faults)?;
-    let f = &opts.faults;
-    let faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
+    let faults = opts.faults.clone();
     let window = Duration::from_secs(opts.rate.window_secs.max(1));
     let world = data::build(opts.seed, opts.rate.per_window.max(1), window, faults);
     let printers = printer::start_fleet(&opts.printers).await?;
@@ -263,16 +262,14 @@ async fn requests(State(s): State<Arc<Shared>>) -> Response {
 }
 
 async fn get_faults(State(s): State<Arc<Shared>>) -> Response {
-    let w = s.world();
-    let f = &w.faults;
-    Json(FaultSettings { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate }).into_response()
+    Json(s.world().faults.clone()).into_response()
 }
 
 async fn put_faults(State(s): State<Arc<Shared>>, Json(f): Json<FaultSettings>) -> Response {
     if let Err(e) = f.check() {
         return (StatusCode::BAD_REQUEST, e).into_response();
     }
-    s.world().faults = world::Faults { latency_ms: f.latency_ms, error_rate: f.error_rate, drop_rate: f.drop_rate };
+    s.world().faults = f.clone();
     Json(f).into_response()
 }
 

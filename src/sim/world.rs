@@ -82,11 +82,8 @@ pub struct ProdOrder {
     pub reports: Vec<crate::domain::production::ArticleTraceability>,
 }
 
-pub struct Faults {
-    pub latency_ms: u64,
-    pub error_rate: f64,
-    pub drop_rate: f64,
-}
+/// The fault switches as set (the same type `/_sim/faults` reads and writes).
+pub type Faults = super::faults::FaultSettings;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LogEntry {

@@ -7,7 +7,7 @@ mod common;
 
 mod commission_pipeline;
 mod manufacturer_client;
-mod printing;
 mod network;
+mod printing;
 mod production_client;
 mod seed_samples;

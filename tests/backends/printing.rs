@@ -148,7 +148,7 @@ async fn each_labels_zpl_decodes_to_its_serials_gs1_element_string() {
         let d = gs1::decode(&scan_of(&l), &gs1::Options { requisites: true, ..Default::default() }).unwrap();
         let serial = d.get("21").unwrap();
         let row = rows.iter().find(|r| r.serial == serial).expect("a serial of the journal");
-        assert_eq!(d.symbology.as_deref(), Some("]d2"), "a GS1 DataMatrix");
+        assert_eq!(d.symbology, Some("]d2"), "a GS1 DataMatrix");
         assert_eq!(d.hri(), format!("(01){}(17){}(10){}(21){}", row.gtin, row.expiry, row.batch, row.serial));
         assert_eq!(l["gs1"], d.hri());
         // The human-readable lines beside the code (EU FMD Art. 7).

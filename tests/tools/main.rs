@@ -14,5 +14,7 @@ mod gs1_decode_cli;
 mod gs1_edge_cases;
 mod gs1_table;
 mod gs1_vectors;
+mod journal_maintenance;
+mod journal_upgrade;
 mod printing_cli;
 mod zebra_status;

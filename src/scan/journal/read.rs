@@ -1,0 +1,155 @@
+//! The journal's read model for the scan panel: an order's counters, its last scans, the queue
+//! and packs per minute. Every figure is read from counters the schema's triggers keep (per
+//! order and state, per order and second) or through an index, so a read costs the same with
+//! a hundred or a million scans in the order; the station reads them on a connection of its
+//! own, never on the writer's.
+
+use super::{Journal, JournalError, State};
+use rusqlite::params;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanRow {
+    pub id: i64,
+    pub at: String,
+    pub order_id: String,
+    pub gtin: String,
+    pub batch: String,
+    pub expiry: String,
+    pub serial: String,
+    pub state: State,
+    pub reason: Option<String>,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub scanned: i64,
+    /// Waiting to be sent or sent without an answer yet.
+    pub pending: i64,
+    pub commissioned: i64,
+    pub rejected: i64,
+    pub duplicates: i64,
+    pub decommissioned: i64,
+}
+
+/// The journal's read model for the scan panel: the active order's counters and last scans.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanStats {
+    pub order_id: String,
+    pub counts: Counts,
+    pub recent: Vec<ScanRow>,
+    /// Everything not yet answered, all orders.
+    pub queue: i64,
+    /// Scans of the order journaled in the last minute.
+    pub per_minute: i64,
+}
+
+impl Journal {
+    pub fn counts(&self, order_id: &str) -> Result<Counts, JournalError> {
+        let mut c = Counts::default();
+        let mut q = self.conn.prepare_cached("SELECT what, n FROM order_counts WHERE order_id = ?1")?;
+        let rows = q.query_map(params![order_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (what, n) = row?;
+            if what == "duplicate" {
+                c.duplicates += n;
+                continue;
+            }
+            c.scanned += n;
+            match State::parse(&what) {
+                State::Pending | State::Sent => c.pending += n,
+                State::Commissioned => c.commissioned += n,
+                State::Rejected => c.rejected += n,
+                State::Decommissioned => c.decommissioned += n,
+            }
+        }
+        Ok(c)
+    }
+
+    /// Everything not yet answered by the server, over all orders (the queue depth).
+    pub fn queue_depth(&self) -> Result<i64, JournalError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(SUM(n), 0) FROM order_counts WHERE what IN ('pending', 'sent')")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Scans of the order journaled at or after `since` (RFC 3339, UTC, within the last two
+    /// minutes): the packs per minute.
+    pub fn scanned_since(&self, order_id: &str, since: &str) -> Result<i64, JournalError> {
+        let second = since.get(..19).unwrap_or(since);
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COALESCE(SUM(n), 0) FROM scan_rate WHERE second >= ?2 AND order_id = ?1")?
+            .query_row(params![order_id, second], |r| r.get(0))?)
+    }
+
+    /// What the scan panel shows for an order; `since` is one minute ago (RFC 3339, UTC).
+    pub fn stats(&self, order_id: &str, since: &str) -> Result<ScanStats, JournalError> {
+        Ok(ScanStats {
+            counts: self.counts(order_id)?,
+            recent: self.recent(order_id, 12)?,
+            queue: self.queue_depth()?,
+            per_minute: self.scanned_since(order_id, since)?,
+            order_id: order_id.to_string(),
+        })
+    }
+
+    pub fn recent(&self, order_id: &str, n: usize) -> Result<Vec<ScanRow>, JournalError> {
+        let mut q = self.conn.prepare_cached(
+            "SELECT id, at, order_id, gtin, batch, expiry, serial, state, reason, attempts FROM scans
+             WHERE order_id = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = q.query_map(params![order_id, n as i64], |r| {
+            Ok(ScanRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                order_id: r.get(2)?,
+                gtin: r.get(3)?,
+                batch: r.get(4)?,
+                expiry: r.get(5)?,
+                serial: r.get(6)?,
+                state: State::parse(&r.get::<_, String>(7)?),
+                reason: r.get(8)?,
+                attempts: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::scan;
+    use super::*;
+
+    #[test]
+    fn the_counters_follow_every_change_and_packs_per_minute_counts_the_last_minute() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.db")).unwrap();
+        let mut old = scan("OLD");
+        old.at = "2020-01-01T00:00:00.000Z".into();
+        j.append(&[scan("A"), scan("B"), scan("C"), old]).unwrap();
+        let b = j.take_batch(10).unwrap().unwrap();
+        assert_eq!(j.counts("O1").unwrap().pending, 4, "sent still counts as pending");
+        let ids: Vec<i64> = b.rows.iter().map(|r| r.0).collect();
+        j.settle(&super::super::Outcome {
+            commissioned: vec![ids[0]],
+            recovered: vec![ids[1]],
+            rejected: vec![ids[2]],
+            reason: Some("no".into()),
+            retry: vec![ids[3]],
+            unanswered: true,
+        })
+        .unwrap();
+        j.decommissioned(ids[0], "Destroyed", &Default::default()).unwrap();
+        let c = j.counts("O1").unwrap();
+        assert_eq!((c.scanned, c.pending, c.commissioned, c.rejected, c.decommissioned), (4, 1, 1, 1, 1), "{c:?}");
+        assert_eq!(j.queue_depth().unwrap(), 1);
+        let since = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
+        assert_eq!(j.scanned_since("O1", &since).unwrap(), 3, "the scan from 2020 is not in the last minute");
+        let recovered = j.recent("O1", 10).unwrap().into_iter().find(|r| r.id == ids[1]).unwrap();
+        assert_eq!(recovered.state, State::Commissioned);
+        assert!(recovered.reason.unwrap().contains("answer was lost"));
+    }
+}

@@ -1,0 +1,63 @@
+//! A journal file made by the first release (commit c896d3e, before schema versions) is upgraded
+//! in place by this program: nothing recorded is lost, the audit chain still verifies, a second
+//! open changes nothing, and a journal newer than this program is refused and left untouched.
+
+use shopfloor::scan::journal::{Journal, SCHEMA_VERSION};
+use std::path::{Path, PathBuf};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal/c896d3e.db")
+}
+
+/// A copy of the release's file to upgrade (the fixture itself stays as the release wrote it).
+fn copy_of_release_journal(dir: &tempfile::TempDir) -> PathBuf {
+    let path = dir.path().join("journal.db");
+    std::fs::copy(fixture(), &path).expect("tests/fixtures/journal/c896d3e.db is in the repository");
+    path
+}
+
+fn user_version(path: &Path) -> u32 {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn the_first_releases_journal_is_upgraded_in_place_and_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_of_release_journal(&dir);
+    assert_eq!(user_version(&path), 0, "the release did not version its files");
+    let j = Journal::open(&path).expect("the release's journal opens and upgrades");
+    assert_eq!(j.schema_version().unwrap(), SCHEMA_VERSION);
+    // What the station recorded under the old program is all there, as it was.
+    let c = j.counts("Order143").unwrap();
+    assert_eq!((c.scanned, c.commissioned, c.decommissioned, c.duplicates, c.pending), (12, 11, 1, 1, 0));
+    let active = j.get("active_order").unwrap().expect("the active order survives the upgrade");
+    assert!(active.contains("Order143"), "{active}");
+    assert_eq!(j.verify_audit().unwrap(), Ok(19), "the audit chain the old program wrote still verifies");
+    let recent = j.recent("Order143", 20).unwrap();
+    assert_eq!(recent.len(), 12);
+    assert_eq!(recent[0].serial, "2SY4VUWDL95S");
+    assert_eq!(recent[0].reason.as_deref(), Some("Destroyed"));
+    drop(j);
+    assert_eq!(user_version(&path), SCHEMA_VERSION, "the new version is on disk");
+    // A second start finds nothing to do.
+    let j = Journal::open(&path).unwrap();
+    assert_eq!(j.counts("Order143").unwrap().scanned, 12);
+}
+
+#[test]
+fn a_journal_from_a_newer_program_is_refused_with_what_to_do_and_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_of_release_journal(&dir);
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let e = Journal::open(&path).err().expect("a newer journal is refused");
+    let text = e.to_string();
+    assert!(text.contains("newer shopfloor"), "{text}");
+    assert!(text.contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{text}");
+    assert!(text.contains("leaves the file as it is"), "{text}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is byte for byte as it was");
+}
