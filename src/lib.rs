@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod label_log;
+pub mod line_store;
 pub mod logging;
 pub mod scan;
 pub mod sim;

@@ -24,6 +24,7 @@ pub struct FileConfig {
     pub kiosk: super::access::KioskFile,
     pub signin: super::access::SigninFile,
     pub operators: Vec<super::access::OperatorFile>,
+    pub line_store: Option<super::line_store::LineStoreFile>,
 }
 
 /// How the barcode scanner types.

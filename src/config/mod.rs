@@ -7,6 +7,7 @@
 pub mod access;
 pub mod file;
 pub mod keys;
+pub mod line_store;
 pub mod secret;
 pub mod theme;
 
@@ -47,6 +48,8 @@ pub struct Config {
     pub scan: ScanConfig,
     pub kiosk: access::KioskConfig,
     pub signin: access::SigninConfig,
+    /// The line store shared by the line's stations; `None`: this station works alone.
+    pub line_store: Option<line_store::LineStoreConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -618,6 +621,7 @@ fn validate(
     let scan = ScanConfig::from(&f.scan);
 
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
+    let line_store = line_store::check(&mut c, f.line_store.as_ref(), path, env, &f.station);
 
     match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
         (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {
@@ -649,6 +653,7 @@ fn validate(
             scan,
             kiosk,
             signin,
+            line_store,
         }),
         _ => Err(c.problems),
     }

@@ -28,6 +28,10 @@ pub mod actions {
     pub const KIOSK_LOCKED: &str = "kiosk.locked";
     pub const KIOSK_PIN_FAILED: &str = "kiosk.pin_failed";
     pub const KIOSK_PIN_LOCKOUT: &str = "kiosk.pin_lockout";
+    /// A pack claimed first by another station, found when the offline backlog was claimed.
+    pub const SCAN_LATE_DUPLICATE: &str = "scan.late_duplicate";
+    /// The station's clock more than 2 s off the line store's.
+    pub const CLOCK_SKEW: &str = "clock.skew";
 }
 
 /// What a caller records; time, chain and id are added when it is stored.
