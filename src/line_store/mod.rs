@@ -149,6 +149,7 @@ pub(crate) struct Inner {
     state: Mutex<StationState>,
     watched: Mutex<Option<String>>,
     skew_ms: Mutex<Option<i64>>,
+    last_why: Mutex<Option<String>>,
 }
 
 #[derive(Default)]
@@ -170,17 +171,21 @@ impl Inner {
 
     fn set_online(&self, online: bool, why: Option<String>) {
         let was = self.online.swap(online, Ordering::SeqCst);
-        if was != online || !online {
-            if !online {
-                // Nobody waits on a store that is gone: their scans are claimed later.
-                let open: Vec<_> = Self::lock(&self.waiters).open.drain().collect();
-                for (_, tx) in open {
-                    let _ = tx.send(ClaimResult::Offline);
-                }
+        if !online {
+            // Nobody waits on a store that is gone: their scans are claimed later.
+            let open: Vec<_> = Self::lock(&self.waiters).open.drain().collect();
+            for (_, tx) in open {
+                let _ = tx.send(ClaimResult::Offline);
             }
-            if was != online {
-                self.emit(LineEvent::Status(LineStatus { online, why, backlog: self.backlog.load(Ordering::SeqCst) }));
-            }
+        }
+        let changed = {
+            let mut last = Self::lock(&self.last_why);
+            let changed = was != online || *last != why;
+            *last = why.clone();
+            changed
+        };
+        if changed {
+            self.emit(LineEvent::Status(LineStatus { online, why, backlog: self.backlog.load(Ordering::SeqCst) }));
         }
     }
 
@@ -236,6 +241,7 @@ impl LineStore {
             state: Mutex::new(StationState::default()),
             watched: Mutex::new(None),
             skew_ms: Mutex::new(None),
+            last_why: Mutex::new(Some("connecting to the line store".into())),
         });
         inner.emit(LineEvent::Status(LineStatus {
             online: false,
@@ -264,6 +270,7 @@ impl LineStore {
                 if *id <= w.through {
                     slots.push(Ok(w.conflicts.get(id).cloned().unwrap_or(ClaimResult::Claimed)));
                 } else if !online {
+                    inner.backlog.fetch_add(1, Ordering::SeqCst);
                     slots.push(Ok(ClaimResult::Offline));
                 } else {
                     let (tx, rx) = oneshot::channel();

@@ -26,6 +26,7 @@ DO $$ BEGIN
     END IF;
 END $$;
 GRANT USAGE ON SCHEMA shopfloor TO shopfloor_station;
+GRANT SELECT ON schema_version TO shopfloor_station;
 
 -- One row per pack (GTIN + serial) on the whole line: the first station to claim it owns it.
 -- `pack` is the scan's row id in that station's journal, so a retried claim is known as its own.

@@ -63,6 +63,9 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
                 }
                 Err(e) => {
                     inner.set_online(false, Some(e.to_string()));
+                    if let Ok(n) = blocking(&conn, |c| backlog::waiting(c)).await {
+                        inner.backlog.store(n, Ordering::SeqCst);
+                    }
                     inner.sleep_or_stop(backoff).await;
                     backoff = next_backoff(backoff);
                 }
