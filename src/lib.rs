@@ -2,13 +2,16 @@
 //!
 //! Layers, bottom up:
 //! - `domain`: the seeds' rules and wire types, no I/O; `config`: the validated settings;
-//! - `api`: typed async clients of both backends;
+//! - `api`: typed async clients of both backends; `scan`: decoding, the journal;
+//! - `line_store`: what the stations of a line share, in PostgreSQL (beside `scan`);
+//! - `board`: the line's read-only live board (its own screen, beside `tui`);
 //! - `commands` + `cli`: the binary's edge.
 //!
 //! `sim` is the simulator of both backends; it depends on `domain` only, never on the client
 //! code it is used to test.
 
 pub mod api;
+pub mod board;
 pub mod cli;
 pub mod commands;
 pub mod config;

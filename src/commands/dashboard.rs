@@ -67,7 +67,7 @@ pub fn run(
     })
 }
 
-fn clients(c: &Config, data_dir: &Path) -> anyhow::Result<Clients> {
+pub(super) fn clients(c: &Config, data_dir: &Path) -> anyhow::Result<Clients> {
     let job_timeout = c.manufacturer.timeout.max(c.production.timeout) * 2 + Duration::from_secs(5);
     Ok(Clients {
         manufacturer: std::sync::Arc::new(ManufacturerClient::new(c.manufacturer.clone())?),

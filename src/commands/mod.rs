@@ -1,10 +1,14 @@
 //! What each subcommand does. This is the binary's edge: errors become messages and exit codes.
 
 mod audit;
+mod audit_line;
+mod board;
 mod check_config;
 mod dashboard;
 mod decode;
 mod hash_pin;
+mod headless;
+mod line_store;
 mod scanner_check;
 mod sim;
 
@@ -39,7 +43,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Decode(args)) => decode::run(args),
         Some(Command::ScannerCheck) => scanner_check::run(),
         Some(Command::HashPin) => hash_pin::run(),
-        Some(Command::Audit(args)) => audit::run(args),
+        Some(Command::Audit(args)) => audit::run(args, cli.config.as_deref()),
+        Some(Command::LineStore(c)) => line_store::run(c, cli.config.as_deref()),
+        Some(Command::Board) => board::run(cli.config.as_deref()),
         Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
             Some(scans) => {
                 use std::io::Write;
