@@ -10,3 +10,4 @@ mod cli;
 mod deployment_docs;
 mod gs1_table;
 mod gs1_vectors;
+mod line_store_audit;
