@@ -41,8 +41,18 @@ pub async fn run(
             let _ = tx.send(Job::Audit(e));
         }
     });
-    let (store, _events) = LineStore::start(&ls_cfg, &data_dir.join("journal.db"), sink)?;
+    let (store, mut events) = LineStore::start(&ls_cfg, &data_dir.join("journal.db"), sink)?;
     store.watch_order(Some(order.order_id.clone()));
+    // A station that has just started checks line-wide once the store has answered (scans
+    // before that are accepted locally and claimed moments later).
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while !store.status().online {
+            if events.recv().await.is_none() {
+                return;
+            }
+        }
+    })
+    .await;
 
     let lines: Vec<String> = std::io::stdin().lock().lines().collect::<Result<_, _>>()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

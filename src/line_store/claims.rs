@@ -8,106 +8,139 @@
 
 use super::backlog::{FirstClaim, Outgoing};
 use super::Error;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 
 /// The channel the counters are announced on; the payload is the order id.
 pub const COUNTS_CHANNEL: &str = "shopfloor_counts";
 
-/// Claims `batch` for `station`; for each scan, in order: `None` when it is (now or already)
-/// this scan's own claim, or who had claimed it first.
-pub async fn claim(
-    client: &mut tokio_postgres::Client,
-    station: &str,
-    line: &str,
-    batch: &[Outgoing],
-) -> Result<Vec<Option<FirstClaim>>, Error> {
-    if batch.is_empty() {
-        return Ok(Vec::new());
-    }
-    let gtins: Vec<&str> = batch.iter().map(|s| s.gtin.as_str()).collect();
-    let serials: Vec<&str> = batch.iter().map(|s| s.serial.as_str()).collect();
-    let packs: Vec<i64> = batch.iter().map(|s| s.scan_id).collect();
-    let operators: Vec<Option<&str>> = batch.iter().map(|s| s.operator.as_deref()).collect();
-    let orders: Vec<&str> = batch.iter().map(|s| s.order_id.as_str()).collect();
-    let times: Vec<chrono::DateTime<chrono::Utc>> = batch.iter().map(|s| s.scanned_at).collect();
+/// One statement claims a batch (in key order, so two stations claiming the same packs take
+/// their locks in the same order and never deadlock), moves and announces the counters, and reads back who holds
+/// the packs it could not claim: one round trip, committed on its own. (Rows other CTEs insert
+/// are invisible to the statement's read of `claims`, so that read finds exactly the packs
+/// claimed before.)
+const CLAIM: &str = "
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])
+        AS t (gtin, serial, pack, operator, order_id, scanned_at)),
+ins AS (
+    INSERT INTO claims (gtin, serial, station, pack, operator, order_id, line, scanned_at)
+    SELECT gtin, serial, $7, pack, operator, order_id, $8, scanned_at FROM input ORDER BY gtin, serial
+    ON CONFLICT (gtin, serial) DO NOTHING
+    RETURNING pack, order_id),
+cnt AS (
+    INSERT INTO order_counts (order_id, station, line, claimed)
+    SELECT order_id, $7, $8, count(*) FROM ins GROUP BY order_id
+    ON CONFLICT (order_id, station) DO UPDATE SET claimed = order_counts.claimed + excluded.claimed
+    RETURNING order_id),
+note AS (SELECT pg_notify('shopfloor_counts', order_id) FROM cnt)
+SELECT pack, NULL::text, NULL::bigint, NULL::text, NULL::text, NULL::timestamptz FROM ins
+UNION ALL
+SELECT i.pack, c.station, c.pack, c.operator, c.order_id, c.scanned_at
+    FROM claims c JOIN input i ON c.gtin = i.gtin AND c.serial = i.serial
+UNION ALL
+SELECT -1, NULL, NULL, NULL, NULL, NULL FROM (SELECT count(*) FROM note) AS announced";
 
-    let tx = client.transaction().await.map_err(Error::db)?;
-    let inserted = tx
-        .query(
-            "INSERT INTO claims (gtin, serial, station, pack, operator, order_id, line, scanned_at)
-             SELECT gtin, serial, $7, pack, operator, order_id, $8, scanned_at
-             FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[])
-                  AS t (gtin, serial, pack, operator, order_id, scanned_at)
-             ON CONFLICT (gtin, serial) DO NOTHING
-             RETURNING pack, order_id",
-            &[&gtins, &serials, &packs, &operators, &orders, &times, &station, &line],
-        )
-        .await
-        .map_err(Error::db)?;
-    let mut new_per_order: BTreeMap<String, i64> = BTreeMap::new();
-    let mut fresh = std::collections::HashSet::with_capacity(inserted.len());
-    for row in &inserted {
-        fresh.insert(row.get::<_, i64>(0));
-        *new_per_order.entry(row.get(1)).or_default() += 1;
+/// Who holds these packs, read afresh (for a pack claimed by a transaction that committed
+/// while our statement ran: our statement waited for it but could not see its row).
+const HOLDERS: &str = "
+SELECT c.gtin, c.serial, c.station, c.pack, c.operator, c.order_id, c.scanned_at
+FROM claims c JOIN unnest($1::text[], $2::text[]) AS t (gtin, serial) ON c.gtin = t.gtin AND c.serial = t.serial";
+
+/// A connection that claims, with its statements prepared once.
+pub struct Claimer {
+    client: tokio_postgres::Client,
+    claim: tokio_postgres::Statement,
+    holders: tokio_postgres::Statement,
+}
+
+impl Claimer {
+    pub async fn new(client: tokio_postgres::Client) -> Result<Claimer, Error> {
+        let claim = client.prepare(CLAIM).await.map_err(Error::db)?;
+        let holders = client.prepare(HOLDERS).await.map_err(Error::db)?;
+        Ok(Claimer { client, claim, holders })
     }
-    let mut firsts: HashMap<(String, String), FirstClaim> = HashMap::new();
-    if fresh.len() < batch.len() {
-        let (g, s): (Vec<&str>, Vec<&str>) =
-            batch.iter().filter(|o| !fresh.contains(&o.scan_id)).map(|o| (o.gtin.as_str(), o.serial.as_str())).unzip();
-        let rows = tx
-            .query(
-                "SELECT c.gtin, c.serial, c.station, c.pack, c.operator, c.order_id, c.scanned_at
-                 FROM claims c JOIN unnest($1::text[], $2::text[]) AS t (gtin, serial)
-                   ON c.gtin = t.gtin AND c.serial = t.serial",
-                &[&g, &s],
-            )
-            .await
-            .map_err(Error::db)?;
-        for r in rows {
-            firsts.insert(
-                (r.get(0), r.get(1)),
-                FirstClaim {
-                    station: r.get(2),
-                    pack: r.get(3),
-                    operator: r.get(4),
-                    order_id: r.get(5),
-                    scanned_at: r.get(6),
-                },
-            );
+
+    pub fn client(&self) -> &tokio_postgres::Client {
+        &self.client
+    }
+
+    /// Claims `batch` for `station`; for each scan, in order: `None` when it is (now or
+    /// already) this scan's own claim, or who had claimed it first.
+    pub async fn claim(&self, station: &str, line: &str, batch: &[Outgoing]) -> Result<Vec<Option<FirstClaim>>, Error> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
         }
-    }
-    if !new_per_order.is_empty() {
-        let (orders, counts): (Vec<String>, Vec<i64>) = new_per_order.into_iter().unzip();
-        tx.execute(
-            "INSERT INTO order_counts (order_id, station, line, claimed)
-             SELECT o, $3, $4, n FROM unnest($1::text[], $2::bigint[]) AS t (o, n)
-             ON CONFLICT (order_id, station) DO UPDATE SET claimed = order_counts.claimed + excluded.claimed",
-            &[&orders, &counts, &station, &line],
-        )
-        .await
-        .map_err(Error::db)?;
-        tx.execute("SELECT pg_notify($1, o) FROM unnest($2::text[]) AS t (o)", &[&COUNTS_CHANNEL, &orders])
+        let gtins: Vec<&str> = batch.iter().map(|s| s.gtin.as_str()).collect();
+        let serials: Vec<&str> = batch.iter().map(|s| s.serial.as_str()).collect();
+        let packs: Vec<i64> = batch.iter().map(|s| s.scan_id).collect();
+        let operators: Vec<Option<&str>> = batch.iter().map(|s| s.operator.as_deref()).collect();
+        let orders: Vec<&str> = batch.iter().map(|s| s.order_id.as_str()).collect();
+        let times: Vec<chrono::DateTime<chrono::Utc>> = batch.iter().map(|s| s.scanned_at).collect();
+        let rows = self
+            .client
+            .query(&self.claim, &[&gtins, &serials, &packs, &operators, &orders, &times, &station, &line])
             .await
             .map_err(Error::db)?;
+        let mut fresh = HashSet::with_capacity(rows.len());
+        let mut firsts: HashMap<i64, FirstClaim> = HashMap::new();
+        for r in rows {
+            let pack: i64 = r.get(0);
+            match r.get::<_, Option<String>>(1) {
+                None => {
+                    fresh.insert(pack);
+                }
+                Some(holder) => {
+                    firsts.insert(
+                        pack,
+                        FirstClaim {
+                            station: holder,
+                            pack: r.get(2),
+                            operator: r.get(3),
+                            order_id: r.get(4),
+                            scanned_at: r.get(5),
+                        },
+                    );
+                }
+            }
+        }
+        let unseen: Vec<&Outgoing> =
+            batch.iter().filter(|o| !fresh.contains(&o.scan_id) && !firsts.contains_key(&o.scan_id)).collect();
+        if !unseen.is_empty() {
+            let (g, s): (Vec<&str>, Vec<&str>) = unseen.iter().map(|o| (o.gtin.as_str(), o.serial.as_str())).unzip();
+            let held = self.client.query(&self.holders, &[&g, &s]).await.map_err(Error::db)?;
+            for r in held {
+                let (gtin, serial): (String, String) = (r.get(0), r.get(1));
+                if let Some(o) = unseen.iter().find(|o| o.gtin == gtin && o.serial == serial) {
+                    firsts.insert(
+                        o.scan_id,
+                        FirstClaim {
+                            station: r.get(2),
+                            pack: r.get(3),
+                            operator: r.get(4),
+                            order_id: r.get(5),
+                            scanned_at: r.get(6),
+                        },
+                    );
+                }
+            }
+        }
+        Ok(batch
+            .iter()
+            .map(|o| {
+                if fresh.contains(&o.scan_id) {
+                    return None;
+                }
+                match firsts.get(&o.scan_id) {
+                    // Our own claim from an attempt whose answer was lost.
+                    Some(f) if f.station == station && f.pack == o.scan_id => None,
+                    Some(f) => Some(f.clone()),
+                    // Cannot happen (claims are never deleted); should it, the pack is
+                    // unclaimed and the next attempt claims it. Never a duplicate meanwhile.
+                    None => None,
+                }
+            })
+            .collect())
     }
-    tx.commit().await.map_err(Error::db)?;
-
-    Ok(batch
-        .iter()
-        .map(|o| {
-            if fresh.contains(&o.scan_id) {
-                return None;
-            }
-            match firsts.get(&(o.gtin.clone(), o.serial.clone())) {
-                // Our own claim from an attempt whose answer was lost.
-                Some(f) if f.station == station && f.pack == o.scan_id => None,
-                Some(f) => Some(f.clone()),
-                // Cannot happen (claims are never deleted); should it, the pack is unclaimed
-                // and the next attempt claims it. Counted as ours meanwhile, never as a duplicate.
-                None => None,
-            }
-        })
-        .collect())
 }
 
 /// Keeps a late duplicate on the line's list for a supervisor (idempotent per station and scan).

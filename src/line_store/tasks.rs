@@ -50,15 +50,16 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
             return;
         }
     };
-    let mut client: Option<tokio_postgres::Client> = None;
+    let mut client: Option<claims::Claimer> = None;
     let mut backoff = BACKOFF_START;
+    let mut refused = 0;
     while !inner.stopping() {
         if client.is_none() {
             match connect_checked(&inner, "shopfloor claims").await {
                 Ok(c) => {
                     backoff = BACKOFF_START;
                     inner.set_online(true, None);
-                    resend_late(&inner, &c, &conn).await;
+                    resend_late(&inner, c.client(), &conn).await;
                     client = Some(c);
                 }
                 Err(e) => {
@@ -72,7 +73,7 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
             }
             continue;
         }
-        let Some(c) = client.as_mut() else { continue };
+        let Some(c) = client.as_ref() else { continue };
         let through = Inner::lock(&inner.waiters).through;
         let batch = match blocking(&conn, move |c| backlog::outgoing(c, through, CLAIM_BATCH)).await {
             Ok(b) => b,
@@ -83,11 +84,10 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
             }
         };
         let batch = ready_part(&inner, batch);
-        inner.backlog.store(
-            blocking(&conn, |c| backlog::waiting(c)).await.unwrap_or_else(|_| inner.backlog.load(Ordering::SeqCst)),
-            Ordering::SeqCst,
-        );
         if batch.is_empty() {
+            if let Ok(n) = blocking(&conn, |c| backlog::waiting(c)).await {
+                inner.backlog.store(n, Ordering::SeqCst);
+            }
             tokio::select! {
                 _ = inner.claim_wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
@@ -96,18 +96,29 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
             continue;
         }
         let full = batch.len() == CLAIM_BATCH;
-        match claims::claim(c, &inner.cfg.station, &inner.cfg.line, &batch).await {
+        match c.claim(&inner.cfg.station, &inner.cfg.line, &batch).await {
             Ok(answers) => {
-                answer(&inner, &conn, &*c, batch, answers).await;
+                refused = 0;
+                answer(&inner, &conn, c.client(), batch, answers).await;
+                if let Ok(n) = blocking(&conn, |c| backlog::waiting(c)).await {
+                    inner.backlog.store(n, Ordering::SeqCst);
+                }
                 if !full {
                     // Let a burst gather while the next transaction would be tiny.
                     tokio::task::yield_now().await;
                 }
             }
+            Err(e @ Error::Db(_)) if refused < 3 => {
+                // The server refused the statement (e.g. a lock conflict): try it again as it is.
+                refused += 1;
+                tracing::warn!("line store claim refused, tried again: {e}");
+                inner.sleep_or_stop(Duration::from_millis(20)).await;
+            }
             Err(e) => {
                 // The answer may be lost after the commit: the retry recognises our own claims.
                 tracing::warn!("line store claim failed, retried after reconnecting: {e}");
                 client = None;
+                refused = 0;
                 inner.set_online(false, Some(e.to_string()));
             }
         }
@@ -126,10 +137,10 @@ fn ready_part(inner: &Inner, mut batch: Vec<Outgoing>) -> Vec<Outgoing> {
     batch
 }
 
-async fn connect_checked(inner: &Inner, application: &str) -> Result<tokio_postgres::Client, Error> {
+async fn connect_checked(inner: &Inner, application: &str) -> Result<claims::Claimer, Error> {
     let (client, _notes) = connect::connect(&inner.cfg, application).await?;
     super::schema::check(&client).await?;
-    Ok(client)
+    claims::Claimer::new(client).await
 }
 
 /// Late duplicates kept locally reach the line's list once the store is back.

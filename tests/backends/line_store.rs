@@ -250,40 +250,49 @@ async fn the_server_stopped_mid_burst_loses_nothing_and_raises_late_duplicates()
     b.store.stop().await;
 }
 
-/// A TCP relay to the server that drops the first claim connection at the moment the server
-/// answers its COMMIT: the claim is in, the station never hears it.
-async fn commit_dropping_proxy(server: u16) -> u16 {
+/// A TCP relay to the server that drops the claim connection once, at the moment the server
+/// answers the claim of serials starting with `marker` (after its commit): the claim is in,
+/// the station never hears it.
+async fn answer_dropping_proxy(server: u16, marker: &'static [u8]) -> u16 {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let armed = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let done = Arc::new(AtomicBool::new(false));
     tokio::spawn(async move {
         loop {
             let Ok((client, _)) = listener.accept().await else { return };
-            let armed = armed.clone();
+            let done = done.clone();
             tokio::spawn(async move {
                 let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", server)).await else { return };
                 let (mut cr, mut cw) = client.into_split();
                 let (mut sr, mut sw) = server.into_split();
-                let mut first = vec![0u8; 8192];
-                let Ok(n) = cr.read(&mut first).await else { return };
-                let is_claimer = first[..n].windows(16).any(|w| w == b"shopfloor claims");
-                if sw.write_all(&first[..n]).await.is_err() {
-                    return;
-                }
+                let armed = Arc::new(AtomicBool::new(false));
+                let arm = armed.clone();
                 let up = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut cr, &mut sw).await;
+                    let mut buf = vec![0u8; 65536];
+                    loop {
+                        let n = match cr.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => n,
+                        };
+                        if buf[..n].windows(marker.len()).any(|w| w == marker) {
+                            arm.store(true, SeqCst);
+                        }
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
                 });
                 let mut buf = vec![0u8; 65536];
                 loop {
-                    let Ok(n) = sr.read(&mut buf).await else { break };
-                    if n == 0 {
-                        break;
-                    }
-                    if is_claimer
-                        && buf[..n].windows(7).any(|w| w == b"COMMIT\0")
-                        && armed.swap(false, std::sync::atomic::Ordering::SeqCst)
-                    {
+                    let n = match sr.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    // ReadyForQuery: the statement's implicit transaction has committed.
+                    let ready = buf[..n].windows(6).any(|w| w == b"Z\0\0\0\x05I");
+                    if ready && armed.load(SeqCst) && !done.swap(true, SeqCst) {
                         break;
                     }
                     if cw.write_all(&buf[..n]).await.is_err() {
@@ -301,7 +310,7 @@ async fn commit_dropping_proxy(server: u16) -> u16 {
 async fn a_claim_whose_answer_was_lost_is_recognised_as_our_own() {
     let pg = Pg::start();
     pg.init(&["st-a"]).await;
-    let proxy = commit_dropping_proxy(pg.port).await;
+    let proxy = answer_dropping_proxy(pg.port, b"L000000").await;
     let mut a = station(&pg, "st-a", proxy);
     a.online().await;
     let ids = a.journal("op-1", &serials("L", 0..200));
@@ -310,6 +319,7 @@ async fn a_claim_whose_answer_was_lost_is_recognised_as_our_own() {
         first.iter().all(|r| matches!(r, ClaimResult::Claimed | ClaimResult::Offline)),
         "never a duplicate: {first:?}"
     );
+    assert!(first.contains(&ClaimResult::Offline), "the answer was lost: {first:?}");
     // After the reconnect, every answer is "claimed" and none of them a duplicate.
     let mut claimed = BTreeSet::new();
     while claimed.len() < ids.len() {
