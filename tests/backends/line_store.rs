@@ -154,7 +154,34 @@ async fn one_claim_per_pack_and_a_duplicate_names_the_first_station() {
         let e = admin.batch_execute(sql).await.unwrap_err();
         assert!(format!("{e:?}").contains("append-only"), "{sql}: {e:?}");
     }
+
+    // What a station reports reaches the board, and a clean stop is told apart from silence.
+    a.store.report(shopfloor::line_store::StationState {
+        operator: Some("op-1".into()),
+        active_order: Some("Order143".into()),
+        accepted: 3,
+        per_minute: 3,
+        ..Default::default()
+    });
+    let board_row = |name: &'static str| {
+        let admin = &admin;
+        async move {
+            let (_, rows) = shopfloor::line_store::heartbeat::board(admin).await.unwrap();
+            rows.into_iter().find(|r| r.station == name)
+        }
+    };
+    wait_until(
+        || async { board_row("st-a").await.is_some_and(|r| r.state.operator.as_deref() == Some("op-1")) },
+        "st-a's report on the board",
+    )
+    .await;
+    let row = board_row("st-a").await.unwrap();
+    assert_eq!(
+        (row.line.as_str(), row.state.active_order.as_deref(), row.state.accepted),
+        ("line-1", Some("Order143"), 3)
+    );
     a.store.stop().await;
+    assert!(board_row("st-a").await.unwrap().stopped, "a clean stop shows as stopped, not silent");
     b.store.stop().await;
 }
 
@@ -365,4 +392,93 @@ async fn an_unreachable_store_says_so_and_scanning_goes_on() {
     assert_eq!(r, vec![ClaimResult::Offline; 3], "accepted locally, claimed later");
     wait_until(|| async { a.store.status().backlog == 3 }, "the backlog counted").await;
     a.store.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stations_share_one_lagerkoll_budget_and_a_person_goes_first() {
+    use shopfloor::api::budget::{Budget, Priority};
+    use shopfloor::line_store::budget::{key_hash, SharedBudget};
+    let pg = Pg::start();
+    pg.init(&["st-a", "st-b"]).await;
+    let key = key_hash(&shopfloor::config::Secret::new("api-key"), &shopfloor::config::Secret::new("store"));
+    // One request a second for the key, whoever sends it; each station alone would allow 100.
+    let budget = |name: &str| {
+        let cfg = pg.config(name, name, "line-1");
+        let shared = SharedBudget::new(
+            shopfloor::line_store::connect::pool(&cfg, 2).unwrap(),
+            cfg,
+            key.clone(),
+            1,
+            Duration::from_secs(1),
+        );
+        Arc::new(Budget::new(100, Duration::from_secs(1)).with_shared(shared))
+    };
+    let (a, b) = (budget("st-a"), budget("st-b"));
+    let held = a.acquire().await;
+    let order = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let (b2, o) = (b.clone(), order.clone());
+    let background = tokio::spawn(async move {
+        let _p = b2.acquire_as(Priority::Background).await;
+        o.lock().await.push("st-b background");
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (a2, o) = (a.clone(), order.clone());
+    let person = tokio::spawn(async move {
+        let _p = a2.acquire_as(Priority::User).await;
+        o.lock().await.push("st-a person");
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(order.lock().await.is_empty(), "the line's one place is taken: both wait");
+    drop(held);
+    person.await.unwrap();
+    background.await.unwrap();
+    assert_eq!(*order.lock().await, ["st-a person", "st-b background"], "the person at another station went first");
+    let admin = pg.admin().await;
+    let stored: Vec<String> = admin
+        .query("SELECT DISTINCT key_hash FROM shopfloor.budget_slots", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(stored, [key.clone()], "only the key's hash is stored");
+    assert!(!key.contains("api-key"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_is_verified_against_the_ca_file() {
+    use shopfloor::config::line_store::SslMode;
+    let (pg, ca) = Pg::start_tls();
+    pg.init(&["st-a"]).await;
+    let start = |ca_file: Option<PathBuf>| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        Journal::open(&path).unwrap();
+        let mut cfg = pg.config("st-a", "st-a", "line-1");
+        cfg.sslmode = SslMode::Require;
+        cfg.ca_file = ca_file;
+        let (store, events) = LineStore::start(&cfg, &path, Arc::new(|_| {})).unwrap();
+        (dir, store, events)
+    };
+    let (_d, trusted, mut events) = start(Some(ca));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !trusted.status().online {
+        assert!(Instant::now() < deadline, "a server whose certificate the CA file vouches for is reached");
+        let _ = tokio::time::timeout(Duration::from_millis(200), events.recv()).await;
+    }
+    trusted.stop().await;
+
+    // The operating system does not know the test CA: the connection is refused, and said so.
+    let (_d, untrusted, mut events) = start(None);
+    let why = loop {
+        match tokio::time::timeout(Duration::from_secs(30), events.recv()).await {
+            Ok(Some(LineEvent::Status(s))) if s.why.as_deref().is_some_and(|w| w.contains("certificate")) => {
+                break s.why
+            }
+            Ok(Some(_)) => {}
+            other => panic!("no word about the certificate: {other:?}"),
+        }
+    };
+    assert!(!untrusted.status().online, "{why:?}");
+    untrusted.stop().await;
 }

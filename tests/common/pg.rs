@@ -68,6 +68,88 @@ impl Pg {
 
     /// A fresh server with these extra `postgres` options.
     pub fn start_with(options: &[&str]) -> Pg {
+        let mut pg = Self::prepare(options);
+        pg.start_again();
+        pg
+    }
+
+    /// A fresh server that speaks TLS with a certificate for 127.0.0.1 signed by a test CA;
+    /// answers the server and the CA's PEM file (made with the `openssl` command).
+    pub fn start_tls() -> (Pg, PathBuf) {
+        let mut pg = Self::prepare(&["-c", "fsync=off", "-c", "ssl=on"]);
+        let dir = pg.dir.path().join("tls");
+        std::fs::create_dir(&dir).unwrap();
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .output()
+                .unwrap_or_else(|e| panic!("openssl: {e}: install it (Debian: apt-get install openssl)"));
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        std::fs::write(
+            dir.join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=shopfloor test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "server.crt",
+        ]);
+        for f in ["server.crt", "server.key"] {
+            let to = pg.data().join(f);
+            std::fs::copy(dir.join(f), &to).unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if let Some((uid, gid)) = pg.owner {
+                std::os::unix::fs::chown(&to, Some(uid), Some(gid)).unwrap();
+            }
+        }
+        pg.start_again();
+        (pg, dir.join("ca.crt"))
+    }
+
+    fn prepare(options: &[&str]) -> Pg {
         let bin = find_bin();
         let dir = tempfile::Builder::new().prefix("shopfloor-pg-").tempdir().unwrap();
         let owner = owner();
@@ -78,7 +160,7 @@ impl Pg {
             std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
             std::os::unix::fs::chown(&data, Some(uid), Some(gid)).unwrap();
         }
-        let mut pg = Pg { dir, bin, port: free_port(), owner, running: false };
+        let pg = Pg { dir, bin, port: free_port(), owner, running: false };
         pg.run(
             "initdb",
             &[
@@ -106,7 +188,6 @@ impl Pg {
             }
         }
         std::fs::write(&conf, text).unwrap();
-        pg.start_again();
         pg
     }
 
