@@ -2,7 +2,9 @@
 //! a plant runs it): `cargo bench --bench line_store`. Prints the scans per second a burst of
 //! 10,000 is journaled and claimed at, and what one scan's claim adds after the journal.
 
+// The tests' server helper; the bench uses a part of it.
 #[path = "../tests/common/pg.rs"]
+#[allow(dead_code)]
 mod pg;
 
 use shopfloor::line_store::{ClaimResult, LineStore};

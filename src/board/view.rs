@@ -7,7 +7,7 @@ use chrono::{DateTime, Local, Utc};
 use ratatui::layout::{Constraint, Layout};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// What the board shows: the store's time and rows, or why they could not be read.
@@ -67,55 +67,72 @@ pub fn view(s: &Snapshot, f: &mut Frame) {
     f.render_widget(Paragraph::new(footer), foot);
 
     let now = s.now.unwrap_or_else(Utc::now);
-    let wide = body.width >= 110;
-    let mut rows = Vec::new();
+    let w = widths(body.width);
+    let wide = body.width >= 100;
+    let mut lines = vec![Line::from(cells(
+        &w,
+        ["STATION", "OPERATOR", "ORDER", "ACC/COMM/PEND", "PPM", "ALARM", "STATE"]
+            .map(|h| (h.to_string(), Style::new())),
+    ))
+    .style(Style::new().add_modifier(Modifier::UNDERLINED))];
     let mut current: Option<&str> = None;
     for r in &s.rows {
         if current != Some(r.line.as_str()) {
             current = Some(r.line.as_str());
-            let in_line: Vec<&BoardRow> = s.rows.iter().filter(|x| x.line == r.line).collect();
-            let ppm: i64 = in_line.iter().map(|x| x.state.per_minute).sum();
-            rows.push(
-                Row::new(vec![Cell::from(format!("▸ {} · {ppm} packs/min", r.line))])
-                    .style(Style::new().add_modifier(Modifier::BOLD)),
-            );
+            let ppm: i64 = s.rows.iter().filter(|x| x.line == r.line).map(|x| x.state.per_minute).sum();
+            lines.push(Line::styled(
+                cut(&format!("▸ {} · {ppm} packs/min", r.line), body.width as usize),
+                Style::new().add_modifier(Modifier::BOLD),
+            ));
         }
         let (st, colour) = state(r, now);
         let alarm = r
             .state
             .last_alarm
             .as_ref()
-            .map(|(a, t)| if wide { format!("{a} {}", local(*t)) } else { format!("{} {}", cut(a, 9), local(*t)) })
+            .map(|(a, t)| if wide { format!("{a} {}", local(*t)) } else { a.clone() })
             .unwrap_or_else(|| "-".into());
-        rows.push(Row::new(vec![
-            Cell::from(r.station.clone()),
-            Cell::from(r.state.operator.clone().unwrap_or_else(|| "-".into())),
-            Cell::from(r.state.active_order.clone().unwrap_or_else(|| "-".into())),
-            Cell::from(format!("{}/{}/{}", r.state.accepted, r.state.commissioned, r.state.pending)),
-            Cell::from(format!("{:>4}", r.state.per_minute)),
-            Cell::from(alarm).style(Style::new().fg(if r.state.last_alarm.is_some() {
-                Color::Red
-            } else {
-                Color::Reset
-            })),
-            Cell::from(st).style(Style::new().fg(colour)),
-        ]));
+        let plain = Style::new();
+        lines.push(Line::from(cells(
+            &w,
+            [
+                (r.station.clone(), plain),
+                (r.state.operator.clone().unwrap_or_else(|| "-".into()), plain),
+                (r.state.active_order.clone().unwrap_or_else(|| "-".into()), plain),
+                (format!("{}/{}/{}", r.state.accepted, r.state.commissioned, r.state.pending), plain),
+                (format!("{:>3}", r.state.per_minute), plain),
+                (alarm, if r.state.last_alarm.is_some() { Style::new().fg(Color::Red) } else { plain }),
+                (st, Style::new().fg(colour)),
+            ],
+        )));
     }
-    if rows.is_empty() {
-        rows.push(Row::new(vec![Cell::from("no station has reported to the line store yet")]));
+    if s.rows.is_empty() {
+        lines.push(Line::from("no station has reported to the line store yet"));
     }
-    let header = Row::new(vec!["STATION", "OPERATOR", "ORDER", "ACC/COMM/PEND", " PPM", "LAST ALARM", "STATE"])
-        .style(Style::new().add_modifier(Modifier::UNDERLINED));
-    let widths = [
-        Constraint::Min(10),
-        Constraint::Min(8),
-        Constraint::Min(10),
-        Constraint::Length(14),
-        Constraint::Length(4),
-        Constraint::Min(15),
-        Constraint::Length(15),
-    ];
-    f.render_widget(Table::new(rows, widths).header(header).column_spacing(1), body);
+    f.render_widget(Paragraph::new(lines), body);
+}
+
+/// Column widths: at 80 columns exactly what the fixed columns need; wider screens give the
+/// extra room to the station, order and alarm columns.
+fn widths(total: u16) -> [usize; 7] {
+    let mut w = [15, 8, 11, 14, 3, 9, 14];
+    let extra = (total as usize).saturating_sub(80);
+    w[0] += extra / 4;
+    w[2] += extra / 4;
+    w[5] += extra - 2 * (extra / 4);
+    w
+}
+
+/// One row's cells, each cut or padded to its column, a blank between columns.
+fn cells(w: &[usize; 7], values: [(String, Style); 7]) -> Vec<Span<'static>> {
+    let mut out = Vec::with_capacity(14);
+    for (i, ((text, style), width)) in values.into_iter().zip(w).enumerate() {
+        if i > 0 {
+            out.push(Span::raw(" "));
+        }
+        out.push(Span::styled(format!("{:<width$}", cut(&text, *width), width = *width), style));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -159,23 +176,27 @@ mod tests {
         let s = Snapshot {
             now: Some(now),
             rows: vec![
-                row("line-1", "line-1-station-a", 1, now),
-                row("line-1", "line-1-station-b", 120, now),
-                row("line-2", "line-2-station-a", 2, now),
+                row("line-1", "l1-station-a", 1, now),
+                row("line-1", "l1-station-b", 120, now),
+                row("line-2", "l2-station-a", 2, now),
             ],
             problem: None,
         };
         let text = draw(&s, 80, 24);
         assert!(text.contains("3 stations on 2 lines"), "{text}");
         assert!(text.contains("▸ line-1 · 82 packs/min") && text.contains("▸ line-2 · 41 packs/min"), "{text}");
-        for want in ["line-1-station-a", "op-117", "PO-2611-001", "2500/2400/100", "41", "DUPLICATE", "● online"] {
+        for want in ["l1-station-a", "op-117", "PO-2611-001", "2500/2400/100", " 41 ", "DUPLICATE", "● online"] {
             assert!(text.contains(want), "{want} missing:\n{text}");
         }
         let silent = format!("✗ silent {}", local(now - chrono::Duration::seconds(120)));
         assert!(text.contains(&silent), "a station gone quiet shows since when:\n{text}");
         assert!(text.lines().all(|l| l.chars().count() <= 80));
         let big = draw(&s, 200, 60);
-        assert!(big.contains("line-2-station-a") && big.contains("● online"));
+        let alarm = format!("DUPLICATE {}", local(now));
+        assert!(
+            big.contains("l2-station-a") && big.contains(&alarm),
+            "a wide board has room for the alarm's time:\n{big}"
+        );
     }
 
     #[test]
