@@ -67,6 +67,11 @@ pub enum Command {
     /// Move the audit rows, and the scans and alarms of finished orders, older than a date into
     /// an archive file that `audit --journal FILE --verify` checks.
     Archive(ArchiveArgs),
+    /// The line store shared by a line's stations (PostgreSQL): set it up, list late duplicates.
+    #[command(subcommand)]
+    LineStore(LineStoreCommand),
+    /// The live board of every station, grouped by line, from the line store (read-only).
+    Board,
     /// Print distinct valid scans of a demo order, one per line, as a scanner would type them.
     DemoScans {
         /// How many scans.
@@ -136,6 +141,51 @@ pub struct AuditArgs {
     /// Read the demo station's journal.
     #[arg(long)]
     pub demo: bool,
+    /// Read the whole line's trail from the line store ([line_store] in the config) instead.
+    #[arg(long, conflicts_with_all = ["verify", "journal", "demo"])]
+    pub line_store: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LineStoreCommand {
+    /// Create the line store's schema, or bring it to this version (run as the store's owner).
+    Init {
+        /// Log in as this user instead of the one in [line_store] url (e.g. the owner).
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+    /// List the late duplicates a supervisor must resolve (--all: the resolved ones too).
+    Duplicates {
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+    /// Mark a late duplicate resolved, saying who did and what was done with the pack.
+    Resolve {
+        /// Its number in the `duplicates` list.
+        id: i64,
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        #[arg(long, value_name = "TEXT")]
+        note: String,
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
+    },
+    /// A station without a screen: scans from standard input, one per line, through the journal,
+    /// the line store and commissioning; one JSON answer per scan. For tests and load runs.
+    #[command(hide = true)]
+    Station {
+        #[arg(long, value_name = "DIR")]
+        data_dir: std::path::PathBuf,
+        #[arg(long, value_name = "ID")]
+        order: String,
+        #[arg(long, value_name = "ID")]
+        operator: String,
+        /// Scans per burst.
+        #[arg(long, default_value_t = 50)]
+        burst: usize,
+    },
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,7 +11,7 @@ use crate::scan::journal_writer::{self, Event, Job};
 use crate::worker::commission::{self, Progress};
 use crate::worker::{Clients, Request, Response};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 /// The running station, as the dashboard sees it.
@@ -106,5 +106,56 @@ impl Station {
             label_history,
         };
         Ok((station, thread))
+    }
+}
+
+/// The station's part of the line store, when `[line_store]` is configured: claims, counters,
+/// the audit copy, the heartbeat and the clock check run in the background (see `line_store`).
+pub struct LineStation {
+    pub store: crate::line_store::LineStore,
+    /// News for the screen (status, claim answers, late duplicates, counters, clock alarms).
+    pub events: Option<UnboundedReceiver<crate::line_store::LineEvent>>,
+    /// The journal sender the audit rows go through; emptied on `stop` so the journal's
+    /// thread can finish.
+    sink: Arc<Mutex<Option<std::sync::mpsc::Sender<Job>>>>,
+}
+
+impl LineStation {
+    /// Starts the line store for a running station (`None` without `[line_store]`). Never
+    /// waits for the store: while it is unreachable the station scans on.
+    pub fn start(config: &Config, data_dir: &Path, station: &Station) -> anyhow::Result<Option<LineStation>> {
+        let Some(ls) = &config.line_store else { return Ok(None) };
+        let sink = Arc::new(Mutex::new(Some(station.journal.clone())));
+        let jobs = sink.clone();
+        let audit: crate::line_store::AuditSink = Arc::new(move |e| {
+            if let Some(tx) = jobs.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+                let _ = tx.send(Job::Audit(e));
+            }
+        });
+        let (store, events) = crate::line_store::LineStore::start(ls, &data_dir.join("journal.db"), audit)?;
+        let order = station.active.as_ref().map(|o| o.order_id.clone());
+        store.watch_order(order.clone());
+        store.report(crate::line_store::StationState { active_order: order, ..Default::default() });
+        Ok(Some(LineStation { store, events: Some(events), sink }))
+    }
+
+    /// Until the dashboard shows them, the line store's news goes to the log.
+    pub fn log_events(&mut self) {
+        if let Some(mut rx) = self.events.take() {
+            tokio::spawn(async move {
+                while let Some(e) = rx.recv().await {
+                    match e {
+                        crate::line_store::LineEvent::Claimed(_) | crate::line_store::LineEvent::Counts(_) => {}
+                        other => tracing::info!("line store: {other:?}"),
+                    }
+                }
+            });
+        }
+    }
+
+    /// Tells the board the station stopped, ends the background work and lets go of the journal.
+    pub async fn stop(self) {
+        self.store.stop().await;
+        self.sink.lock().unwrap_or_else(|p| p.into_inner()).take();
     }
 }

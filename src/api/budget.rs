@@ -7,6 +7,9 @@
 //! server's window than in ours, however long the network takes.
 //!
 //! Uses tokio's clock, so tests can run a minute of traffic in paused time.
+//!
+//! Several stations using one API key share its limit: with a `SharedWindow` (the line store)
+//! each request also takes a place in the window all of them count.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -18,6 +21,17 @@ pub struct Budget {
     per_window: usize,
     window: Duration,
     state: Mutex<State>,
+    shared: Option<std::sync::Arc<dyn SharedWindow>>,
+}
+
+/// A window shared with other stations (see `line_store::budget`). A place is held from the
+/// send until the answer, like a local one.
+pub trait SharedWindow: Send + Sync {
+    /// Waits for a place; `None` when the shared window cannot be reached right now (the local
+    /// budget alone then applies, and the server's 429 is the last word).
+    fn acquire(&self, priority: Priority) -> futures_util::future::BoxFuture<'_, Option<i64>>;
+    /// Gives the place back (the answer has arrived); must not block.
+    fn release(&self, slot: i64);
 }
 
 /// Who is asking: a person waiting at the screen goes before a background refresh.
@@ -41,10 +55,14 @@ struct State {
 pub struct Permit<'a> {
     budget: &'a Budget,
     id: u64,
+    shared: Option<i64>,
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
+        if let (Some(slot), Some(w)) = (self.shared, &self.budget.shared) {
+            w.release(slot);
+        }
         let mut s = self.budget.lock();
         let now = Instant::now();
         if let Some(slot) = s.sent.iter_mut().find(|(id, _)| *id == self.id) {
@@ -66,7 +84,13 @@ impl Budget {
             per_window: per_window.max(1),
             window,
             state: Mutex::new(State { sent: Vec::new(), next_id: 0, paused_until: None, users_waiting: 0 }),
+            shared: None,
         }
+    }
+
+    /// The same budget, also taking a place in a window shared with other stations.
+    pub fn with_shared(self, shared: std::sync::Arc<dyn SharedWindow>) -> Self {
+        Budget { shared: Some(shared), ..self }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -81,6 +105,14 @@ impl Budget {
 
     /// Waits until one more request fits; background requests wait while users wait.
     pub async fn acquire_as(&self, priority: Priority) -> Permit<'_> {
+        let mut permit = self.acquire_local(priority).await;
+        if let Some(w) = &self.shared {
+            permit.shared = w.acquire(priority).await;
+        }
+        permit
+    }
+
+    async fn acquire_local(&self, priority: Priority) -> Permit<'_> {
         let mut counted = false;
         loop {
             let wait_until = {
@@ -98,7 +130,7 @@ impl Budget {
                         if counted {
                             s.users_waiting -= 1;
                         }
-                        return Permit { budget: self, id };
+                        return Permit { budget: self, id, shared: None };
                     }
                     // Room now but users first: look again in a moment.
                     _ if s.sent.len() < self.per_window => now + Duration::from_millis(10),

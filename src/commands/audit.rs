@@ -24,7 +24,10 @@ pub(super) fn journal_path(given: Option<std::path::PathBuf>, demo: bool) -> any
     })
 }
 
-pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: AuditArgs, config: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    if args.line_store {
+        return super::audit_line::print_line(&args, config);
+    }
     let path = journal_path(args.journal.clone(), args.demo)?;
     let journal = match Journal::open_read_only(&path) {
         Ok(j) => j,
@@ -34,7 +37,8 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.verify {
-        return verify(&journal, &path);
+        let local = verify(&journal, &path)?;
+        return super::audit_line::after_verify(local, config, args.demo || args.journal.is_some(), &path);
     }
     let since = match args.since.as_deref().map(parse_since).transpose() {
         Ok(s) => s,
@@ -44,14 +48,20 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let rows = journal.audit_entries(&Filter { since, operator: args.operator.clone() })?;
+    print(&args.format, &rows)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes rows to standard output in the chosen format (table, csv or json).
+pub(super) fn print(format: &str, rows: &[Entry]) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format.as_str() {
+    match format {
         "csv" => {
             writeln!(
                 out,
                 "id,at_utc,utc_offset,station,operator,action,object,old_value,new_value,reason,prev_hash,hash"
             )?;
-            for r in &rows {
+            for r in rows {
                 let fields = [
                     r.id.to_string(),
                     r.at_utc.clone(),
@@ -70,14 +80,14 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
             }
         }
         "json" => {
-            for r in &rows {
+            for r in rows {
                 writeln!(out, "{}", serde_json::to_string(r)?)?;
             }
         }
-        _ => table(&mut out, &rows)?,
+        _ => table(&mut out, rows)?,
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 fn verify(journal: &Journal, path: &std::path::Path) -> anyhow::Result<ExitCode> {

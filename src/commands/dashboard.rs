@@ -98,7 +98,15 @@ pub fn run(
         // The demo station starts with an order to scan for.
         let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };
         let (station, journal_thread) = crate::station::Station::start(&config, clients, &data_dir, default_active)?;
+        let mut line = crate::station::LineStation::start(&config, &data_dir, &station)?;
+        if let Some(l) = line.as_mut() {
+            // TODO(lead): the Scan tab takes `l.events` and calls `l.store.claim` (see line_store).
+            l.log_events();
+        }
         let exit = crate::tui::run(&config, station, demo).await;
+        if let Some(l) = line {
+            l.stop().await;
+        }
         // The loop's last journal jobs are written before the process ends.
         journal_thread.finish();
         let exit = exit?;
@@ -149,11 +157,27 @@ fn lock(data_dir: &Path) -> anyhow::Result<Result<InstanceLock, ExitCode>> {
     }
 }
 
-fn clients(c: &Config, data_dir: &Path) -> anyhow::Result<Clients> {
+/// The Lagerkoll budget: this station's, and with a line store also the window shared by every
+/// station using the same API key.
+fn budget(c: &Config) -> anyhow::Result<std::sync::Arc<crate::api::budget::Budget>> {
+    let own = crate::api::budget::Budget::per_minute(c.production.requests_per_minute);
+    Ok(std::sync::Arc::new(match &c.line_store {
+        Some(ls) => own.with_shared(crate::line_store::budget::SharedBudget::new(
+            crate::line_store::connect::pool(ls, 2)?,
+            ls.clone(),
+            crate::line_store::budget::key_hash(&c.production.api_key, &c.production.store),
+            c.production.requests_per_minute,
+            crate::api::budget::WINDOW,
+        )),
+        None => own,
+    }))
+}
+
+pub(super) fn clients(c: &Config, data_dir: &Path) -> anyhow::Result<Clients> {
     let job_timeout = c.manufacturer.timeout.max(c.production.timeout) * 2 + Duration::from_secs(5);
     Ok(Clients {
         manufacturer: std::sync::Arc::new(ManufacturerClient::new(c.manufacturer.clone())?),
-        production: ProductionClient::new(c.production.clone())?,
+        production: ProductionClient::with_budget(c.production.clone(), budget(c)?)?,
         job_timeout,
         picking: PickingOutput {
             dir: data_dir.join("picking-lists"),

@@ -2,12 +2,16 @@
 
 mod archive;
 mod audit;
+mod audit_line;
 mod backup;
+mod board;
 mod check_config;
 mod dashboard;
 mod decode;
 mod hash_pin;
+mod headless;
 mod labels;
+mod line_store;
 mod printer;
 mod scanner_check;
 mod sim;
@@ -59,11 +63,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Decode(args)) => decode::run(args),
         Some(Command::ScannerCheck) => scanner_check::run(),
         Some(Command::HashPin) => hash_pin::run(),
-        Some(Command::Audit(args)) => audit::run(args),
+        Some(Command::Audit(args)) => audit::run(args, cli.config.as_deref()),
         Some(Command::Printer { action }) => printer::run(cli.config.as_deref(), action),
         Some(Command::Labels(args)) => labels::run(args),
         Some(Command::Backup(args)) => backup::run(args),
         Some(Command::Archive(args)) => archive::run(args),
+        Some(Command::LineStore(c)) => line_store::run(c, cli.config.as_deref()),
+        Some(Command::Board) => board::run(cli.config.as_deref()),
         Some(Command::DemoScans { count, order, seed }) => match crate::sim::demo_scans(&order, count, seed) {
             Some(scans) => {
                 use std::io::Write;

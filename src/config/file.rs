@@ -28,6 +28,7 @@ pub struct FileConfig {
     pub printing: super::printers::PrintingFile,
     pub network: super::network::NetworkFile,
     pub log: super::log::LogFile,
+    pub line_store: Option<super::line_store::LineStoreFile>,
 }
 
 /// How the barcode scanner types.

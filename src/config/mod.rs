@@ -7,6 +7,7 @@
 pub mod access;
 pub mod file;
 pub mod keys;
+pub mod line_store;
 pub mod log;
 pub mod network;
 pub mod printers;
@@ -54,6 +55,8 @@ pub struct Config {
     pub printers: Vec<printers::Printer>,
     pub printing: printers::PrintingConfig,
     pub log: log::LogConfig,
+    /// The line store shared by the line's stations; `None`: this station works alone.
+    pub line_store: Option<line_store::LineStoreConfig>,
 }
 
 #[derive(Debug, Clone)]
@@ -793,6 +796,7 @@ fn validate(
 
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
     let (printers, printing) = printers::check(&mut c, &f.printers, &f.printing, path);
+    let line_store = line_store::check(&mut c, f.line_store.as_ref(), path, env, &f.station);
 
     match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
         (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {
@@ -829,6 +833,7 @@ fn validate(
             printers,
             printing,
             log,
+            line_store,
         }),
         _ => Err(c.problems),
     }

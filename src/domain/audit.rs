@@ -31,6 +31,10 @@ pub mod actions {
     /// The start of the chain was moved to an archive file; the row names the checkpoint row
     /// the journal's chain now starts from.
     pub const AUDIT_ARCHIVED: &str = "audit.archived";
+    /// A pack claimed first by another station, found when the offline backlog was claimed.
+    pub const SCAN_LATE_DUPLICATE: &str = "scan.late_duplicate";
+    /// The station's clock more than 2 s off the line store's.
+    pub const CLOCK_SKEW: &str = "clock.skew";
 }
 
 /// What a caller records; time, chain and id are added when it is stored.

@@ -6,6 +6,8 @@
 mod common;
 
 mod commission_pipeline;
+mod line_race;
+mod line_store;
 mod manufacturer_client;
 mod network;
 mod printing;

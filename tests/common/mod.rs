@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 #[cfg(unix)]
+pub mod pg;
+#[cfg(unix)]
 pub mod pty;
 
 use shopfloor::config::{self, Config};

@@ -16,5 +16,6 @@ mod gs1_table;
 mod gs1_vectors;
 mod journal_maintenance;
 mod journal_upgrade;
+mod line_store_audit;
 mod printing_cli;
 mod zebra_status;
