@@ -109,6 +109,50 @@ impl Station {
     }
 }
 
+/// Claims what the journal accepted, in the order it was journaled, and passes the journal's
+/// answers on with the line store's verdict folded in. A claim waits at most
+/// `line_store::CLAIM_WAIT`; what is not answered by then (the store is slow or gone) passes as
+/// accepted and is claimed later from the backlog, where a conflict is a LATE DUPLICATE.
+async fn claim_stage(
+    store: crate::line_store::LineStore,
+    mut from_journal: UnboundedReceiver<Event>,
+    to_screen: UnboundedSender<Event>,
+) {
+    use crate::line_store::ClaimResult;
+    use crate::scan::journal::Appended;
+    while let Some(e) = from_journal.recv().await {
+        let Event::Journaled(mut answers) = e else {
+            if to_screen.send(e).is_err() {
+                return;
+            }
+            continue;
+        };
+        let ids: Vec<i64> = answers
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Ok(Appended::Accepted(id)) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut verdicts = store.claim(&ids).await.into_iter();
+        for (_, r) in answers.iter_mut() {
+            if let Ok(Appended::Accepted(_)) = r {
+                // Late duplicates come again as their own event, so the screen raises them once.
+                if let Some(ClaimResult::Duplicate(first)) = verdicts.next() {
+                    *r = Ok(Appended::ClaimedElsewhere {
+                        station: first.station,
+                        operator: first.operator,
+                        at: first.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    });
+                }
+            }
+        }
+        if to_screen.send(Event::Journaled(answers)).is_err() {
+            return;
+        }
+    }
+}
+
 /// The station's part of the line store, when `[line_store]` is configured: claims, counters,
 /// the audit copy, the heartbeat and the clock check run in the background (see `line_store`).
 pub struct LineStation {
@@ -123,7 +167,11 @@ pub struct LineStation {
 impl LineStation {
     /// Starts the line store for a running station (`None` without `[line_store]`). Never
     /// waits for the store: while it is unreachable the station scans on.
-    pub fn start(config: &Config, data_dir: &Path, station: &Station) -> anyhow::Result<Option<LineStation>> {
+    ///
+    /// From here on the station's journal answers pass through the claim stage: a scan the
+    /// journal accepted is claimed line-wide before the screen hears of it, and one another
+    /// station claimed first comes out as `Appended::ClaimedElsewhere` (see `claim_stage`).
+    pub fn start(config: &Config, data_dir: &Path, station: &mut Station) -> anyhow::Result<Option<LineStation>> {
         let Some(ls) = &config.line_store else { return Ok(None) };
         let sink = Arc::new(Mutex::new(Some(station.journal.clone())));
         let jobs = sink.clone();
@@ -136,21 +184,10 @@ impl LineStation {
         let order = station.active.as_ref().map(|o| o.order_id.clone());
         store.watch_order(order.clone());
         store.report(crate::line_store::StationState { active_order: order, ..Default::default() });
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let from_journal = std::mem::replace(&mut station.journal_events, rx);
+        tokio::spawn(claim_stage(store.clone(), from_journal, tx));
         Ok(Some(LineStation { store, events: Some(events), sink }))
-    }
-
-    /// Until the dashboard shows them, the line store's news goes to the log.
-    pub fn log_events(&mut self) {
-        if let Some(mut rx) = self.events.take() {
-            tokio::spawn(async move {
-                while let Some(e) = rx.recv().await {
-                    match e {
-                        crate::line_store::LineEvent::Claimed(_) | crate::line_store::LineEvent::Counts(_) => {}
-                        other => tracing::info!("line store: {other:?}"),
-                    }
-                }
-            });
-        }
     }
 
     /// Tells the board the station stopped, ends the background work and lets go of the journal.

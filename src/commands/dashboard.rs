@@ -97,13 +97,13 @@ pub fn run(
         let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.
         let default_active = if demo { clients.manufacturer.packaging_order("Order143").await.ok() } else { None };
-        let (station, journal_thread) = crate::station::Station::start(&config, clients, &data_dir, default_active)?;
-        let mut line = crate::station::LineStation::start(&config, &data_dir, &station)?;
-        if let Some(l) = line.as_mut() {
-            // TODO(lead): the Scan tab takes `l.events` and calls `l.store.claim` (see line_store).
-            l.log_events();
-        }
-        let exit = crate::tui::run(&config, station, demo).await;
+        let (mut station, journal_thread) =
+            crate::station::Station::start(&config, clients, &data_dir, default_active)?;
+        let mut line = crate::station::LineStation::start(&config, &data_dir, &mut station)?;
+        let link = line.as_mut().and_then(|l| {
+            l.events.take().map(|events| crate::tui::runtime::LineLink { store: l.store.clone(), events })
+        });
+        let exit = crate::tui::run(&config, station, link, demo).await;
         if let Some(l) = line {
             l.stop().await;
         }

@@ -116,6 +116,11 @@ pub async fn run(
                                "first_operator": f.operator, "first_at": f.scanned_at.to_rfc3339()})
                     }
                 },
+                // Only the dashboard's claim stage answers this; counted like the store's answer.
+                Ok(Appended::ClaimedElsewhere { station, operator, at }) => {
+                    duplicates += 1;
+                    json!({"serial": scan.serial, "result": "duplicate", "first_station": station, "first_operator": operator, "first_at": at})
+                }
                 Ok(Appended::Duplicate { first_at }) => {
                     duplicates += 1;
                     json!({"serial": scan.serial, "result": "duplicate", "first_station": config.station.id, "first_at": first_at})

@@ -44,6 +44,38 @@ pub enum Alarm {
     NotSaved {
         message: String,
     },
+    /// Another station of the line claimed this pack first (`at`: that scan's time, as the
+    /// screen shows times).
+    ClaimedElsewhere {
+        serial: String,
+        station: String,
+        operator: Option<String>,
+        at: String,
+    },
+    /// A pack accepted here while the line-wide check was offline turned out to be claimed
+    /// first by another station.
+    LateDuplicate {
+        serial: String,
+        station: String,
+        operator: Option<String>,
+        at: String,
+    },
+    /// The order has all the packs it may take (its quantity plus the configured tolerance).
+    OrderFull {
+        order_id: String,
+        accepted: u64,
+        quantity: u64,
+        allowed: u64,
+    },
+    /// The station's clock and the line store's disagree by more than the limit.
+    ClockSkew {
+        message: String,
+    },
+}
+
+/// "by op-1 " or nothing.
+fn by(operator: &Option<String>) -> String {
+    operator.as_ref().map(|o| format!("by {o} ")).unwrap_or_default()
 }
 
 impl Alarm {
@@ -59,6 +91,10 @@ impl Alarm {
             Alarm::NoSerial => "no_serial",
             Alarm::Duplicate { .. } => "duplicate",
             Alarm::NotSaved { .. } => "not_saved",
+            Alarm::ClaimedElsewhere { .. } => "duplicate_line",
+            Alarm::LateDuplicate { .. } => "late_duplicate",
+            Alarm::OrderFull { .. } => "order_full",
+            Alarm::ClockSkew { .. } => "clock_skew",
         }
     }
 
@@ -74,6 +110,10 @@ impl Alarm {
             Alarm::NoSerial => "NO SERIAL",
             Alarm::Duplicate { .. } => "DUPLICATE",
             Alarm::NotSaved { .. } => "NOT SAVED",
+            Alarm::ClaimedElsewhere { .. } => "DUPLICATE",
+            Alarm::LateDuplicate { .. } => "LATE DUPLICATE",
+            Alarm::OrderFull { .. } => "ORDER FULL",
+            Alarm::ClockSkew { .. } => "CLOCK WRONG",
         }
     }
 
@@ -106,6 +146,21 @@ impl Alarm {
             Alarm::NotSaved { message } => {
                 format!("{message}. The scan was NOT accepted: scan it again once this is fixed.")
             }
+            Alarm::ClaimedElsewhere { serial, station, operator, at } => format!(
+                "Serial {serial} was scanned at station {station} {}at {at}: two packs with one code. Take this pack off the line for the supervisor.",
+                by(operator)
+            ),
+            Alarm::LateDuplicate { serial, station, operator, at } => format!(
+                "Serial {serial}, accepted here while the line check was offline, was scanned first at station {station} {}at {at}. Find the pack and take it off the line; a supervisor resolves it.",
+                by(operator)
+            ),
+            Alarm::OrderFull { order_id, accepted, quantity, allowed } => {
+                let beyond = if allowed > quantity { format!(" (with tolerance {allowed})") } else { String::new() };
+                format!(
+                    "Order {order_id} has {accepted} of {quantity} packs{beyond}: this pack is one too many. Take it off the line; a supervisor may allow more."
+                )
+            }
+            Alarm::ClockSkew { message } => format!("{message}. Scanning goes on; tell IT to fix the station's time."),
         }
     }
 }

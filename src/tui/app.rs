@@ -60,6 +60,12 @@ pub struct App {
     pub dropped: u64,
     pub size: (u16, u16),
     pub quit: bool,
+    /// Whether the line-wide check works (only with a line store).
+    pub line_status: Option<crate::line_store::LineStatus>,
+    /// What was last reported to the line's board, so only a change is sent.
+    line_reported: Option<crate::line_store::StationState>,
+    /// The last alarm's headline and when it was raised, for the board.
+    last_alarm: Option<(String, chrono::DateTime<chrono::Utc>)>,
     outbox: Outbox,
 }
 
@@ -100,6 +106,9 @@ impl App {
             dropped: 0,
             size,
             quit: false,
+            line_status: None,
+            line_reported: None,
+            last_alarm: None,
             outbox: Outbox::default(),
         };
         app.refresh();
@@ -439,6 +448,10 @@ impl App {
             .by(&self.settings.station_id, self.access.operator_id())
             .change(old, Some(order.order_id.clone()));
         self.outbox.effects.push(Effect::SaveActive(order.clone()));
+        if self.settings.line_store {
+            self.outbox.effects.push(Effect::LineWatch(Some(order.order_id.clone())));
+            self.scan.line_counts = None;
+        }
         self.outbox.effects.push(Effect::RefreshScanStats(order.order_id));
         self.outbox.effects.push(Effect::Audit(audit));
     }
@@ -502,6 +515,60 @@ impl App {
     }
 }
 
+impl App {
+    /// News from the line store.
+    fn line_event(&mut self, e: crate::line_store::LineEvent) {
+        use crate::line_store::LineEvent;
+        match e {
+            LineEvent::Status(s) => {
+                let was_online = self.line_status.as_ref().is_some_and(|l| l.online);
+                if was_online && !s.online {
+                    self.flash(
+                        Severity::Warning,
+                        "The line-wide duplicate check is offline: scanning goes on, packs are checked when it is back",
+                    );
+                }
+                self.line_status = Some(s);
+            }
+            LineEvent::Claimed(_) => {}
+            LineEvent::LateDuplicate(c) => self.on_scan(|s, cx| s.late_duplicate(c, cx)),
+            LineEvent::Counts(c) => {
+                if self.active.as_ref().is_some_and(|o| o.order_id == c.order_id) {
+                    self.scan.line_counts = Some(c);
+                }
+            }
+            LineEvent::ClockSkew { message, .. } => self.on_scan(|s, cx| s.clock_skew(message, cx)),
+            LineEvent::AuditProblem(m) => self.flash(Severity::Error, m),
+        }
+    }
+
+    /// Tells the line's board what this station shows, when that changed.
+    fn report_to_line(&mut self) {
+        if !self.settings.line_store {
+            return;
+        }
+        if let Some(crate::tui::tabs::scan::LastScan::Refused(a)) = &self.scan.last {
+            if self.last_alarm.as_ref().map(|(h, _)| h.as_str()) != Some(a.headline()) {
+                self.last_alarm = Some((a.headline().to_string(), self.clock.now.utc));
+            }
+        }
+        let c = &self.scan.stats.counts;
+        let state = crate::line_store::StationState {
+            operator: self.access.operator_id().map(String::from),
+            active_order: self.active.as_ref().map(|o| o.order_id.clone()),
+            accepted: c.scanned,
+            commissioned: c.commissioned,
+            pending: c.pending,
+            per_minute: i64::from(self.scan.stats.per_minute),
+            last_alarm: self.last_alarm.clone(),
+        };
+        if self.line_reported.as_ref() != Some(&state) {
+            self.line_reported = Some(state.clone());
+            self.outbox.effects.push(Effect::LineReport(state));
+        }
+    }
+}
+
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Input(input, at) => {
@@ -525,6 +592,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.scan.stats_arrived(*stats, active.as_deref());
         }
         Msg::Pipeline(p) => app.pipeline(p),
+        Msg::Line(e) => app.line_event(e),
         Msg::PinChecked { purpose, ok } => app.on_access(|a, cx| a.pin_checked(purpose, ok, cx)),
         Msg::Timer(Timer::FlashExpired(seq)) => {
             if seq == app.flash_seq {
@@ -543,6 +611,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     }
     let before = app.flash.clone();
     app.finish();
+    app.report_to_line();
     if app.flash.is_some() && app.flash != before {
         // A message stays until the next key, the next tab, or this long.
         app.flash_seq += 1;

@@ -32,7 +32,12 @@ use app::App;
 use msg::{AccessSettings, Settings, Tab};
 
 /// Runs the dashboard until the user quits, the terminal goes away, or a signal arrives.
-pub async fn run(config: &Config, station: Station, demo: bool) -> anyhow::Result<runtime::Exit> {
+pub async fn run(
+    config: &Config,
+    station: Station,
+    line: Option<runtime::LineLink>,
+    demo: bool,
+) -> anyhow::Result<runtime::Exit> {
     let settings = settings(config, demo);
     let Station { journal, journal_events, pipeline, requests, responses, active, label_log, label_history } = station;
     let (internal_tx, internal) = tokio::sync::mpsc::unbounded_channel();
@@ -52,6 +57,7 @@ pub async fn run(config: &Config, station: Station, demo: bool) -> anyhow::Resul
         internal_tx,
         progress: pipeline,
         scanner: config.scanner.clone(),
+        line,
     };
     Ok(runtime::run(&mut term, app, first, wiring, clocks).await?)
 }
@@ -69,6 +75,7 @@ pub fn settings(config: &Config, demo: bool) -> Settings {
         scanner: config.scanner.clone(),
         scan: config.scan.clone(),
         demo,
+        line_store: config.line_store.is_some(),
         access: AccessSettings {
             kiosk: config.kiosk.enabled,
             tabs: config.kiosk.tabs.iter().filter_map(|t| Tab::named(t)).collect(),

@@ -32,6 +32,8 @@ pub struct Settings {
     pub scan: ScanConfig,
     pub demo: bool,
     pub access: AccessSettings,
+    /// A line store is configured: scans are claimed line-wide and the board hears of us.
+    pub line_store: bool,
 }
 
 /// The station's access rules, fixed for a run.
@@ -155,6 +157,9 @@ pub enum Msg {
     Journaled(Vec<(NewScan, Result<Appended, String>)>),
     /// Counters and last scans of the active order, read from the journal.
     ScanStats(Box<ScanStats>),
+    /// News from the line store (only with `[line_store]`): online or not, line counters,
+    /// late duplicates, the clock.
+    Line(crate::line_store::LineEvent),
     /// News from the commissioning pipeline.
     Pipeline(Progress),
     /// The answer to `Effect::CheckPin`.
@@ -209,6 +214,10 @@ pub enum Effect {
     /// Who is signed in now (`None`: nobody), written into the instance lock so a second
     /// dashboard on this station can name them.
     Operator(Option<String>),
+    /// The order whose line counters the line store should send (only with `[line_store]`).
+    LineWatch(Option<String>),
+    /// What this station shows, for the line's board (only with `[line_store]`).
+    LineReport(crate::line_store::StationState),
     Bell,
     Quit,
 }

@@ -39,6 +39,13 @@ pub struct Wiring {
     pub internal_tx: mpsc::UnboundedSender<Msg>,
     pub progress: mpsc::UnboundedReceiver<crate::worker::commission::Progress>,
     pub scanner: ScannerSettings,
+    pub line: Option<LineLink>,
+}
+
+/// The station's handle on the line store and its news, when one is configured.
+pub struct LineLink {
+    pub store: crate::line_store::LineStore,
+    pub events: mpsc::UnboundedReceiver<crate::line_store::LineEvent>,
 }
 
 /// Why the loop ended.
@@ -211,6 +218,9 @@ async fn event_loop(
             Some(m) = w.internal.recv() => msgs.push(m),
             Some(e) = w.journal_events.recv() => msgs.push(journal_msg(e)),
             Some(p) = w.progress.recv() => msgs.push(Msg::Pipeline(p)),
+            Some(e) = async { match w.line.as_mut() { Some(l) => l.events.recv().await, None => std::future::pending().await } } => {
+                msgs.push(Msg::Line(e));
+            }
             _ = refresh.tick() => msgs.push(Msg::RefreshDue),
             _ = &mut minute => {
                 msgs.push(Msg::Tick(clocks.clock()));
@@ -305,6 +315,16 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
             }
             Effect::Audit(entry) => journal(Job::Audit(entry), &mut failed),
             Effect::Operator(id) => crate::instance::set_operator(id.as_deref()),
+            Effect::LineWatch(order) => {
+                if let Some(l) = &w.line {
+                    l.store.watch_order(order);
+                }
+            }
+            Effect::LineReport(state) => {
+                if let Some(l) = &w.line {
+                    l.store.report(state);
+                }
+            }
             Effect::CheckPin { pin, hash, purpose } => {
                 let to_app = w.internal_tx.clone();
                 // Argon2 takes tens of milliseconds by design: not on the UI's thread.

@@ -205,6 +205,22 @@ fn health_span(name: &str, h: &Health, t: &Theme, short: bool) -> Span<'static> 
     Span::styled(format!(" {text} "), style)
 }
 
+/// The line-wide duplicate check (only with a line store): online, or offline with the scans
+/// still to be checked.
+fn line_span(app: &App, t: &Theme, short: bool) -> Option<Span<'static>> {
+    if !app.settings.line_store {
+        return None;
+    }
+    let (text, style) = match &app.line_status {
+        Some(l) if l.online && short => ("Line ●".to_string(), t.style(Role::StatusBar)),
+        Some(l) if l.online => ("Line ● checked".to_string(), t.style(Role::StatusBar)),
+        Some(l) if short => (format!("Line ✗ {} unchecked", l.backlog), t.style(Role::Warning)),
+        Some(l) => (format!("Line check ✗ offline, {} unchecked", l.backlog), t.style(Role::Warning)),
+        None => ("Line ○".to_string(), t.style(Role::StatusBar)),
+    };
+    Some(Span::styled(format!(" {text} "), style))
+}
+
 fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let bar = t.style(Role::StatusBar);
     let station = if app.settings.demo {
@@ -233,6 +249,10 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             Span::styled("│", bar),
             health_span("Lagerkoll", &app.health.production, t, level >= 1),
         ]);
+        if let Some(l) = line_span(app, t, level >= 1) {
+            spans.push(Span::styled("│", bar));
+            spans.push(l);
+        }
         let in_flight = app.requests.in_flight();
         if level < 3 || in_flight > 0 {
             spans.push(Span::styled("│", bar));

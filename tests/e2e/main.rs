@@ -9,6 +9,7 @@ mod dashboard_pty;
 mod input_router_pty;
 mod instance_pty;
 mod kiosk_pty;
+mod line_store_pty;
 mod log_pty;
 mod production_pty;
 mod scan_pty;

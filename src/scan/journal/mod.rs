@@ -82,6 +82,14 @@ pub enum Appended {
     Duplicate {
         first_at: String,
     },
+    /// Journaled here, but another station of the line claimed this pack first (the station's
+    /// claim stage fills this in from the line store; the journal itself never answers it).
+    ClaimedElsewhere {
+        station: String,
+        operator: Option<String>,
+        /// When that station scanned it (RFC 3339, UTC).
+        at: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

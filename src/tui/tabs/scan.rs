@@ -49,6 +49,8 @@ pub struct ScanTab {
     /// What the input line holds came in a burst: the start of a scan that a pause (network
     /// jitter) cut from its end.
     field_from_burst: bool,
+    /// The line's counters of the active order (only with a line store).
+    pub line_counts: Option<crate::line_store::LineCounts>,
 }
 
 impl ScanTab {
@@ -64,6 +66,7 @@ impl ScanTab {
             pipeline_note: None,
             selected: None,
             field_from_burst: false,
+            line_counts: None,
         }
     }
 
@@ -86,6 +89,10 @@ impl ScanTab {
 
     pub fn acknowledge(&mut self, cx: &mut Ctx) {
         if self.alarm.take().is_some() {
+            // The banner goes with the alarm: what it said is in the journal and under Last scans.
+            if matches!(self.last, Some(LastScan::Refused(_))) {
+                self.last = None;
+            }
             cx.effect(Effect::AckAlarms(cx.actor()));
             cx.flash(Severity::Info, "Alarm acknowledged: scanning goes on");
         }
@@ -162,10 +169,29 @@ impl ScanTab {
                 Ok(Appended::Duplicate { first_at }) => {
                     self.raise(Alarm::Duplicate { serial: scan.serial, first_at }, &scan.raw, cx)
                 }
+                Ok(Appended::ClaimedElsewhere { station, operator, at }) => {
+                    let at = cx.clock.local_time_of(&at);
+                    self.raise(Alarm::ClaimedElsewhere { serial: scan.serial, station, operator, at }, &scan.raw, cx)
+                }
                 Err(message) => self.raise(Alarm::NotSaved { message }, &scan.raw, cx),
             }
         }
         self.refresh_stats(cx);
+    }
+
+    /// A pack accepted while the line-wide check was offline was claimed first elsewhere.
+    pub fn late_duplicate(&mut self, c: crate::line_store::Conflict, cx: &mut Ctx) {
+        let f = c.first;
+        let at = cx.clock.local_time_of(&f.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let alarm =
+            Alarm::LateDuplicate { serial: c.scan.serial.clone(), station: f.station, operator: f.operator, at };
+        self.raise(alarm, &c.scan.serial, cx);
+        self.refresh_stats(cx);
+    }
+
+    /// The station's clock is off the line store's.
+    pub fn clock_skew(&mut self, message: String, cx: &mut Ctx) {
+        self.raise(Alarm::ClockSkew { message }, "", cx);
     }
 
     pub fn refresh_stats(&mut self, cx: &mut Ctx) {
@@ -388,6 +414,10 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             t.style(if s.stats.queue > 0 { Role::Warning } else { Role::Muted }),
         ),
     ]);
+    let mut second = second;
+    if let Some(l) = &s.line_counts {
+        second.push_span(Span::styled(format!(" · line {} (here {})", l.line, l.own), t.style(Role::Accent)));
+    }
     frame.render_widget(Paragraph::new(vec![first, second]), counters_area);
     recent_view(s, cx, frame, recent_area, t);
     let prompt = if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
