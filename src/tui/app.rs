@@ -559,7 +559,7 @@ impl App {
             accepted: c.scanned,
             commissioned: c.commissioned,
             pending: c.pending,
-            per_minute: i64::from(self.scan.stats.per_minute),
+            per_minute: self.scan.stats.per_minute,
             last_alarm: self.last_alarm.clone(),
         };
         if self.line_reported.as_ref() != Some(&state) {
