@@ -80,6 +80,8 @@ pub struct ScanFile {
     pub order_barcode_prefix: String,
     /// Check requisite AIs (a serial needs a GTIN, …) as well.
     pub requisites: bool,
+    /// Packs an order may take beyond its quantity, in percent of it (0-100).
+    pub overfill_tolerance_percent: u32,
 }
 
 impl Default for ScanFile {
@@ -92,6 +94,7 @@ impl Default for ScanFile {
             ack_barcode: "ACK".into(),
             order_barcode_prefix: "ORDER:".into(),
             requisites: false,
+            overfill_tolerance_percent: 0,
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct ScanConfig {
     pub ack_barcode: String,
     pub order_barcode_prefix: String,
     pub requisites: bool,
+    /// Packs an order may take beyond its quantity, in percent of it.
+    pub overfill_tolerance_percent: u32,
 }
 
 impl From<&file::ScanFile> for ScanConfig {
@@ -80,6 +82,7 @@ impl From<&file::ScanFile> for ScanConfig {
             ack_barcode: f.ack_barcode.clone(),
             order_barcode_prefix: f.order_barcode_prefix.clone(),
             requisites: f.requisites,
+            overfill_tolerance_percent: f.overfill_tolerance_percent.min(100),
         }
     }
 }
@@ -793,6 +796,14 @@ fn validate(
         );
     }
     let scan = ScanConfig::from(&f.scan);
+    if f.scan.overfill_tolerance_percent > 100 {
+        c.push(
+            "scan",
+            "overfill_tolerance_percent",
+            format!("{} is more than twice the order", f.scan.overfill_tolerance_percent),
+            "a whole number of percent from 0 to 100 (0: not one pack beyond the quantity)",
+        );
+    }
 
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
     let (printers, printing) = printers::check(&mut c, &f.printers, &f.printing, path);

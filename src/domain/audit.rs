@@ -35,6 +35,8 @@ pub mod actions {
     pub const SCAN_LATE_DUPLICATE: &str = "scan.late_duplicate";
     /// The station's clock more than 2 s off the line store's.
     pub const CLOCK_SKEW: &str = "clock.skew";
+    /// A supervisor let an order take more packs than its quantity and tolerance.
+    pub const OVERFILL_ALLOWED: &str = "scan.overfill_allowed";
 }
 
 /// What a caller records; time, chain and id are added when it is stored.

@@ -8,7 +8,7 @@
 //! While the PIN prompt is open it takes all input: keys, bursts and scans. A scan is never a
 //! PIN: it is refused with a hint, not counted as a wrong PIN, and its text is kept nowhere.
 
-use super::ctx::Ctx;
+use super::ctx::{Command, Ctx};
 use super::msg::{AccessSettings, Effect, KeyIn, PinFor, Severity, Tab, Timer};
 use crate::config::access::Operator;
 use crate::config::keys::Action;
@@ -94,6 +94,18 @@ impl Access {
         self.open_prompt(PinFor::Supervisor, cx);
     }
 
+    /// The supervisor's PIN, asked to let a full order take more packs.
+    pub fn ask_allow_more(&mut self, cx: &mut Ctx) {
+        if cx.settings.access.supervisor_pin_hash.is_none() {
+            cx.flash(
+                Severity::Warning,
+                "No supervisor PIN is set up: raise [scan] overfill_tolerance_percent or the order's quantity",
+            );
+            return;
+        }
+        self.open_prompt(PinFor::AllowMore, cx);
+    }
+
     fn open_prompt(&mut self, purpose: PinFor, cx: &mut Ctx) {
         if self.locked_out {
             cx.flash(Severity::Error, "Too many wrong PINs: PIN entry is locked for a minute");
@@ -137,7 +149,7 @@ impl Access {
             }
             Code::Enter if !p.typed.expose().is_empty() => {
                 let hash = match &p.purpose {
-                    PinFor::Supervisor => cx.settings.access.supervisor_pin_hash.clone(),
+                    PinFor::Supervisor | PinFor::AllowMore => cx.settings.access.supervisor_pin_hash.clone(),
                     PinFor::Operator(id) => {
                         cx.settings.access.operators.iter().find(|o| &o.id == id).and_then(|o| o.pin_hash.clone())
                     }
@@ -196,6 +208,11 @@ impl Access {
                 let e = self.audit(cx, actions::KIOSK_UNLOCKED, "station");
                 cx.effect(Effect::Audit(e));
             }
+            (true, PinFor::AllowMore) => {
+                self.prompt = None;
+                self.failures = 0;
+                cx.command(Command::AllowMore);
+            }
             (true, PinFor::Operator(id)) => {
                 self.prompt = None;
                 self.failures = 0;
@@ -207,6 +224,7 @@ impl Access {
                 self.failures += 1;
                 let (action, object) = match &purpose {
                     PinFor::Supervisor => (actions::KIOSK_PIN_FAILED, "station".to_string()),
+                    PinFor::AllowMore => (actions::KIOSK_PIN_FAILED, "allow more packs".to_string()),
                     PinFor::Operator(id) => (actions::OPERATOR_PIN_FAILED, id.clone()),
                 };
                 let n = self.failures;

@@ -307,6 +307,13 @@ impl App {
                 self.outbox.commands.push(Command::Confirm(Confirm::new("Quit shopfloor?", lines, vec![choice])));
             }
             Some(Action::Quit) => self.quit_now(),
+            // On a full order the supervisor's key asks the PIN that allows more packs.
+            Some(Action::Unlock)
+                if self.tab == Tab::Scan
+                    && matches!(self.scan.alarm, Some(crate::scan::check::Alarm::OrderFull { .. })) =>
+            {
+                self.on_access(|a, cx| a.ask_allow_more(cx))
+            }
             Some(Action::Unlock) => self.on_access(|a, cx| a.unlock_key(cx)),
             Some(Action::SignOut) => {
                 if self.access.operator.is_none() {
@@ -509,6 +516,7 @@ impl App {
                     Command::SwitchTab(t) => self.switch_tab(t),
                     Command::CycleTab { forward } => self.cycle_tab(forward),
                     Command::Scanned(raw) => self.route_scan(raw),
+                    Command::AllowMore => self.on_scan(|s, cx| s.allow_more(cx)),
                 }
             }
         }

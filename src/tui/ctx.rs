@@ -96,6 +96,8 @@ pub enum Command {
     },
     /// A scan typed into a screen's own scan field (a badge or a command code may be in it).
     Scanned(String),
+    /// The supervisor's PIN allowed the full active order more packs.
+    AllowMore,
 }
 
 /// Effects and commands collected while a message is handled.

@@ -130,6 +130,8 @@ pub struct Flash {
 pub enum PinFor {
     Supervisor,
     Operator(String),
+    /// The supervisor lets a full order take more packs.
+    AllowMore,
 }
 
 /// Timers the runtime runs for the app.

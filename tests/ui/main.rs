@@ -9,5 +9,6 @@ mod access_update;
 mod dashboard_snapshots;
 mod dashboard_update;
 mod line_update;
+mod overfill_update;
 mod production_update;
 mod scan_update;

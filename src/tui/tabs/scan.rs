@@ -51,6 +51,27 @@ pub struct ScanTab {
     field_from_burst: bool,
     /// The line's counters of the active order (only with a line store).
     pub line_counts: Option<crate::line_store::LineCounts>,
+    /// Packs accepted since the counters were last read (they are not in `stats` yet).
+    accepted_since_stats: i64,
+    /// Packs a supervisor allowed beyond the quantity and tolerance, and for which order.
+    allowed_more: Option<(String, i64)>,
+}
+
+/// How full an order is: packs in it (accepted, or on their way to the journal), its quantity,
+/// and the most it may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fill {
+    pub packs: i64,
+    pub quantity: i64,
+    pub limit: i64,
+}
+
+impl Fill {
+    /// The quantity plus a tolerance in whole percent of it, rounded down, in integers (in
+    /// floating point 25 × 1.16 is 28.999…).
+    pub fn limit(quantity: i64, tolerance_percent: u32) -> i64 {
+        quantity.max(0) * (100 + i64::from(tolerance_percent)) / 100
+    }
 }
 
 impl ScanTab {
@@ -67,6 +88,8 @@ impl ScanTab {
             selected: None,
             field_from_burst: false,
             line_counts: None,
+            accepted_since_stats: 0,
+            allowed_more: None,
         }
     }
 
@@ -139,6 +162,22 @@ impl ScanTab {
         match check::check(&decoded, cx.active) {
             Ok(ok) => {
                 let Some(order) = cx.active else { return };
+                let fill = self.fill(order, cx);
+                if fill.packs >= fill.limit {
+                    let alarm = Alarm::OrderFull {
+                        order_id: order.order_id.clone(),
+                        accepted: fill.packs.max(0) as u64,
+                        quantity: fill.quantity.max(0) as u64,
+                        allowed: fill.limit.max(0) as u64,
+                    };
+                    return self.raise(alarm, &raw, cx);
+                }
+                let left = fill.quantity - fill.packs - 1;
+                if left == 0 {
+                    cx.flash(Severity::Ok, format!("Order {} is complete with this pack: {} of {}", order.order_id, fill.quantity, fill.quantity));
+                } else if left > 0 && left <= (fill.quantity / 20).max(2) {
+                    cx.flash(Severity::Warning, format!("Order {}: {left} pack(s) left of {}", order.order_id, fill.quantity));
+                }
                 cx.effect(Effect::Journal(NewScan {
                     at: String::new(),
                     station: cx.settings.station_id.clone(),
@@ -165,7 +204,10 @@ impl ScanTab {
         for (scan, r) in results {
             self.saving = self.saving.saturating_sub(1);
             match r {
-                Ok(Appended::Accepted(_)) => self.last = Some(LastScan::Accepted(scan.serial)),
+                Ok(Appended::Accepted(_)) => {
+                    self.accepted_since_stats += 1;
+                    self.last = Some(LastScan::Accepted(scan.serial))
+                }
                 Ok(Appended::Duplicate { first_at }) => {
                     self.raise(Alarm::Duplicate { serial: scan.serial, first_at }, &scan.raw, cx)
                 }
@@ -177,6 +219,53 @@ impl ScanTab {
             }
         }
         self.refresh_stats(cx);
+    }
+
+    /// How full the active order is, counting packs still on their way to the journal. Packs
+    /// refused by Movilitas or decommissioned are not in it (a destroyed pack is replaced).
+    pub fn fill(&self, order: &crate::domain::manufacturer::PackagingOrder, cx: &Ctx) -> Fill {
+        self.fill_with(order, cx.settings.scan.overfill_tolerance_percent)
+    }
+
+    fn fill_with(&self, order: &crate::domain::manufacturer::PackagingOrder, tolerance_percent: u32) -> Fill {
+        let c = &self.stats.counts;
+        let known = if self.stats.order_id == order.order_id { c.scanned - c.rejected - c.decommissioned } else { 0 };
+        let more = match &self.allowed_more {
+            Some((id, n)) if *id == order.order_id => *n,
+            _ => 0,
+        };
+        Fill {
+            packs: known + self.accepted_since_stats + self.saving as i64,
+            quantity: order.quantity,
+            limit: Fill::limit(order.quantity, tolerance_percent) + more,
+        }
+    }
+
+    /// The supervisor allowed more packs for the full order: a tenth of its quantity (at least
+    /// one), so the pack refused can be scanned again.
+    pub fn allow_more(&mut self, cx: &mut Ctx) {
+        let Some(order) = cx.active else { return };
+        let step = (order.quantity / 10).max(1);
+        let before = self.fill(order, cx).limit;
+        let more = match self.allowed_more.take() {
+            Some((id, n)) if id == order.order_id => n + step,
+            _ => step,
+        };
+        self.allowed_more = Some((order.order_id.clone(), more));
+        let entry = crate::domain::audit::NewEntry::new(crate::domain::audit::actions::OVERFILL_ALLOWED, order.order_id.clone())
+            .by(&cx.settings.station_id, cx.operator_id())
+            .change(Some(before.to_string()), Some((before + step).to_string()))
+            .reason("a supervisor allowed more packs than the order's quantity");
+        cx.effect(Effect::Audit(entry));
+        if matches!(self.alarm, Some(Alarm::OrderFull { .. })) {
+            self.alarm = None;
+            self.last = None;
+            cx.effect(Effect::AckAlarms(cx.actor()));
+        }
+        cx.flash(
+            Severity::Ok,
+            format!("Supervisor allowed {step} more pack(s) for {}: up to {}; scan the pack again", order.order_id, before + step),
+        );
     }
 
     /// A pack accepted while the line-wide check was offline was claimed first elsewhere.
@@ -205,6 +294,7 @@ impl ScanTab {
         if active == Some(stats.order_id.as_str()) {
             let n = stats.recent.len();
             self.stats = stats;
+            self.accepted_since_stats = 0;
             self.selected = self.selected.filter(|_| n > 0).map(|i| i.min(n - 1));
         }
     }
@@ -420,7 +510,16 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     }
     frame.render_widget(Paragraph::new(vec![first, second]), counters_area);
     recent_view(s, cx, frame, recent_area, t);
-    let prompt = if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
+    let prompt = if let (Some(Alarm::OrderFull { .. }), true) = (&s.alarm, cx.settings.scan.block_on_alarm) {
+        Line::from(Span::styled(
+            format!(
+                " ✗ order full: {} to go on · {} supervisor allows more",
+                cx.settings.keys.label(Action::Acknowledge),
+                cx.settings.keys.label(Action::Unlock)
+            ),
+            t.style(Role::Error),
+        ))
+    } else if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
         Line::from(Span::styled(
             format!(
                 " ✗ blocked by the alarm: {} or scan {} to go on",
@@ -476,12 +575,24 @@ fn order_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme
     let done = s.stats.counts.commissioned;
     let ratio = if o.quantity > 0 { (done as f64 / o.quantity as f64).clamp(0.0, 1.0) } else { 0.0 };
     frame.render_widget(
-        Gauge::default()
-            .ratio(ratio)
-            .label(format!("{done} of {} commissioned", o.quantity))
-            .gauge_style(t.style(Role::Ok)),
+        Gauge::default().ratio(ratio).label(progress(s, o, cx)).gauge_style(t.style(Role::Ok)),
         gauge,
     );
+}
+
+/// "3 of 10 commissioned", or "10 of 10 — order full" once no pack more fits; with the spare
+/// labels the order allows for damaged ones (never extra packs).
+fn progress(s: &ScanTab, o: &crate::domain::manufacturer::PackagingOrder, cx: &ViewCx) -> String {
+    let fill = s.fill_with(o, cx.settings.scan.overfill_tolerance_percent);
+    let text = if fill.packs >= fill.limit && fill.quantity > 0 {
+        format!("{} of {} — order full", fill.packs, fill.quantity)
+    } else {
+        format!("{} of {} commissioned", s.stats.counts.commissioned, o.quantity)
+    };
+    match o.extra_percentage.filter(|p| *p > 0) {
+        Some(p) => format!("{text} · spare labels {p} %"),
+        None => text,
+    }
 }
 
 fn last_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
@@ -556,12 +667,16 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         Some(o) => Line::from(vec![
             Span::styled(format!("{} ", o.order_id), t.style(Role::Accent).add_modifier(Modifier::BOLD)),
             Span::styled(
-                format!(
-                    "{}/{} done · batch {}",
-                    s.stats.counts.commissioned,
-                    o.quantity,
-                    o.batch.as_deref().unwrap_or("-")
-                ),
+                {
+                    let fill = s.fill_with(o, cx.settings.scan.overfill_tolerance_percent);
+                    let full = if fill.packs >= fill.limit && fill.quantity > 0 { " FULL" } else { "" };
+                    format!(
+                        "{}/{} done{full} · batch {}",
+                        s.stats.counts.commissioned,
+                        o.quantity,
+                        o.batch.as_deref().unwrap_or("-")
+                    )
+                },
                 t.style(Role::Base),
             ),
         ]),

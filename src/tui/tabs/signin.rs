@@ -44,6 +44,7 @@ pub fn view(access: &Access, s: &Settings, typed: &str, frame: &mut Frame, area:
 pub fn prompt(s: &Settings, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Theme) {
     let title = match &p.purpose {
         PinFor::Supervisor => " Supervisor PIN ".to_string(),
+        PinFor::AllowMore => " Supervisor PIN: allow more packs ".to_string(),
         PinFor::Operator(id) => {
             let who = s.access.operators.iter().find(|o| &o.id == id).map(|o| o.shown());
             format!(" PIN for {} ", who.unwrap_or_else(|| id.clone()))
