@@ -136,7 +136,7 @@ fn drain_5000() -> (f64, f64) {
         // Down long enough for the backoff to reach its cap.
         let mut waits = 0;
         while waits < 6 {
-            waits += rig.until(|c| c.scanned == 5_000).await.1;
+            waits += rig.until(|c| c.accepted == 5_000).await.1;
         }
         rig.sim.set_faults(FaultSettings::default()).expect("faults");
         let back = Instant::now();

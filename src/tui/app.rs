@@ -564,7 +564,7 @@ impl App {
         let state = crate::line_store::StationState {
             operator: self.access.operator_id().map(String::from),
             active_order: self.active.as_ref().map(|o| o.order_id.clone()),
-            accepted: c.scanned,
+            accepted: c.accepted,
             commissioned: c.commissioned,
             pending: c.pending,
             per_minute: self.scan.stats.per_minute,

@@ -177,3 +177,38 @@ fn scanner_check_reports_the_settings_for_what_arrived() {
     lost.wait_text("separator was lost");
     assert_eq!(lost.wait_exit(Duration::from_secs(10)), 1);
 }
+
+/// A person's day of mistakes: a wrong batch, a wrong product and two unreadable scans. Each is
+/// in Last scans with its reason, and the counters add up (scanned = accepted + refused +
+/// duplicates).
+#[test]
+fn refused_scans_are_listed_and_counted() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_str().unwrap().to_string();
+    let mut pty = Pty::spawn(&["--demo"], &env(&h), 80, 24);
+    pty.wait_text("● active Order143");
+    pty.send(b"\x1b[15~");
+    pty.wait_text("READY");
+    let good = scans(1, 3).remove(0);
+    for (code, headline) in [
+        (good.clone(), "ACCEPTED"),
+        (format!("]d201{GTIN}1729051210OTHER\u{1d}21WB1"), "WRONG BATCH"),
+        ("]d2010202604131000517290512\u{1d}10B2405121\u{1d}21WP1".to_string(), "WRONG PRODUCT"),
+        ("]d2010202209011745817290512".to_string(), "UNREADABLE"),
+        ("]d20102022090117459172905XX".to_string(), "UNREADABLE"),
+    ] {
+        pty.type_keys(&format!("{code}\r"));
+        pty.wait_text(headline);
+        if headline != "ACCEPTED" {
+            pty.send(b"\x1b[20~"); // F9 acknowledges
+            pty.wait_text("READY");
+        }
+    }
+    pty.wait_for("the counters", Duration::from_secs(10), |s| s.contains("Scanned 5 · Accepted 1 · Refused 4"));
+    let shown = pty.screen();
+    for what in ["WB1", "wrong batch", "WP1", "wrong product", "undecodable"] {
+        assert!(shown.contains(what), "Last scans shows {what}:\n{shown}");
+    }
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+}

@@ -246,7 +246,7 @@ fn archive_moves_the_old_stretch_and_both_files_verify() {
     let mut j = Journal::open(&path).unwrap();
     let again = j.append(&[scan("NEW", "OLD-1-00007", &now())]).unwrap();
     assert!(matches!(again[0], Appended::Duplicate { .. }), "{again:?}");
-    assert_eq!(j.counts("ACTIVE").unwrap().scanned, 1);
+    assert_eq!(j.counts("ACTIVE").unwrap().accepted, 1);
 
     // A second archive later continues the chain: it starts at the first checkpoint.
     let cut2 = now();

@@ -88,13 +88,32 @@ async fn scan_panel_with_an_active_order_and_an_alarm() {
         state,
         reason: reason.map(str::to_string),
         attempts: 1,
+        refusal: None,
     };
     update(
         &mut app,
         Msg::ScanStats(Box::new(ScanStats {
             order_id: "Order143".into(),
-            counts: Counts { scanned: 3, pending: 1, commissioned: 2, rejected: 0, duplicates: 1, decommissioned: 0 },
+            counts: Counts {
+                accepted: 3,
+                refused: 1,
+                pending: 1,
+                commissioned: 2,
+                rejected: 0,
+                duplicates: 1,
+                decommissioned: 0,
+            },
             recent: vec![
+                ScanRow {
+                    id: -1,
+                    serial: "SN9".into(),
+                    refusal: Some("wrong_batch".into()),
+                    reason: Some(
+                        "This pack is batch B2, the order is batch B2405121: take the pack off the line.".into(),
+                    ),
+                    attempts: 0,
+                    ..row("", State::Rejected, None)
+                },
                 row("SN0003", State::Pending, None),
                 row("SN0002", State::Commissioned, None),
                 row("SN0001", State::Commissioned, None),

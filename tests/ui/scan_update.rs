@@ -179,6 +179,7 @@ fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirma
         state,
         reason: None,
         attempts: 1,
+        refusal: None,
     };
     update(
         &mut app,

@@ -256,7 +256,7 @@ mod tests {
         j.set("active_order", "{\"order_id\":\"O1\"}").unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
-        assert_eq!(j.counts("O1").unwrap(), Counts { scanned: 2, pending: 2, duplicates: 1, ..Counts::default() });
+        assert_eq!(j.counts("O1").unwrap(), Counts { accepted: 2, pending: 2, duplicates: 1, ..Counts::default() });
         assert_eq!(j.get("active_order").unwrap().as_deref(), Some("{\"order_id\":\"O1\"}"));
     }
 

@@ -19,17 +19,30 @@ pub struct ScanRow {
     pub state: State,
     pub reason: Option<String>,
     pub attempts: i64,
+    /// A scan refused at the station: the alarm's kind (`wrong_batch`, …); `reason` holds its
+    /// message and `serial` the scan as read. Such a row has no state of its own.
+    pub refusal: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
-    pub scanned: i64,
+    /// Scans journaled for the order (in any state since).
+    pub accepted: i64,
+    /// Scans refused at the station with an alarm (wrong batch, unreadable, order full, …).
+    pub refused: i64,
     /// Waiting to be sent or sent without an answer yet.
     pub pending: i64,
     pub commissioned: i64,
     pub rejected: i64,
     pub duplicates: i64,
     pub decommissioned: i64,
+}
+
+impl Counts {
+    /// Every scan of the order the station looked at: accepted + refused + duplicates.
+    pub fn scanned(&self) -> i64 {
+        self.accepted + self.refused + self.duplicates
+    }
 }
 
 /// The journal's read model for the scan panel: the active order's counters and last scans.
@@ -51,11 +64,18 @@ impl Journal {
         let rows = q.query_map(params![order_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             let (what, n) = row?;
-            if what == "duplicate" {
-                c.duplicates += n;
-                continue;
+            match what.as_str() {
+                "duplicate" => {
+                    c.duplicates += n;
+                    continue;
+                }
+                "refused" => {
+                    c.refused += n;
+                    continue;
+                }
+                _ => {}
             }
-            c.scanned += n;
+            c.accepted += n;
             match State::parse(&what) {
                 State::Pending | State::Sent => c.pending += n,
                 State::Commissioned => c.commissioned += n,
@@ -112,9 +132,48 @@ impl Journal {
                 state: State::parse(&r.get::<_, String>(7)?),
                 reason: r.get(8)?,
                 attempts: r.get(9)?,
+                refusal: None,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut list: Vec<ScanRow> = rows.collect::<Result<_, _>>()?;
+        // The order's refused scans, newest first, through the alarms' order index.
+        let mut q = self.conn.prepare_cached(
+            "SELECT id, at, kind, raw, message FROM alarms
+             WHERE order_id = ?1 AND kind NOT IN ('clock_skew') ORDER BY id DESC LIMIT ?2",
+        )?;
+        let refused = q.query_map(params![order_id, n as i64], |r| {
+            let raw: String = r.get(3)?;
+            Ok(ScanRow {
+                id: -r.get::<_, i64>(0)?,
+                at: r.get(1)?,
+                order_id: order_id.to_string(),
+                gtin: String::new(),
+                batch: String::new(),
+                expiry: String::new(),
+                serial: shown_serial(&raw),
+                state: State::Rejected,
+                reason: r.get(4)?,
+                attempts: 0,
+                refusal: Some(r.get(2)?),
+            })
+        })?;
+        for row in refused {
+            list.push(row?);
+        }
+        list.sort_by(|a, b| b.at.cmp(&a.at).then(b.id.abs().cmp(&a.id.abs())));
+        list.truncate(n);
+        Ok(list)
+    }
+}
+
+/// What a refused scan's row shows as its serial: the serial (21) when the scan decodes, else
+/// the scan as read, with control characters (the GS separator) shown as `·` so they never
+/// move the terminal's cursor.
+fn shown_serial(raw: &str) -> String {
+    let opts = crate::scan::gs1::Options::default();
+    match crate::scan::gs1::decode(raw, &opts).ok().as_ref().and_then(|d| d.get("21")) {
+        Some(serial) => serial.to_string(),
+        None => raw.chars().map(|c| if c.is_control() { '·' } else { c }).collect(),
     }
 }
 
@@ -144,12 +203,42 @@ mod tests {
         .unwrap();
         j.decommissioned(ids[0], "Destroyed", &Default::default()).unwrap();
         let c = j.counts("O1").unwrap();
-        assert_eq!((c.scanned, c.pending, c.commissioned, c.rejected, c.decommissioned), (4, 1, 1, 1, 1), "{c:?}");
+        assert_eq!((c.accepted, c.pending, c.commissioned, c.rejected, c.decommissioned), (4, 1, 1, 1, 1), "{c:?}");
         assert_eq!(j.queue_depth().unwrap(), 1);
         let since = (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339();
         assert_eq!(j.scanned_since("O1", &since).unwrap(), 3, "the scan from 2020 is not in the last minute");
         let recovered = j.recent("O1", 10).unwrap().into_iter().find(|r| r.id == ids[1]).unwrap();
         assert_eq!(recovered.state, State::Commissioned);
         assert!(recovered.reason.unwrap().contains("answer was lost"));
+    }
+
+    #[test]
+    fn refused_scans_are_counted_and_listed_with_their_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.db")).unwrap();
+        j.append(&[scan("A")]).unwrap();
+        let alarm = |kind: &str, raw: &str| super::super::Alarm {
+            order_id: Some("O1".into()),
+            kind: kind.into(),
+            raw: raw.into(),
+            message: format!("{kind} said why"),
+        };
+        let actor = super::super::Actor::default();
+        for (kind, raw) in
+            [("wrong_batch", "(01)02022090117459(10)B9(21)SN7"), ("undecodable", "]d2\u{1d}x"), ("duplicate", "A")]
+        {
+            j.record_alarm(&alarm(kind, raw), &actor).unwrap();
+        }
+        j.record_alarm(&super::super::Alarm { order_id: None, ..alarm("no_active_order", "x") }, &actor).unwrap();
+        j.record_alarm(&alarm("clock_skew", ""), &actor).unwrap();
+        let c = j.counts("O1").unwrap();
+        assert_eq!((c.accepted, c.refused, c.duplicates, c.scanned()), (1, 2, 1, 4), "{c:?}");
+        let recent = j.recent("O1", 10).unwrap();
+        let kinds: Vec<Option<&str>> = recent.iter().map(|r| r.refusal.as_deref()).collect();
+        assert_eq!(kinds, [Some("duplicate"), Some("undecodable"), Some("wrong_batch"), None], "newest first");
+        assert_eq!(recent[1].serial, "]d2·x", "a control character is never printed");
+        assert_eq!(recent[2].reason.as_deref(), Some("wrong_batch said why"));
+        assert_eq!(recent[2].serial, "SN7", "the serial of a scan that decodes");
+        assert!(recent[..3].iter().all(|r| r.id < 0), "no refused row can be taken for a scan");
     }
 }

@@ -69,6 +69,13 @@ pub(super) const MIGRATIONS: &[Migration] = &[
                once its start has been moved to an archive",
         step: Step::Sql(V4),
     },
+    Migration {
+        version: 5,
+        what: "refused scans counted: alarms of an order (other than duplicates and the clock) \
+               are kept in order_counts as 'refused', so the scan panel's figures add up \
+               (scanned = accepted + refused + duplicates); an index lists an order's last alarms",
+        step: Step::Sql(V5),
+    },
 ];
 
 /// The schema version this program writes and understands.
@@ -192,6 +199,28 @@ CREATE INDEX scans_pending ON scans (id) WHERE state = 'pending';
 CREATE INDEX alarms_open ON alarms (id) WHERE acknowledged_at IS NULL;
 ALTER TABLE scans ADD COLUMN unanswered INTEGER NOT NULL DEFAULT 0;
 UPDATE scans SET unanswered = 1 WHERE state = 'sent' OR (state = 'pending' AND attempts > 0);
+";
+
+/// Alarms that are no refused scan of an order: counted as duplicates (V2), found by the line
+/// store for a scan that is also among the accepted, or about the station itself.
+const V5: &str = "
+CREATE INDEX alarms_order ON alarms (order_id, id);
+INSERT INTO order_counts (order_id, what, n)
+    SELECT order_id, 'refused', COUNT(*) FROM alarms
+    WHERE order_id IS NOT NULL AND kind NOT IN ('duplicate', 'duplicate_line', 'late_duplicate', 'clock_skew')
+    GROUP BY order_id;
+CREATE TRIGGER refusals_counted AFTER INSERT ON alarms
+    WHEN NEW.order_id IS NOT NULL
+     AND NEW.kind NOT IN ('duplicate', 'duplicate_line', 'late_duplicate', 'clock_skew') BEGIN
+    INSERT INTO order_counts (order_id, what, n) VALUES (NEW.order_id, 'refused', 1)
+        ON CONFLICT (order_id, what) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER refusals_uncounted AFTER DELETE ON alarms
+    WHEN OLD.order_id IS NOT NULL
+     AND OLD.kind NOT IN ('duplicate', 'duplicate_line', 'late_duplicate', 'clock_skew') BEGIN
+    UPDATE order_counts SET n = n - 1 WHERE order_id = OLD.order_id AND what = 'refused';
+    DELETE FROM order_counts WHERE order_id = OLD.order_id AND what = 'refused' AND n <= 0;
+END;
 ";
 
 const V4: &str = "

@@ -108,6 +108,8 @@ impl ScanTab {
             self.alarm = Some(alarm.clone());
         }
         self.last = Some(LastScan::Refused(alarm));
+        // The refused scan is counted and listed once the journal has it.
+        self.refresh_stats(cx);
     }
 
     pub fn acknowledge(&mut self, cx: &mut Ctx) {
@@ -174,9 +176,18 @@ impl ScanTab {
                 }
                 let left = fill.quantity - fill.packs - 1;
                 if left == 0 {
-                    cx.flash(Severity::Ok, format!("Order {} is complete with this pack: {} of {}", order.order_id, fill.quantity, fill.quantity));
+                    cx.flash(
+                        Severity::Ok,
+                        format!(
+                            "Order {} is complete with this pack: {} of {}",
+                            order.order_id, fill.quantity, fill.quantity
+                        ),
+                    );
                 } else if left > 0 && left <= (fill.quantity / 20).max(2) {
-                    cx.flash(Severity::Warning, format!("Order {}: {left} pack(s) left of {}", order.order_id, fill.quantity));
+                    cx.flash(
+                        Severity::Warning,
+                        format!("Order {}: {left} pack(s) left of {}", order.order_id, fill.quantity),
+                    );
                 }
                 cx.effect(Effect::Journal(NewScan {
                     at: String::new(),
@@ -229,7 +240,7 @@ impl ScanTab {
 
     fn fill_with(&self, order: &crate::domain::manufacturer::PackagingOrder, tolerance_percent: u32) -> Fill {
         let c = &self.stats.counts;
-        let known = if self.stats.order_id == order.order_id { c.scanned - c.rejected - c.decommissioned } else { 0 };
+        let known = if self.stats.order_id == order.order_id { c.accepted - c.rejected - c.decommissioned } else { 0 };
         let more = match &self.allowed_more {
             Some((id, n)) if *id == order.order_id => *n,
             _ => 0,
@@ -252,10 +263,13 @@ impl ScanTab {
             _ => step,
         };
         self.allowed_more = Some((order.order_id.clone(), more));
-        let entry = crate::domain::audit::NewEntry::new(crate::domain::audit::actions::OVERFILL_ALLOWED, order.order_id.clone())
-            .by(&cx.settings.station_id, cx.operator_id())
-            .change(Some(before.to_string()), Some((before + step).to_string()))
-            .reason("a supervisor allowed more packs than the order's quantity");
+        let entry = crate::domain::audit::NewEntry::new(
+            crate::domain::audit::actions::OVERFILL_ALLOWED,
+            order.order_id.clone(),
+        )
+        .by(&cx.settings.station_id, cx.operator_id())
+        .change(Some(before.to_string()), Some((before + step).to_string()))
+        .reason("a supervisor allowed more packs than the order's quantity");
         cx.effect(Effect::Audit(entry));
         if matches!(self.alarm, Some(Alarm::OrderFull { .. })) {
             self.alarm = None;
@@ -264,7 +278,11 @@ impl ScanTab {
         }
         cx.flash(
             Severity::Ok,
-            format!("Supervisor allowed {step} more pack(s) for {}: up to {}; scan the pack again", order.order_id, before + step),
+            format!(
+                "Supervisor allowed {step} more pack(s) for {}: up to {}; scan the pack again",
+                order.order_id,
+                before + step
+            ),
         );
     }
 
@@ -322,6 +340,10 @@ impl ScanTab {
     fn decommission(&mut self, cx: &mut Ctx) {
         let row = self.selected.and_then(|i| self.stats.recent.get(i)).cloned();
         match row {
+            Some(r) if r.refusal.is_some() => cx.flash(
+                Severity::Warning,
+                "That line is a refused scan, not a pack of the order: select a commissioned serial",
+            ),
             Some(r) if r.state == State::Commissioned => {
                 let lines = vec![
                     format!("Product {} batch {}, scanned {}", r.gtin, r.batch, cx.clock.local_time_of(&r.at)),
@@ -481,33 +503,28 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     order_view(s, cx, frame, order_area, t);
     last_view(s, frame, last_area, t);
     let c = &s.stats.counts;
-    let first = Line::from(vec![
-        Span::styled(format!(" Scanned {}", c.scanned), t.style(Role::Base)),
-        Span::styled(format!(" · Commissioned {}", c.commissioned), t.style(Role::Ok)),
-        Span::styled(
-            format!(" · Pending {}", c.pending),
-            t.style(if c.pending > 0 { Role::Warning } else { Role::Muted }),
-        ),
-        Span::styled(
-            format!(" · Rejected {}", c.rejected),
-            t.style(if c.rejected > 0 { Role::Error } else { Role::Muted }),
-        ),
+    let count = |label: &str, n: i64, bad: Role| {
+        Span::styled(format!(" · {label} {n}"), t.style(if n > 0 { bad } else { Role::Muted }))
+    };
+    let mut first = Line::from(vec![
+        Span::styled(format!(" Scanned {}", c.scanned()), t.style(Role::Base)),
+        Span::styled(format!(" · Accepted {}", c.accepted), t.style(Role::Base)),
+        count("Refused", c.refused, Role::Error),
+        count("Duplicates", c.duplicates, Role::Warning),
     ]);
+    if let Some(l) = &s.line_counts {
+        first.push_span(Span::styled(format!(" · line {} (here {})", l.line, l.own), t.style(Role::Accent)));
+    }
     let second = Line::from(vec![
-        Span::styled(
-            format!(" Duplicates {}", c.duplicates),
-            t.style(if c.duplicates > 0 { Role::Warning } else { Role::Muted }),
-        ),
+        Span::styled(format!(" Commissioned {}", c.commissioned), t.style(Role::Ok)),
+        count("Pending", c.pending, Role::Warning),
+        count("Rejected", c.rejected, Role::Error),
         Span::styled(format!(" · {} packs/min", s.stats.per_minute), t.style(Role::Muted)),
         Span::styled(
             format!(" · queue {} to send", s.stats.queue),
             t.style(if s.stats.queue > 0 { Role::Warning } else { Role::Muted }),
         ),
     ]);
-    let mut second = second;
-    if let Some(l) = &s.line_counts {
-        second.push_span(Span::styled(format!(" · line {} (here {})", l.line, l.own), t.style(Role::Accent)));
-    }
     frame.render_widget(Paragraph::new(vec![first, second]), counters_area);
     recent_view(s, cx, frame, recent_area, t);
     let prompt = if let (Some(Alarm::OrderFull { .. }), true) = (&s.alarm, cx.settings.scan.block_on_alarm) {
@@ -574,10 +591,7 @@ fn order_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme
     );
     let done = s.stats.counts.commissioned;
     let ratio = if o.quantity > 0 { (done as f64 / o.quantity as f64).clamp(0.0, 1.0) } else { 0.0 };
-    frame.render_widget(
-        Gauge::default().ratio(ratio).label(progress(s, o, cx)).gauge_style(t.style(Role::Ok)),
-        gauge,
-    );
+    frame.render_widget(Gauge::default().ratio(ratio).label(progress(s, o, cx)).gauge_style(t.style(Role::Ok)), gauge);
 }
 
 /// "3 of 10 commissioned", or "10 of 10 — order full" once no pack more fits; with the spare
@@ -625,23 +639,28 @@ fn recent_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Them
         .title(Span::styled(" Last scans ", t.style(Role::Title)));
     let rows = s.stats.recent.iter().map(|r| {
         let role = match r.state {
+            _ if r.refusal.is_some() => Role::Error,
             State::Commissioned => Role::Ok,
             State::Rejected => Role::Error,
             State::Decommissioned => Role::Muted,
             _ => Role::Warning,
         };
+        let (state, tries) = match &r.refusal {
+            Some(kind) => (kind.replace('_', " "), String::new()),
+            None => (r.state.name().to_string(), r.attempts.to_string()),
+        };
         Row::new(vec![
             Cell::from(cx.clock.local_time_of(&r.at)),
             Cell::from(r.serial.clone()),
-            Cell::from(r.state.name()).style(t.style(role)),
-            Cell::from(r.attempts.to_string()),
+            Cell::from(state).style(t.style(role)),
+            Cell::from(tries),
             Cell::from(r.reason.clone().unwrap_or_default()),
         ])
     });
     let widths = [
         Constraint::Length(8),
         Constraint::Length(20),
-        Constraint::Length(12),
+        Constraint::Length(13),
         Constraint::Length(3),
         Constraint::Min(10),
     ];
@@ -700,7 +719,7 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let c = &s.stats.counts;
     let counters = vec![
         Line::from(vec![
-            Span::styled(format!("Scanned {} ", c.scanned), t.style(Role::Base)),
+            Span::styled(format!("Scanned {} ", c.scanned()), t.style(Role::Base)),
             Span::styled(format!("Comm. {} ", c.commissioned), t.style(Role::Ok)),
             Span::styled(
                 format!("Pend. {}", c.pending),
@@ -708,6 +727,10 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             ),
         ]),
         Line::from(vec![
+            Span::styled(
+                format!("Ref. {} ", c.refused),
+                t.style(if c.refused > 0 { Role::Error } else { Role::Muted }),
+            ),
             Span::styled(
                 format!("Rej. {} ", c.rejected),
                 t.style(if c.rejected > 0 { Role::Error } else { Role::Muted }),
@@ -732,9 +755,14 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 State::Decommissioned => Role::Muted,
                 _ => Role::Warning,
             };
+            let (role, state) = match &r.refusal {
+                Some(kind) => (Role::Error, kind.replace('_', " ")),
+                None => (role, r.state.name().to_string()),
+            };
+            let serial: String = r.serial.chars().take(20).collect();
             Line::from(vec![
-                Span::styled(format!("{:<20} ", r.serial), t.style(Role::Base)),
-                Span::styled(r.state.name(), t.style(role)),
+                Span::styled(format!("{serial:<20} "), t.style(Role::Base)),
+                Span::styled(state, t.style(role)),
             ])
         })
         .collect();
