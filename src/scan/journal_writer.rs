@@ -5,7 +5,7 @@
 //! out once its transaction is on disk. Statistics are read on a second, read-only connection by
 //! a thread of their own, so a statistics query never holds up a write.
 
-use super::journal::{Actor, Alarm, Appended, Journal, JournalError, NewScan, Outcome, ScanStats, Taken};
+use super::journal::{Actor, Alarm, Appended, Journal, JournalError, NewScan, Outcome, ScanRow, ScanStats, Taken};
 use crate::domain::audit::NewEntry;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
@@ -18,6 +18,11 @@ pub enum Job {
     Ack(Actor),
     SaveActive(String),
     Stats(String),
+    /// Look a scan up by GTIN and serial (answered as `Event::Found`, after what came before).
+    Find {
+        gtin: String,
+        serial: String,
+    },
     Decommissioned {
         row: i64,
         reason: String,
@@ -48,6 +53,14 @@ pub enum Event {
     Journaled(Vec<(NewScan, Result<Appended, String>)>),
     /// Counters and last scans of an order.
     Stats(Box<ScanStats>),
+    /// The answer to `Job::Find`: the scan, if this journal has it.
+    Found { gtin: String, serial: String, row: Option<Box<ScanRow>> },
+}
+
+/// What the read-only connection is asked for.
+enum Read {
+    Stats(String),
+    Find { gtin: String, serial: String },
 }
 
 fn now() -> String {
@@ -63,7 +76,7 @@ pub fn spawn(
     pipeline: Arc<Notify>,
 ) -> Result<(mpsc::Sender<Job>, std::thread::JoinHandle<()>), JournalError> {
     let reader = Journal::open_read_only(journal.path())?;
-    let (stats_tx, stats_rx) = mpsc::channel::<String>();
+    let (stats_tx, stats_rx) = mpsc::channel::<Read>();
     let to_reader = to_station.clone();
     std::thread::Builder::new()
         .name("journal-stats".into())
@@ -92,6 +105,7 @@ enum Reply {
     Taken(oneshot::Sender<Result<Taken, String>>, Result<Taken, String>),
     Settled(oneshot::Sender<Result<(), String>>, Result<(), String>),
     Stats(String),
+    Find(String, String),
 }
 
 impl Reply {
@@ -104,6 +118,7 @@ impl Reply {
             Reply::Taken(to, _) => Reply::Taken(to, Err(why.to_string())),
             Reply::Settled(to, _) => Reply::Settled(to, Err(why.to_string())),
             Reply::Stats(o) => Reply::Stats(o),
+            Reply::Find(g, s) => Reply::Find(g, s),
         }
     }
 }
@@ -114,7 +129,7 @@ fn write(
     jobs: Vec<Job>,
     to_station: &UnboundedSender<Event>,
     pipeline: &Notify,
-    stats: &mpsc::Sender<String>,
+    stats: &mpsc::Sender<Read>,
 ) -> bool {
     let stop_at = jobs.iter().position(|j| matches!(j, Job::Shutdown));
     let mut replies: Vec<Reply> = Vec::new();
@@ -160,6 +175,10 @@ fn write(
                     replies.push(Reply::Stats(order_id));
                     Ok(())
                 }
+                Job::Find { gtin, serial } => {
+                    replies.push(Reply::Find(gtin, serial));
+                    Ok(())
+                }
                 Job::Take { limit, fill_for, reply } => {
                     let r = tx.take(limit, fill_for).map_err(|e| e.to_string());
                     replies.push(Reply::Taken(reply, r));
@@ -198,9 +217,12 @@ fn write(
                 let _ = to.send(r);
             }
             Reply::Stats(order_id) if Some(i) == last_stats => {
-                let _ = stats.send(order_id);
+                let _ = stats.send(Read::Stats(order_id));
             }
             Reply::Stats(_) => {}
+            Reply::Find(gtin, serial) => {
+                let _ = stats.send(Read::Find { gtin, serial });
+            }
         }
     }
     if accepted && committed.is_ok() {
@@ -211,11 +233,28 @@ fn write(
 
 /// The statistics reader: answers the latest request when it wakes (requests that piled up
 /// meanwhile would all read the same).
-fn read_stats(reader: Journal, rx: mpsc::Receiver<String>, to_station: UnboundedSender<Event>) {
-    while let Ok(mut order_id) = rx.recv() {
-        if let Some(later) = rx.try_iter().last() {
-            order_id = later;
+fn read_stats(reader: Journal, rx: mpsc::Receiver<Read>, to_station: UnboundedSender<Event>) {
+    while let Ok(first) = rx.recv() {
+        // Look-ups are each answered; of the statistics only the latest is read.
+        let mut order = None;
+        for read in std::iter::once(first).chain(rx.try_iter()) {
+            match read {
+                Read::Stats(order_id) => order = Some(order_id),
+                Read::Find { gtin, serial } => {
+                    let row = match reader.find_scan(&gtin, &serial) {
+                        Ok(r) => r.map(Box::new),
+                        Err(e) => {
+                            tracing::error!("journal look-up: {e}");
+                            None
+                        }
+                    };
+                    if to_station.send(Event::Found { gtin, serial, row }).is_err() {
+                        return;
+                    }
+                }
+            }
         }
+        let Some(order_id) = order else { continue };
         let since =
             (chrono::Utc::now() - chrono::Duration::seconds(60)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         match reader.stats(&order_id, &since) {
@@ -226,5 +265,32 @@ fn read_stats(reader: Journal, rx: mpsc::Receiver<String>, to_station: Unbounded
             }
             Err(e) => tracing::error!("journal statistics: {e}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_look_up_is_answered_after_the_scans_sent_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(&dir.path().join("j.db")).unwrap();
+        let (events, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (jobs, thread) = spawn(journal, events, Arc::new(Notify::new())).unwrap();
+        let scan = super::super::journal::tests::scan("LOOK1");
+        let gtin = scan.gtin.clone();
+        jobs.send(Job::Append(scan)).unwrap();
+        jobs.send(Job::Find { gtin: gtin.clone(), serial: "LOOK1".into() }).unwrap();
+        jobs.send(Job::Find { gtin, serial: "NOPE".into() }).unwrap();
+        let mut found = Vec::new();
+        while found.len() < 2 {
+            if let Event::Found { serial, row, .. } = rx.blocking_recv().expect("the writer answers") {
+                found.push((serial, row.map(|r| r.serial)));
+            }
+        }
+        assert_eq!(found, [("LOOK1".to_string(), Some("LOOK1".to_string())), ("NOPE".to_string(), None)]);
+        jobs.send(Job::Shutdown).unwrap();
+        thread.join().unwrap();
     }
 }

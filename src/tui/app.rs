@@ -601,6 +601,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Pipeline(p) => app.pipeline(p),
         Msg::Line(e) => app.line_event(e),
+        Msg::ScanFound { gtin, serial, row } => app.on_scan(|s, cx| s.found(&gtin, &serial, row.map(|r| *r), cx)),
         Msg::PinChecked { purpose, ok } => app.on_access(|a, cx| a.pin_checked(purpose, ok, cx)),
         Msg::Timer(Timer::FlashExpired(seq)) => {
             if seq == app.flash_seq {

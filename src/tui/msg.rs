@@ -159,6 +159,12 @@ pub enum Msg {
     Journaled(Vec<(NewScan, Result<Appended, String>)>),
     /// Counters and last scans of the active order, read from the journal.
     ScanStats(Box<ScanStats>),
+    /// The journal's answer to `Effect::FindScan`.
+    ScanFound {
+        gtin: String,
+        serial: String,
+        row: Option<Box<crate::scan::journal::ScanRow>>,
+    },
     /// News from the line store (only with `[line_store]`): online or not, line counters,
     /// late duplicates, the clock.
     Line(crate::line_store::LineEvent),
@@ -197,6 +203,11 @@ pub enum Effect {
     SaveActive(PackagingOrder),
     /// Read the counters and last scans of this order.
     RefreshScanStats(String),
+    /// Look a scan up in the journal by GTIN and serial (answered as `Msg::ScanFound`).
+    FindScan {
+        gtin: String,
+        serial: String,
+    },
     /// Record in the journal that a serial was decommissioned, and why.
     MarkDecommissioned {
         row: i64,

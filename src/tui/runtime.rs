@@ -289,6 +289,7 @@ fn journal_msg(e: JournalEvent) -> Msg {
     match e {
         JournalEvent::Journaled(answers) => Msg::Journaled(answers),
         JournalEvent::Stats(stats) => Msg::ScanStats(stats),
+        JournalEvent::Found { gtin, serial, row } => Msg::ScanFound { gtin, serial, row },
     }
 }
 
@@ -345,6 +346,7 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
                 Err(e) => tracing::error!("cannot keep the active order: {e}"),
             },
             Effect::RefreshScanStats(order_id) => journal(Job::Stats(order_id), &mut failed),
+            Effect::FindScan { gtin, serial } => journal(Job::Find { gtin, serial }, &mut failed),
             Effect::Api(req) => {
                 if w.requests.send(req).is_err() {
                     failed.push(Msg::EffectFailed("The network worker stopped; restart shopfloor".into()));

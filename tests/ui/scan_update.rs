@@ -262,3 +262,89 @@ fn a_scan_fills_an_open_lookup() {
     assert!(matches!(&requests(&effects)[0].job, Job::OrderDetails { order_id } if order_id == "PO-2611-004"));
     assert_eq!(app.packaging.lookup.value(), "PO-2611-004", "the field holds the id, not the code");
 }
+
+fn row(id: i64, serial: &str, state: shopfloor::scan::journal::State) -> shopfloor::scan::journal::ScanRow {
+    shopfloor::scan::journal::ScanRow {
+        id,
+        at: "2026-11-21T10:00:00.000Z".into(),
+        order_id: "Order143".into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: serial.into(),
+        state,
+        reason: None,
+        attempts: 1,
+        refusal: None,
+    }
+}
+
+fn stats(rows: Vec<shopfloor::scan::journal::ScanRow>) -> Msg {
+    Msg::ScanStats(Box::new(shopfloor::scan::journal::ScanStats {
+        order_id: "Order143".into(),
+        recent: rows,
+        ..Default::default()
+    }))
+}
+
+#[test]
+fn the_selection_stays_on_its_serial_as_new_scans_arrive_and_is_drawn() {
+    use shopfloor::scan::journal::State::Commissioned;
+    let mut app = on_scan_tab();
+    update(&mut app, stats(vec![row(2, "SECOND", Commissioned), row(1, "FIRST", Commissioned)]));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.scan.selected, Some(1));
+    // Two new scans arrive on top: the selection moves with FIRST.
+    update(
+        &mut app,
+        stats(vec![
+            row(4, "FOURTH", Commissioned),
+            row(3, "THIRD", Commissioned),
+            row(2, "SECOND", Commissioned),
+            row(1, "FIRST", Commissioned),
+        ]),
+    );
+    assert_eq!(app.scan.selected, Some(3));
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.as_ref().unwrap().title.contains("FIRST"), "F7 still means FIRST");
+}
+
+#[test]
+fn any_serial_is_decommissioned_by_scanning_its_pack_or_typing_it() {
+    use shopfloor::scan::journal::State::Commissioned;
+    let mut app = on_scan_tab();
+    // Nothing selected: F7 asks for the pack; its scan is looked up, not journaled.
+    press(&mut app, KeyCode::F(7));
+    assert!(app.scan.asking_serial);
+    assert!(screen(&app, 80, 24).contains("Decommission which pack?"), "{}", screen(&app, 80, 24));
+    let effects = scan_in(&mut app, &good("OLD77"));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Journal(_))),
+        "a pack named for decommissioning is no new scan"
+    );
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::FindScan { gtin, serial } if gtin == "02022090117459" && serial == "OLD77")));
+    update(
+        &mut app,
+        Msg::ScanFound {
+            gtin: "02022090117459".into(),
+            serial: "OLD77".into(),
+            row: Some(Box::new(row(77, "OLD77", Commissioned))),
+        },
+    );
+    let confirm = app.confirm.as_ref().expect("the reason is asked");
+    assert!(confirm.title.contains("OLD77"));
+
+    // Typed by a person: the serial alone, with the order's product.
+    let mut app = on_scan_tab();
+    press(&mut app, KeyCode::F(7));
+    let effects = scan(&mut app, "TYPED1");
+    assert!(effects.iter().any(|e| matches!(e, Effect::FindScan { serial, .. } if serial == "TYPED1")), "{effects:?}");
+    update(&mut app, Msg::ScanFound { gtin: "02022090117459".into(), serial: "TYPED1".into(), row: None });
+    assert!(app.confirm.is_none());
+    assert!(app.flash.as_ref().unwrap().text.contains("never scanned at this station"), "{:?}", app.flash);
+    // And the next scan is a scan again.
+    assert!(scan_in(&mut app, &good("NEXT1")).iter().any(|e| matches!(e, Effect::Journal(_))));
+}

@@ -225,10 +225,10 @@ fn set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    pub(super) fn scan(serial: &str) -> NewScan {
+    pub(crate) fn scan(serial: &str) -> NewScan {
         NewScan {
             at: now(),
             station: "st".into(),

@@ -115,26 +115,22 @@ impl Journal {
         })
     }
 
+    /// A scan by its GTIN and serial (through the unique index), whatever its order.
+    pub fn find_scan(&self, gtin: &str, serial: &str) -> Result<Option<ScanRow>, JournalError> {
+        use rusqlite::OptionalExtension;
+        let mut q = self.conn.prepare_cached(
+            "SELECT id, at, order_id, gtin, batch, expiry, serial, state, reason, attempts FROM scans
+             WHERE gtin = ?1 AND serial = ?2",
+        )?;
+        Ok(q.query_row(params![gtin, serial], row).optional()?)
+    }
+
     pub fn recent(&self, order_id: &str, n: usize) -> Result<Vec<ScanRow>, JournalError> {
         let mut q = self.conn.prepare_cached(
             "SELECT id, at, order_id, gtin, batch, expiry, serial, state, reason, attempts FROM scans
              WHERE order_id = ?1 ORDER BY id DESC LIMIT ?2",
         )?;
-        let rows = q.query_map(params![order_id, n as i64], |r| {
-            Ok(ScanRow {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                order_id: r.get(2)?,
-                gtin: r.get(3)?,
-                batch: r.get(4)?,
-                expiry: r.get(5)?,
-                serial: r.get(6)?,
-                state: State::parse(&r.get::<_, String>(7)?),
-                reason: r.get(8)?,
-                attempts: r.get(9)?,
-                refusal: None,
-            })
-        })?;
+        let rows = q.query_map(params![order_id, n as i64], row)?;
         let mut list: Vec<ScanRow> = rows.collect::<Result<_, _>>()?;
         // The order's refused scans, newest first, through the alarms' order index.
         let mut q = self.conn.prepare_cached(
@@ -164,6 +160,23 @@ impl Journal {
         list.truncate(n);
         Ok(list)
     }
+}
+
+/// A `scans` row read in the column order the queries above use.
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ScanRow> {
+    Ok(ScanRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        order_id: r.get(2)?,
+        gtin: r.get(3)?,
+        batch: r.get(4)?,
+        expiry: r.get(5)?,
+        serial: r.get(6)?,
+        state: State::parse(&r.get::<_, String>(7)?),
+        reason: r.get(8)?,
+        attempts: r.get(9)?,
+        refusal: None,
+    })
 }
 
 /// What a refused scan's row shows as its serial: the serial (21) when the scan decodes, else

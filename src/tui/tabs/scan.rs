@@ -44,8 +44,14 @@ pub struct ScanTab {
     order_lookup: Slot,
     decommission: Slot,
     pub pipeline_note: Option<String>,
-    /// The row of "Last scans" that ↑/↓ selected (for decommissioning).
+    /// The row of "Last scans" that ↑/↓ selected (for decommissioning), and its scan, so the
+    /// selection stays on that serial as new rows arrive above it.
     pub selected: Option<usize>,
+    selected_id: Option<i64>,
+    /// The next scan or typed serial names the pack to decommission (F7 with nothing selected).
+    pub asking_serial: bool,
+    /// The serial looked up in the journal for decommissioning.
+    finding: Option<String>,
     /// What the input line holds came in a burst: the start of a scan that a pause (network
     /// jitter) cut from its end.
     field_from_burst: bool,
@@ -86,6 +92,9 @@ impl ScanTab {
             decommission: Slot::default(),
             pipeline_note: None,
             selected: None,
+            selected_id: None,
+            asking_serial: false,
+            finding: None,
             field_from_burst: false,
             line_counts: None,
             accepted_since_stats: 0,
@@ -125,6 +134,9 @@ impl ScanTab {
 
     /// One whole scan: a command code, or a pack checked against the active order.
     pub fn take_scan(&mut self, raw: String, cx: &mut Ctx) {
+        if std::mem::take(&mut self.asking_serial) {
+            return self.find_for_decommission(&raw, cx);
+        }
         let cfg = &cx.settings.scan;
         // Command codes read the same with or without the scanner's AIM identifier.
         let code = strip_symbology(&raw);
@@ -310,10 +322,13 @@ impl ScanTab {
     /// Counters and last scans, if they are of the order still active.
     pub fn stats_arrived(&mut self, stats: ScanStats, active: Option<&str>) {
         if active == Some(stats.order_id.as_str()) {
-            let n = stats.recent.len();
             self.stats = stats;
             self.accepted_since_stats = 0;
-            self.selected = self.selected.filter(|_| n > 0).map(|i| i.min(n - 1));
+            // The selection follows its serial; gone from the list, it is gone.
+            self.selected = self.selected_id.and_then(|id| self.stats.recent.iter().position(|r| r.id == id));
+            if self.selected.is_none() {
+                self.selected_id = None;
+            }
         }
     }
 
@@ -336,15 +351,72 @@ impl ScanTab {
         self.refresh_stats(cx);
     }
 
-    /// Asks for the reason to decommission the selected serial (only a commissioned one).
+    fn select(&mut self, i: Option<usize>) {
+        self.asking_serial = false;
+        self.selected = i;
+        self.selected_id = i.and_then(|i| self.stats.recent.get(i)).map(|r| r.id);
+    }
+
+    /// Decommissions the selected serial, or with nothing selected asks for the pack: scanned,
+    /// or its serial typed, any pack of this station's journal.
     fn decommission(&mut self, cx: &mut Ctx) {
-        let row = self.selected.and_then(|i| self.stats.recent.get(i)).cloned();
+        match self.selected.and_then(|i| self.stats.recent.get(i)).cloned() {
+            Some(r) => {
+                self.asking_serial = false;
+                self.ask_decommission(r, cx)
+            }
+            None => {
+                self.asking_serial = true;
+                cx.flash(Severity::Info, "Decommission: scan the pack or type its serial, then Enter (Esc cancels)");
+            }
+        }
+    }
+
+    /// The scan or typed serial that names the pack to decommission: looked up in the journal.
+    fn find_for_decommission(&mut self, raw: &str, cx: &mut Ctx) {
+        let Some(order) = cx.active else {
+            return cx.flash(Severity::Warning, "No active order: choose the order the pack belongs to first");
+        };
+        let opts = gs1::Options { mode: Mode::Auto, ..gs1::Options::default() };
+        let (gtin, serial) = match gs1::decode(raw, &opts) {
+            Ok(d) if d.get("21").is_some() => {
+                (d.get("01").unwrap_or(&order.product_code).to_string(), d.get("21").unwrap_or_default().to_string())
+            }
+            _ => (order.product_code.clone(), strip_symbology(raw).trim().to_string()),
+        };
+        if serial.is_empty() || serial.chars().count() > 20 {
+            return cx.flash(
+                Severity::Warning,
+                "That is no serial (1 to 20 characters): press F7 again and scan the pack or type its serial",
+            );
+        }
+        self.finding = Some(serial.clone());
+        cx.effect(Effect::FindScan { gtin, serial });
+    }
+
+    /// The journal's answer for the pack to decommission.
+    pub fn found(&mut self, gtin: &str, serial: &str, row: Option<crate::scan::journal::ScanRow>, cx: &mut Ctx) {
+        if self.finding.as_deref() != Some(serial) {
+            return;
+        }
+        self.finding = None;
         match row {
-            Some(r) if r.refusal.is_some() => cx.flash(
+            Some(r) => self.ask_decommission(r, cx),
+            None => cx.flash(
+                Severity::Warning,
+                format!("Serial {serial} of product {gtin} was never scanned at this station: check the serial"),
+            ),
+        }
+    }
+
+    /// Asks for the reason to decommission this serial (only a commissioned one).
+    fn ask_decommission(&mut self, r: crate::scan::journal::ScanRow, cx: &mut Ctx) {
+        match r {
+            r if r.refusal.is_some() => cx.flash(
                 Severity::Warning,
                 "That line is a refused scan, not a pack of the order: select a commissioned serial",
             ),
-            Some(r) if r.state == State::Commissioned => {
+            r if r.state == State::Commissioned => {
                 let lines = vec![
                     format!("Product {} batch {}, scanned {}", r.gtin, r.batch, cx.clock.local_time_of(&r.at)),
                     "The pack leaves the supply chain; this cannot be undone.".into(),
@@ -370,11 +442,10 @@ impl ScanTab {
                 );
                 self.decommission.start(id);
             }
-            Some(r) => cx.flash(
+            r => cx.flash(
                 Severity::Warning,
                 format!("Only a commissioned serial can be decommissioned; {} is {}", r.serial, r.state.name()),
             ),
-            None => cx.flash(Severity::Warning, "Select a serial under Last scans with ↑/↓ first"),
         }
     }
 
@@ -421,10 +492,13 @@ impl Screen for ScanTab {
                     Code::BackTab => cx.command(Command::CycleTab { forward: false }),
                     Code::Esc => {
                         self.field.clear();
-                        self.selected = None;
+                        self.select(None);
+                        if std::mem::take(&mut self.asking_serial) {
+                            cx.flash(Severity::Info, "Nothing decommissioned");
+                        }
                     }
-                    Code::Down if n > 0 => self.selected = Some(self.selected.map_or(0, |i| (i + 1).min(n - 1))),
-                    Code::Up if n > 0 => self.selected = Some(self.selected.map_or(0, |i| i.saturating_sub(1))),
+                    Code::Down if n > 0 => self.select(Some(self.selected.map_or(0, |i| (i + 1).min(n - 1)))),
+                    Code::Up if n > 0 => self.select(Some(self.selected.map_or(0, |i| i.saturating_sub(1)))),
                     _ => {}
                 }
             }
@@ -536,6 +610,11 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             ),
             t.style(Role::Error),
         ))
+    } else if s.asking_serial {
+        Line::from(vec![
+            Span::styled(" Decommission which pack? Scan it or type its serial: ", t.style(Role::Warning)),
+            Span::styled(s.field.shown(), t.style(Role::InputFocus)),
+        ])
     } else if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
         Line::from(Span::styled(
             format!(
