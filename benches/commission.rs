@@ -81,6 +81,7 @@ impl Rig {
                 Some(e) = self.events.recv() => match e {
                     Event::Journaled(_) => { let _ = self.jobs.send(Job::Stats(ORDER.into())); }
                     Event::Stats(s) => if done(&s.counts) { return (first_answer, waits) },
+                    Event::Found { .. } => {}
                 },
                 Some(p) = self.progress.recv() => {
                     match p {
