@@ -2,37 +2,10 @@
 //! the outbox (every scan with an id above `claimed_through` still waits for its line-wide
 //! claim), and the conflicts found are kept beside it. Nothing accepted locally is lost: a scan
 //! leaves the outbox only when the store has answered for it.
-//!
-//! TODO(journal migrations): `SCHEMA` is created with IF NOT EXISTS for now; it becomes one
-//! numbered migration of the journal once the journal has them.
+//! Its tables (`line_outbox`, `line_conflicts`) are a migration of the journal (version 6).
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-
-/// The tables this module keeps in the journal database.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS line_outbox (
-    key   TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS line_conflicts (
-    scan_id          INTEGER PRIMARY KEY,
-    kind             TEXT NOT NULL CHECK (kind IN ('duplicate', 'late_duplicate')),
-    gtin             TEXT NOT NULL,
-    serial           TEXT NOT NULL,
-    order_id         TEXT NOT NULL,
-    scanned_at       TEXT NOT NULL,
-    other_station    TEXT NOT NULL,
-    other_pack       INTEGER NOT NULL,
-    other_operator   TEXT,
-    other_order_id   TEXT NOT NULL,
-    other_scanned_at TEXT NOT NULL,
-    found_at         TEXT NOT NULL,
-    resolved_at      TEXT,
-    resolved_by      TEXT,
-    resolution       TEXT
-);
-";
 
 /// A journaled scan waiting for its claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,11 +37,6 @@ pub struct Conflict {
     /// Found when the backlog was claimed after the store was unreachable (the station had
     /// already shown the pack as accepted): a supervisor must resolve it.
     pub late: bool,
-}
-
-/// Creates the tables (see the module's note on migrations).
-pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
 }
 
 /// The id of the last scan the store has answered for (0: none yet).
@@ -213,8 +181,8 @@ mod tests {
         let path = dir.path().join("journal.db");
         let mut j = Journal::open(&path).unwrap();
         j.append(&[scan("A"), scan("B"), scan("C")]).unwrap();
+        // Journal::open made the outbox's tables (migration 6).
         let mut conn = Connection::open(&path).unwrap();
-        create(&conn).unwrap();
         assert_eq!(waiting(&conn).unwrap(), 3);
         let out = outgoing(&conn, claimed_through(&conn).unwrap(), 2).unwrap();
         assert_eq!(out.iter().map(|o| o.serial.as_str()).collect::<Vec<_>>(), ["A", "B"]);

@@ -47,6 +47,8 @@ pub enum Error {
     AuditDiverged { chain: String, why: String },
     #[error("the station's journal: {0}. Check the disk (space, permissions)")]
     Journal(#[from] rusqlite::Error),
+    #[error("the station's journal cannot be opened: {0}")]
+    JournalOpen(String),
 }
 
 /// A PostgreSQL error with its server message (tokio-postgres' own text hides it in a source).
@@ -217,8 +219,9 @@ impl LineStore {
         journal: &Path,
         audit_sink: AuditSink,
     ) -> Result<(LineStore, mpsc::UnboundedReceiver<LineEvent>), Error> {
+        // Opening the journal brings its schema (the outbox is migration 6) up to date.
+        drop(crate::scan::journal::Journal::open(journal).map_err(|e| Error::JournalOpen(e.to_string()))?);
         let conn = rusqlite::Connection::open(journal)?;
-        backlog::create(&conn)?;
         let waiting = backlog::waiting(&conn)?;
         let through = backlog::claimed_through(&conn)?;
         drop(conn);

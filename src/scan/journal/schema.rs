@@ -76,6 +76,13 @@ pub(super) const MIGRATIONS: &[Migration] = &[
                (scanned = accepted + refused + duplicates); an index lists an order's last alarms",
         step: Step::Sql(V5),
     },
+    Migration {
+        version: 6,
+        what: "the line store's outbox: line_outbox keeps how far the scans are claimed line-wide, \
+               line_conflicts the packs another station claimed first (written with IF NOT \
+               EXISTS: test builds made them before they were a migration)",
+        step: Step::Sql(V6),
+    },
 ];
 
 /// The schema version this program writes and understands.
@@ -221,6 +228,31 @@ CREATE TRIGGER refusals_uncounted AFTER DELETE ON alarms
     UPDATE order_counts SET n = n - 1 WHERE order_id = OLD.order_id AND what = 'refused';
     DELETE FROM order_counts WHERE order_id = OLD.order_id AND what = 'refused' AND n <= 0;
 END;
+";
+
+/// What `line_store::backlog` keeps beside the scans.
+const V6: &str = "
+CREATE TABLE IF NOT EXISTS line_outbox (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS line_conflicts (
+    scan_id          INTEGER PRIMARY KEY,
+    kind             TEXT NOT NULL CHECK (kind IN ('duplicate', 'late_duplicate')),
+    gtin             TEXT NOT NULL,
+    serial           TEXT NOT NULL,
+    order_id         TEXT NOT NULL,
+    scanned_at       TEXT NOT NULL,
+    other_station    TEXT NOT NULL,
+    other_pack       INTEGER NOT NULL,
+    other_operator   TEXT,
+    other_order_id   TEXT NOT NULL,
+    other_scanned_at TEXT NOT NULL,
+    found_at         TEXT NOT NULL,
+    resolved_at      TEXT,
+    resolved_by      TEXT,
+    resolution       TEXT
+);
 ";
 
 const V4: &str = "
