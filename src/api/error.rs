@@ -109,7 +109,7 @@ pub enum ApiError {
     Server { status: u16 },
     #[error("the server answered in an unexpected form (HTTP {status}: {detail}); check base_url, or tell IT")]
     UnexpectedResponse { status: u16, detail: String },
-    #[error("cannot make a trusted connection to {host}: {reason}. If the plant's network inspects TLS, set [network] ca_file to the plant's CA certificate (or add it to the system's store with update-ca-certificates); the request is retried")]
+    #[error("no trusted connection to {host} ({reason}): if the plant inspects TLS, set [network] ca_file to its CA certificate; the request is retried")]
     Tls { host: String, reason: String },
     #[error("not sent: {0}")]
     Insecure(String),

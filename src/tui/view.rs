@@ -46,8 +46,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         overlays(app, frame, area, t);
         return;
     }
+    let rows = message_rows(app, area.width, 4);
     let [tabs_area, body, message, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(rows), Constraint::Length(1)])
             .areas(area);
     tab_bar(app, frame, tabs_area, t);
     match app.tab {
@@ -79,8 +80,9 @@ fn overlays(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
 /// The Scan tab (or the sign-in screen) on a handheld: a one-line header, the panel, the
 /// message line and a short status line.
 fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
+    let rows = message_rows(app, area.width, 6);
     let [head, body, message, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(rows), Constraint::Length(1)])
             .areas(area);
     let who = tabs::signin::who_short(&app.access, &app.settings);
     frame.render_widget(
@@ -163,16 +165,54 @@ fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The message's mark and text, as the message line shows them.
+fn flash_text(f: &super::msg::Flash) -> (String, Role) {
+    let (mark, role) = match f.severity {
+        Severity::Ok => ("✓ ", Role::Ok),
+        Severity::Error => ("✗ ", Role::Error),
+        Severity::Warning => ("! ", Role::Warning),
+        Severity::Info => ("", Role::Base),
+    };
+    (format!("{mark}{}", f.text), role)
+}
+
+/// Rows a text takes when wrapped at word boundaries to `width` columns (as `Wrap` does).
+pub fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let (mut rows, mut used) = (1u16, 0usize);
+    // Runs of blanks count (a padded key column); a row never starts with a blank.
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        if w == 0 && used == 0 {
+            continue;
+        }
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else {
+            rows += 1;
+            // A word longer than a row is broken across rows.
+            rows += (w.saturating_sub(1) / width) as u16;
+            used = (w - 1) % width + 1;
+        }
+    }
+    rows
+}
+
+/// The message line grows (up to `max` rows) so that what to do is never cut off; the hints
+/// keep one.
+fn message_rows(app: &App, width: u16, max: u16) -> u16 {
+    match &app.flash {
+        Some(f) => wrapped_rows(&flash_text(f).0, width).clamp(1, max),
+        None => 1,
+    }
+}
+
 fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let line = match &app.flash {
         Some(f) => {
-            let (mark, role) = match f.severity {
-                Severity::Ok => ("✓ ", Role::Ok),
-                Severity::Error => ("✗ ", Role::Error),
-                Severity::Warning => ("! ", Role::Warning),
-                Severity::Info => ("", Role::Base),
-            };
-            Line::from(Span::styled(format!("{mark}{}", f.text), t.style(role)))
+            let (text, role) = flash_text(f);
+            Line::from(Span::styled(text, t.style(role)))
         }
         None => {
             let k = &app.settings.keys;
@@ -189,7 +229,7 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             Line::from(Span::styled(hint, t.style(Role::Muted)))
         }
     };
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
 }
 
 /// A backend's state; `short` leaves out the words of the good states to make room.
@@ -278,8 +318,11 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         // On the Scan tab plain letters are scan input, so only other keys are offered.
         k.keys(a).iter().filter(|key| !(app.tab == Tab::Scan && key.is_text())).map(ToString::to_string).collect()
     };
+    // A handheld's screen has no room for a key column: "keys: what", wrapped.
+    let narrow = area.width < 78;
+    let key_cell = |keys: &str| if narrow { format!("{keys}: ") } else { format!("{keys:<24}") };
     let row = |keys: String, what: &str| {
-        Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Accent)), Span::raw(what.to_string())])
+        Line::from(vec![Span::styled(key_cell(&keys), t.style(Role::Accent)), Span::raw(what.to_string())])
     };
     let actions = app.screen_actions();
     let tab_actions: Vec<Action> = Tab::ALL.iter().map(|t| t.action()).collect();
@@ -313,21 +356,29 @@ fn help(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         "Letters act as shortcuts only when no text field has the cursor."
     };
+    let width = area.width.min(76);
+    let rows_of = |lines: &[Line]| -> usize {
+        lines.iter().map(|l| wrapped_rows(&l.to_string(), width.saturating_sub(2)) as usize).sum()
+    };
     // The general keys are left out when the screen's own fill the overlay.
     let room = area.height.saturating_sub(2) as usize;
-    if lines.len() + fixed.len() + 2 <= room {
-        for (keys, what) in fixed {
-            lines.push(Line::from(vec![Span::styled(format!("{keys:<24}"), t.style(Role::Muted)), Span::raw(*what)]));
-        }
+    let general: Vec<Line> = fixed
+        .iter()
+        .map(|(keys, what)| Line::from(vec![Span::styled(key_cell(keys), t.style(Role::Muted)), Span::raw(*what)]))
+        .collect();
+    if rows_of(&lines) + rows_of(&general) + 2 <= room {
+        lines.extend(general);
         lines.push(Line::from(""));
     }
     lines.push(Line::from(Span::styled(note, t.style(Role::Muted))));
-    lines.truncate(room);
-    let r = centered(area, 76, lines.len() as u16 + 2);
+    while rows_of(&lines) > room && lines.len() > 1 {
+        lines.pop();
+    }
+    let r = centered(area, width, (rows_of(&lines) as u16 + 2).min(area.height));
     frame.render_widget(Clear, r);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(t.style(Role::Accent))
         .title(Span::styled(format!(" Keys — {} ", app.tab.title()), t.style(Role::Title)));
-    frame.render_widget(Paragraph::new(lines).block(block).style(t.style(Role::Base)), r);
+    frame.render_widget(Paragraph::new(lines).block(block).style(t.style(Role::Base)).wrap(Wrap { trim: false }), r);
 }

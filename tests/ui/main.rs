@@ -9,6 +9,7 @@ mod access_update;
 mod dashboard_snapshots;
 mod dashboard_update;
 mod line_update;
+mod messages_fit;
 mod overfill_update;
 mod production_update;
 mod scan_update;

@@ -566,9 +566,15 @@ impl Screen for ScanTab {
 
 pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let t = cx.theme;
+    // The last scan's box grows with an alarm's message, so what to do is never cut off.
+    let detail = match &s.last {
+        Some(LastScan::Refused(a)) => a.message(),
+        _ => String::new(),
+    };
+    let detail_rows = crate::tui::view::wrapped_rows(&detail, area.width.saturating_sub(2)).clamp(2, 4);
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(4),
-        Constraint::Length(5),
+        Constraint::Length(3 + detail_rows),
         Constraint::Length(2),
         Constraint::Min(3),
         Constraint::Length(1),
@@ -753,11 +759,19 @@ fn recent_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Them
 /// scan, the counters, the last serials and what is being typed.
 pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let t = cx.theme;
+    let (headline, detail, role) = match &s.last {
+        None => ("READY".to_string(), "Scan a pack.".to_string(), Role::Muted),
+        Some(LastScan::Saving(serial)) => ("SAVING…".to_string(), serial.clone(), Role::Warning),
+        Some(LastScan::Accepted(serial)) => ("✓ ACCEPTED".to_string(), serial.clone(), Role::Ok),
+        Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
+    };
+    // An alarm's whole message is shown, however many rows it takes; the last scans give way.
+    let detail_rows = crate::tui::view::wrapped_rows(&detail, area.width).clamp(3, 6);
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(4),
+        Constraint::Length(1 + detail_rows),
         Constraint::Length(2),
-        Constraint::Min(1),
+        Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -781,13 +795,7 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         None => Line::from(Span::styled("No active order", t.style(Role::Warning))),
     };
     frame.render_widget(Paragraph::new(order), order_area);
-    let (headline, detail, role) = match &s.last {
-        None => ("READY".to_string(), "Scan a pack.".to_string(), Role::Muted),
-        Some(LastScan::Saving(serial)) => ("SAVING…".to_string(), serial.clone(), Role::Warning),
-        Some(LastScan::Accepted(serial)) => ("✓ ACCEPTED".to_string(), serial.clone(), Role::Ok),
-        Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
-    };
-    let [big, small] = Layout::vertical([Constraint::Length(1), Constraint::Length(3)]).areas(last_area);
+    let [big, small] = Layout::vertical([Constraint::Length(1), Constraint::Length(detail_rows)]).areas(last_area);
     frame.render_widget(
         Paragraph::new(Span::styled(headline, t.style(role).add_modifier(Modifier::REVERSED | Modifier::BOLD)))
             .alignment(Alignment::Center)

@@ -753,7 +753,7 @@ impl ProductionTab {
                 let mut v = vec![
                     (Action::Refresh, "load the list again"),
                     (Action::CycleState, "orders of one state: all, NEW, DEVELOPING, …"),
-                    (Action::SortOrders, "sort by start or end date, latest or earliest first"),
+                    (Action::SortOrders, "sort by start or end date, either direction"),
                     (Action::Lookup, "search orders by text over a range of states"),
                     (Action::OrdersOfCustomer, "the orders of a customer order"),
                     (Action::OrdersWithArticle, "the orders that contain an article"),
