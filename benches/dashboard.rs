@@ -54,6 +54,7 @@ fn app_with(n: usize) -> App {
         demo: true,
         access: Default::default(),
         line_store: false,
+        ascii: false,
     };
     let (mut app, first) = App::new(settings, vec![], None, clock(0), (200, 60));
     for e in first {

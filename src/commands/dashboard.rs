@@ -75,8 +75,12 @@ pub fn run(
                 let options = SimOptions { listen, printers: vec![printer], ..SimOptions::default() };
                 let handle = sim::start(options).await?;
                 let snippet = handle.config_snippet();
-                // Only NO_COLOR is taken from the environment: the demo's secrets are the simulator's.
-                let env = |k: &str| if k == "NO_COLOR" { config::process_env(k) } else { None };
+                // Only NO_COLOR and the locale are taken from the environment: the demo's secrets
+                // are the simulator's.
+                let env = |k: &str| match k {
+                    "NO_COLOR" | "LC_ALL" | "LC_CTYPE" | "LANG" => config::process_env(k),
+                    _ => None,
+                };
                 let loaded = config::parse(&snippet, Path::new("(demo)"), &env).context("the demo config is invalid")?;
                 let mut c = loaded.config;
                 c.source = None;

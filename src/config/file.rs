@@ -106,11 +106,13 @@ pub struct UiFile {
     pub theme: String,
     /// Seconds between refreshes of the open orders.
     pub refresh_secs: u64,
+    /// "auto" (ASCII when the locale names a codeset other than UTF-8), "utf-8" or "ascii".
+    pub charset: String,
 }
 
 impl Default for UiFile {
     fn default() -> Self {
-        UiFile { theme: "default".into(), refresh_secs: 30 }
+        UiFile { theme: "default".into(), refresh_secs: 30, charset: "auto".into() }
     }
 }
 

@@ -98,6 +98,23 @@ impl Default for ScanConfig {
 pub struct UiConfig {
     pub theme: Theme,
     pub refresh: Duration,
+    /// Draw with ASCII only (a terminal that is no UTF-8 one: `[ui] charset`, or the locale).
+    pub ascii: bool,
+}
+
+/// Whether the locale names a codeset other than UTF-8. The first of LC_ALL, LC_CTYPE and LANG
+/// that is set decides; none set (a kiosk session often has no locale), or one that names no
+/// codeset ("C", "POSIX"), counts as UTF-8.
+pub fn locale_is_ascii(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let Some(locale) = ["LC_ALL", "LC_CTYPE", "LANG"].iter().find_map(|k| env(k)) else { return false };
+    let codeset = locale.split_once('.').map(|(_, c)| c.split('@').next().unwrap_or(c));
+    match codeset {
+        None => false,
+        Some(c) => {
+            let c = c.to_ascii_lowercase().replace('-', "");
+            c != "utf8"
+        }
+    }
 }
 
 /// The label destinations and templates offered in the label order form.
@@ -805,6 +822,15 @@ fn validate(
         );
     }
 
+    let ascii = match f.ui.charset.to_ascii_lowercase().as_str() {
+        "auto" => locale_is_ascii(env),
+        "utf-8" | "utf8" => false,
+        "ascii" => true,
+        other => {
+            c.push("ui", "charset", format!("\"{other}\" is not a character set"), "\"auto\", \"utf-8\" or \"ascii\"");
+            false
+        }
+    };
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
     let (printers, printing) = printers::check(&mut c, &f.printers, &f.printing, path);
     let line_store = line_store::check(&mut c, f.line_store.as_ref(), path, env, &f.station);
@@ -834,7 +860,7 @@ fn validate(
                 print_command,
                 network,
             },
-            ui: UiConfig { theme, refresh: Duration::from_secs(f.ui.refresh_secs) },
+            ui: UiConfig { theme, refresh: Duration::from_secs(f.ui.refresh_secs), ascii },
             keys,
             labels: Labels { destinations: f.labels.destinations, templates: f.labels.templates },
             scanner,

@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod app;
+mod ascii;
 pub mod clock;
 pub mod confirm;
 pub mod ctx;
@@ -76,6 +77,7 @@ pub fn settings(config: &Config, demo: bool) -> Settings {
         scan: config.scan.clone(),
         demo,
         line_store: config.line_store.is_some(),
+        ascii: config.ui.ascii,
         access: AccessSettings {
             kiosk: config.kiosk.enabled,
             tabs: config.kiosk.tabs.iter().filter_map(|t| Tab::named(t)).collect(),

@@ -34,6 +34,8 @@ pub struct Settings {
     pub access: AccessSettings,
     /// A line store is configured: scans are claimed line-wide and the board hears of us.
     pub line_store: bool,
+    /// Draw with ASCII only (the terminal is no UTF-8 one).
+    pub ascii: bool,
 }
 
 /// The station's access rules, fixed for a run.

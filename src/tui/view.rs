@@ -33,6 +33,13 @@ fn view_cx(app: &App) -> ViewCx<'_> {
 }
 
 pub fn view(app: &App, frame: &mut Frame) {
+    draw(app, frame);
+    if app.settings.ascii {
+        super::ascii::transliterate(frame.buffer_mut());
+    }
+}
+
+fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let t = &app.settings.theme;
     let cx = view_cx(app);

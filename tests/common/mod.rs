@@ -133,6 +133,7 @@ pub mod dashboard {
             demo: true,
             access: Default::default(),
             line_store: false,
+            ascii: false,
         }
     }
 

@@ -6,6 +6,7 @@
 mod common;
 
 mod access_update;
+mod ascii_snapshots;
 mod dashboard_snapshots;
 mod dashboard_update;
 mod line_update;
