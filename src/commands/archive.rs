@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 pub fn run(args: ArchiveArgs) -> anyhow::Result<ExitCode> {
     let path = super::audit::journal_path(args.journal, args.demo)?;
-    let before = match super::audit::parse_since(&args.before) {
+    let before = match super::audit_rows::parse_since(&args.before) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: --before {e}");

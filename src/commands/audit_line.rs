@@ -36,7 +36,7 @@ pub fn print_line(args: &AuditArgs, config: Option<&Path>) -> anyhow::Result<Exi
         }
         Err(code) => return Ok(code),
     };
-    let since = match args.since.as_deref().map(super::audit::parse_since).transpose() {
+    let since = match args.since.as_deref().map(super::audit_rows::parse_since).transpose() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: --since {e}");
@@ -50,7 +50,7 @@ pub fn print_line(args: &AuditArgs, config: Option<&Path>) -> anyhow::Result<Exi
     });
     match rows {
         Ok(rows) => {
-            super::audit::print(&args.format, &rows)?;
+            super::audit_rows::print(&args.format, &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

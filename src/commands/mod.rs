@@ -3,6 +3,7 @@
 mod archive;
 mod audit;
 mod audit_line;
+mod audit_rows;
 mod backup;
 mod board;
 mod check_config;

@@ -72,7 +72,8 @@ pub(super) fn check(
     f: Option<&LineStoreFile>,
     config_path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
-    station: &super::file::StationFile,
+    station_id: &str,
+    line_tag: &str,
 ) -> Option<LineStoreConfig> {
     let f = f?;
     const S: &str = "line_store";
@@ -134,7 +135,7 @@ pub(super) fn check(
             c.push(S, "ca_file", format!("{} is not a file", p.display()), "the path of a PEM certificate file");
         }
     }
-    let line = f.line.clone().unwrap_or_else(|| station.packaging_line_tag.clone());
+    let line = f.line.clone().unwrap_or_else(|| line_tag.to_string());
     Some(LineStoreConfig {
         host: url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string(),
         port: url.port().unwrap_or(5432),
@@ -143,7 +144,7 @@ pub(super) fn check(
         password,
         sslmode,
         ca_file,
-        station: station.id.clone(),
+        station: station_id.to_string(),
         line,
     })
 }

@@ -833,7 +833,8 @@ fn validate(
     };
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
     let (printers, printing) = printers::check(&mut c, &f.printers, &f.printing, path);
-    let line_store = line_store::check(&mut c, f.line_store.as_ref(), path, env, &f.station);
+    let line_store =
+        line_store::check(&mut c, f.line_store.as_ref(), path, env, &f.station.id, &f.station.packaging_line_tag);
 
     match (c.problems.is_empty(), base_url, auth_url, p_base, theme, keys) {
         (true, Some(base_url), Some(auth_url), Some(p_base), Some(theme), Some(keys)) => Ok(Config {

@@ -215,7 +215,7 @@ pub async fn commission(State(sim): State<Arc<Shared>>, headers: HeaderMap, byte
         if !gone.is_empty() {
             return Err(validation(&gone));
         }
-        if w.faults.recommission == super::faults::Recommission::Refuse {
+        if w.faults.recommission == super::settings::Recommission::Refuse {
             let set = w.commissioned.entry(req.product_code.clone()).or_default();
             let again: Vec<FieldError> = req
                 .serials

@@ -17,10 +17,11 @@ mod pdf;
 pub mod printer;
 mod production;
 mod rng;
+mod settings;
 mod world;
 
 pub use data::{demo_packaging_order, demo_scans, LINE_1, LINE_2};
-pub use faults::{FaultSettings, RateSettings, Recommission};
+pub use settings::{FaultSettings, RateSettings, Recommission};
 pub use world::credentials;
 
 use axum::extract::{Query, State};

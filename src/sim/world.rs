@@ -83,7 +83,7 @@ pub struct ProdOrder {
 }
 
 /// The fault switches as set (the same type `/_sim/faults` reads and writes).
-pub type Faults = super::faults::FaultSettings;
+pub type Faults = super::settings::FaultSettings;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LogEntry {

@@ -6,7 +6,7 @@ use super::ctx::ViewCx;
 use super::msg::{Health, Severity, Tab};
 use super::tabs;
 use super::theme::{Role, Theme};
-use super::widgets::centered;
+use super::widgets::{centered, wrapped_rows};
 use crate::config::keys::Action;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -181,29 +181,6 @@ fn flash_text(f: &super::msg::Flash) -> (String, Role) {
         Severity::Info => ("", Role::Base),
     };
     (format!("{mark}{}", f.text), role)
-}
-
-/// Rows a text takes when wrapped at word boundaries to `width` columns (as `Wrap` does).
-pub fn wrapped_rows(text: &str, width: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    let (mut rows, mut used) = (1u16, 0usize);
-    // Runs of blanks count (a padded key column); a row never starts with a blank.
-    for word in text.split(' ') {
-        let w = word.chars().count();
-        if w == 0 && used == 0 {
-            continue;
-        }
-        let need = if used == 0 { w } else { used + 1 + w };
-        if need <= width {
-            used = need;
-        } else {
-            rows += 1;
-            // A word longer than a row is broken across rows.
-            rows += (w.saturating_sub(1) / width) as u16;
-            used = (w - 1) % width + 1;
-        }
-    }
-    rows
 }
 
 /// The message line grows (up to `max` rows) so that what to do is never cut off; the hints

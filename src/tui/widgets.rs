@@ -8,3 +8,26 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let h = height.min(area.height);
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
+
+/// Rows a text takes when wrapped at word boundaries to `width` columns (as `Wrap` does).
+pub fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let (mut rows, mut used) = (1u16, 0usize);
+    // Runs of blanks count (a padded key column); a row never starts with a blank.
+    for word in text.split(' ') {
+        let w = word.chars().count();
+        if w == 0 && used == 0 {
+            continue;
+        }
+        let need = if used == 0 { w } else { used + 1 + w };
+        if need <= width {
+            used = need;
+        } else {
+            rows += 1;
+            // A word longer than a row is broken across rows.
+            rows += (w.saturating_sub(1) / width) as u16;
+            used = (w - 1) % width + 1;
+        }
+    }
+    rows
+}

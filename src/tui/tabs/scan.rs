@@ -571,7 +571,7 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         Some(LastScan::Refused(a)) => a.message(),
         _ => String::new(),
     };
-    let detail_rows = crate::tui::view::wrapped_rows(&detail, area.width.saturating_sub(2)).clamp(2, 4);
+    let detail_rows = crate::tui::widgets::wrapped_rows(&detail, area.width.saturating_sub(2)).clamp(2, 4);
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(3 + detail_rows),
@@ -766,7 +766,7 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
     };
     // An alarm's whole message is shown, however many rows it takes; the last scans give way.
-    let detail_rows = crate::tui::view::wrapped_rows(&detail, area.width).clamp(3, 6);
+    let detail_rows = crate::tui::widgets::wrapped_rows(&detail, area.width).clamp(3, 6);
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1 + detail_rows),
