@@ -21,7 +21,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const ORDER: &str = "Order143";
+/// The simulator's long run (Order143 takes 10 packs; this one 100,000).
+const ORDER: &str = "Order150";
 
 fn scan(serial: String) -> NewScan {
     NewScan {
@@ -210,9 +211,14 @@ fn real_binary(demo: bool, paced: bool) -> (f64, f64, f64) {
         let cfg = config.to_str().expect("utf-8 path").to_string();
         common::pty::Pty::spawn(&["--config", &cfg], &[("HOME", &h), ("XDG_DATA_HOME", &h)], 80, 24)
     };
-    p.wait_for("active order", Duration::from_secs(30), |s| s.contains("● active Order143"));
+    p.wait_for("active order", Duration::from_secs(30), |s| {
+        s.contains("● active Order143") || s.contains("● active Order150")
+    });
     p.send(b"\x1b[15~");
     p.wait_for("scan tab", Duration::from_secs(10), |s| s.contains("READY"));
+    if demo {
+        p.activate(ORDER);
+    }
     let pid = p.child.process_id().expect("the child's pid");
     if std::env::var_os("BENCH_TRACE").is_some() {
         eprintln!("started: {:.1} MB resident", vm(pid, "VmRSS:"));
@@ -266,7 +272,7 @@ fn real_binary(demo: bool, paced: bool) -> (f64, f64, f64) {
 }
 
 mod http {
-    /// Order143 as the simulator holds it, over a plain loopback HTTP/1.1 request.
+    /// The order as the simulator holds it, over a plain loopback HTTP/1.1 request.
     pub fn order_143(port: u16) -> serde_json::Value {
         use std::io::{Read, Write};
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("simulator");

@@ -32,7 +32,9 @@ fn main() {
     p.wait_for("active order", Duration::from_secs(30), |s| s.contains("● active Order143"));
     p.send(b"\x1b[15~");
     p.wait_for("scan tab", Duration::from_secs(10), |s| s.contains("READY"));
-    let scans = shopfloor::sim::demo_scans("Order143", N, 99).expect("demo scans");
+    // Order143 takes 10 packs; the simulator's long run takes them all.
+    p.activate("Order150");
+    let scans = shopfloor::sim::demo_scans("Order150", N, 99).expect("demo scans");
     let mut bytes = Vec::new();
     for s in &scans {
         bytes.extend_from_slice(s.as_bytes());

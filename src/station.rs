@@ -115,40 +115,48 @@ impl Station {
 /// accepted and is claimed later from the backlog, where a conflict is a LATE DUPLICATE.
 async fn claim_stage(
     store: crate::line_store::LineStore,
+    journal: std::sync::mpsc::Sender<Job>,
     mut from_journal: UnboundedReceiver<Event>,
     to_screen: UnboundedSender<Event>,
 ) {
     use crate::line_store::ClaimResult;
     use crate::scan::journal::Appended;
-    while let Some(e) = from_journal.recv().await {
-        let Event::Journaled(mut answers) = e else {
-            if to_screen.send(e).is_err() {
-                return;
-            }
-            continue;
-        };
-        let ids: Vec<i64> = answers
+    while let Some(first) = from_journal.recv().await {
+        // What piled up while the last claim was answered is claimed at once, so a slow store
+        // costs one wait, not one per batch.
+        let mut events = vec![first];
+        while let Ok(e) = from_journal.try_recv() {
+            events.push(e);
+        }
+        let ids: Vec<i64> = events
             .iter()
+            .filter_map(|e| if let Event::Journaled(answers) = e { Some(answers) } else { None })
+            .flatten()
             .filter_map(|(_, r)| match r {
                 Ok(Appended::Accepted(id)) => Some(*id),
                 _ => None,
             })
             .collect();
-        let mut verdicts = store.claim(&ids).await.into_iter();
-        for (_, r) in answers.iter_mut() {
-            if let Ok(Appended::Accepted(_)) = r {
-                // Late duplicates come again as their own event, so the screen raises them once.
-                if let Some(ClaimResult::Duplicate(first)) = verdicts.next() {
-                    *r = Ok(Appended::ClaimedElsewhere {
-                        station: first.station,
-                        operator: first.operator,
-                        at: first.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    });
+        let mut verdicts = if ids.is_empty() { Vec::new() } else { store.claim(&ids).await }.into_iter();
+        for mut e in events {
+            if let Event::Journaled(answers) = &mut e {
+                for (_, r) in answers.iter_mut() {
+                    let Ok(Appended::Accepted(id)) = r else { continue };
+                    // Late duplicates come again as their own event, so the screen raises them once.
+                    if let Some(ClaimResult::Duplicate(first)) = verdicts.next() {
+                        let reason = format!("scanned first at station {}: not commissioned here", first.station);
+                        let _ = journal.send(Job::LineDuplicate { row: *id, reason });
+                        *r = Ok(Appended::ClaimedElsewhere {
+                            station: first.station,
+                            operator: first.operator,
+                            at: first.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        });
+                    }
                 }
             }
-        }
-        if to_screen.send(Event::Journaled(answers)).is_err() {
-            return;
+            if to_screen.send(e).is_err() {
+                return;
+            }
         }
     }
 }
@@ -186,7 +194,7 @@ impl LineStation {
         store.report(crate::line_store::StationState { active_order: order, ..Default::default() });
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let from_journal = std::mem::replace(&mut station.journal_events, rx);
-        tokio::spawn(claim_stage(store.clone(), from_journal, tx));
+        tokio::spawn(claim_stage(store.clone(), station.journal.clone(), from_journal, tx));
         Ok(Some(LineStation { store, events: Some(events), sink }))
     }
 

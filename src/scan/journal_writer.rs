@@ -29,6 +29,11 @@ pub enum Job {
         actor: Actor,
     },
     Audit(NewEntry),
+    /// Another station of the line claimed this scan's pack first (see `Tx::line_duplicate`).
+    LineDuplicate {
+        row: i64,
+        reason: String,
+    },
     /// The commissioning pipeline's next batch (`Journal::take_ready`), answered once its rows
     /// are on disk as sent.
     Take {
@@ -171,6 +176,7 @@ fn write(
                 Job::SaveActive(json) => tx.set("active_order", &json),
                 Job::Decommissioned { row, reason, actor } => tx.decommissioned(row, &reason, &actor),
                 Job::Audit(entry) => tx.audit(&entry),
+                Job::LineDuplicate { row, reason } => tx.line_duplicate(row, &reason),
                 Job::Stats(order_id) => {
                     replies.push(Reply::Stats(order_id));
                     Ok(())

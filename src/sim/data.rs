@@ -34,6 +34,18 @@ const PACKAGING_ORDERS: &[PackagingRow] = &[
     ("PO-2611-004", "Metformin refill", "04023456000031", "MET2603", "271231", 800, 5, LINE_2, "Open"),
     ("PO-2611-005", "Atorvastatin export", "04023456000048", "ATV2609", "290930", 3_000, 2, LINE_2, "Suspended"),
     ("PO-2610-099", "Paracetamol October", "02022090117459", "B2405122", "290512", 1_000, 10, LINE_1, "Closed"),
+    // A long run of Order143's pack (the seed's example takes 10): bursts and benchmarks scan it.
+    (
+        "Order150",
+        "Packaging Order 150, long run",
+        "02022090117459",
+        "B2405121",
+        "290512",
+        100_000,
+        5,
+        LINE_1,
+        "In progress",
+    ),
 ];
 
 /// (id, name, unit, supplier id, supplier, supplier's article id, stock place, price, in stock).

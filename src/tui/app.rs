@@ -310,7 +310,10 @@ impl App {
             // On a full order the supervisor's key asks the PIN that allows more packs.
             Some(Action::Unlock)
                 if self.tab == Tab::Scan
-                    && matches!(self.scan.alarm, Some(crate::scan::check::Alarm::OrderFull { .. })) =>
+                    && matches!(
+                        self.scan.last,
+                        Some(crate::tui::tabs::scan::LastScan::Refused(crate::scan::check::Alarm::OrderFull { .. }))
+                    ) =>
             {
                 self.on_access(|a, cx| a.ask_allow_more(cx))
             }
@@ -417,6 +420,8 @@ impl App {
             return self.refuse_locked();
         }
         if tab != self.tab {
+            // A serial asked for on the Scan tab is not asked for any more elsewhere.
+            self.scan.asking_serial = false;
             // A message belongs to the screen it was said on.
             self.flash = None;
         }
@@ -449,6 +454,7 @@ impl App {
             return self.refuse_locked();
         }
         self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
+        self.scan.asking_serial = false;
         self.labels.use_defaults_from(&order);
         let old = self.active.replace(order.clone()).map(|o| o.order_id);
         let audit = NewEntry::new(actions::ACTIVE_ORDER_CHANGED, "active order")
@@ -531,9 +537,10 @@ impl App {
             LineEvent::Status(s) => {
                 let was_online = self.line_status.as_ref().is_some_and(|l| l.online);
                 if was_online && !s.online {
+                    let why = s.why.clone().unwrap_or_else(|| "the line store cannot be reached".into());
                     self.flash(
                         Severity::Warning,
-                        "The line-wide duplicate check is offline: scanning goes on, packs are checked when it is back",
+                        format!("Line-wide duplicate check offline ({why}); scanning goes on"),
                     );
                 }
                 self.line_status = Some(s);

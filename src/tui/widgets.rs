@@ -16,18 +16,39 @@ pub fn wrapped_rows(text: &str, width: u16) -> u16 {
     // Runs of blanks count (a padded key column); a row never starts with a blank.
     for word in text.split(' ') {
         let w = word.chars().count();
-        if w == 0 && used == 0 {
+        if w == 0 {
+            // One more blank, unless the row is full (then the next row starts without it).
+            if used > 0 && used < width {
+                used += 1;
+            }
             continue;
         }
         let need = if used == 0 { w } else { used + 1 + w };
         if need <= width {
             used = need;
-        } else {
-            rows += 1;
-            // A word longer than a row is broken across rows.
-            rows += (w.saturating_sub(1) / width) as u16;
-            used = (w - 1) % width + 1;
+            continue;
         }
+        if used > 0 {
+            rows += 1;
+        }
+        // A word longer than a row is broken across rows.
+        rows += ((w - 1) / width) as u16;
+        used = (w - 1) % width + 1;
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    #[test]
+    fn rows_of_wrapped_text() {
+        assert_eq!(wrapped_rows("", 10), 1);
+        assert_eq!(wrapped_rows("aaaa bbbb", 9), 1);
+        assert_eq!(wrapped_rows("aaaa bbbb", 8), 2);
+        assert_eq!(wrapped_rows("aaaaaaaaaaaaaaaaaaaa", 10), 2, "a long first word");
+        assert_eq!(wrapped_rows("aaaaaaaaaa  b", 10), 2, "blanks at a full row");
+        assert_eq!(wrapped_rows("a  b", 10), 1);
+    }
 }

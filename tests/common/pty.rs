@@ -172,6 +172,13 @@ impl Pty {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Makes an order active the way a station does: its order barcode, scanned (typed at a
+    /// scanner's pace), e.g. the simulator's long run Order150 for tests that scan many packs.
+    pub fn activate(&mut self, order: &str) {
+        self.type_keys(&format!("ORDER:{order}\r"));
+        self.wait_text(&format!("● active {order}"));
+    }
+
     pub fn screen(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
     }

@@ -504,8 +504,15 @@ fn screens() -> Vec<Screen> {
             open: |p| {
                 p.send(F5);
                 p.wait_for("all commissioned", Duration::from_secs(60), |s| s.contains("queue 0 to send"));
-                p.send(DOWN);
-                p.send(F7)
+                // Refused scans are listed too: go down to the first commissioned serial.
+                for _ in 0..12 {
+                    p.send(DOWN);
+                    p.send(F7);
+                    std::thread::sleep(Duration::from_millis(300));
+                    if p.screen().contains("Decommission serial") {
+                        break;
+                    }
+                }
             },
             shows: "Decommission serial",
             takes: Takes::Panel,

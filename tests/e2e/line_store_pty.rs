@@ -58,7 +58,9 @@ async fn a_pack_accepted_at_one_station_is_a_duplicate_at_the_other() {
     b.type_keys(&code("LINE0002"));
     b.wait_text("ACCEPTED");
     for pty in [&mut a, &mut b] {
-        pty.wait_for("the line's counters", Duration::from_secs(20), |s| s.contains("line 2 (here 1)"));
+        pty.wait_for("the line's counters", Duration::from_secs(20), |s| {
+            s.contains("Line: 2 packs of this order, 1 here")
+        });
     }
     for mut pty in [a, b] {
         pty.send(b"\x11");

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const GTIN: &str = "02022090117459";
 
 fn scans(count: usize, seed: u64) -> Vec<String> {
-    shopfloor::sim::demo_scans("Order143", count, seed).unwrap()
+    shopfloor::sim::demo_scans("Order150", count, seed).unwrap()
 }
 
 fn serial_of(scan: &str) -> String {
@@ -68,6 +68,7 @@ async fn burst_of_1000(drop_rate: f64) {
     }
     pty.send(b"\x1b[15~"); // F5
     pty.wait_text("READY");
+    pty.activate("Order150");
     let codes = scans(1_000, 42);
     burst(&mut pty, &codes);
     pty.wait_for("1000 scanned", Duration::from_secs(60), |s| s.contains("Scanned 1000 "));
@@ -119,6 +120,7 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
     pty.wait_text("● active Order143");
     pty.send(b"\x1b[15~");
     pty.wait_text("READY");
+    pty.activate("Order150");
     let codes = scans(800, 7);
     burst(&mut pty, &codes);
     // Kill it while work is under way.
@@ -138,7 +140,7 @@ async fn killed_mid_burst_and_restarted_every_accepted_scan_is_commissioned_once
     drop(journal);
 
     let mut again = Pty::spawn(&["--config", &cfg], &env(&h), 80, 24);
-    again.wait_text("● active Order143");
+    again.wait_text("● active Order150");
     let list = wait_commissioned(port, accepted as usize, Duration::from_secs(90)).await;
     again.send(b"\x1b[15~");
     again.wait_for("queue drained", Duration::from_secs(60), |s| s.contains("queue 0 to send"));

@@ -18,7 +18,7 @@ fn journaled(home: &std::path::Path) -> i64 {
 
 fn ten_scans(seed: u64) -> Vec<u8> {
     let mut bytes = Vec::new();
-    for s in shopfloor::sim::demo_scans("Order143", 10, seed).unwrap() {
+    for s in shopfloor::sim::demo_scans("Order150", 10, seed).unwrap() {
         bytes.extend_from_slice(s.as_bytes());
         bytes.push(b'\r');
     }
@@ -35,6 +35,7 @@ fn stray_escape_sequences_never_eat_the_scans_after_them() {
         pty.wait_text("● active Order143");
         pty.send(F5);
         pty.wait_text("READY");
+        pty.activate("Order150");
         pty.send_now(bytes);
         // The junk stands alone (a paste that never ends is given up after a second).
         std::thread::sleep(Duration::from_millis(if name == "paste" { 1_300 } else { 300 }));

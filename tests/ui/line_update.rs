@@ -101,12 +101,12 @@ fn the_status_bar_says_when_the_line_check_is_offline_and_the_panel_shows_line_c
     );
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("Line ✗ 3 unchecked"), "{shown}");
-    assert!(shown.contains("duplicate check is offline"), "a message says so once:\n{shown}");
+    assert!(shown.contains("duplicate check offline (refused)"), "a message says so, and why:\n{shown}");
     update(
         &mut app,
         Msg::Line(LineEvent::Counts(LineCounts { order_id: "Order143".into(), own: 2, line: 7, by_station: vec![] })),
     );
-    assert!(screen(&app, 80, 24).contains("line 7 (here 2)"));
+    assert!(screen(&app, 80, 24).contains("Line: 7 packs of this order, 2 here"));
 }
 
 #[test]

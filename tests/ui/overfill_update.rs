@@ -125,3 +125,31 @@ fn without_a_supervisor_pin_the_screen_says_what_to_change() {
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("overfill_tolerance_percent"), "{shown}");
 }
+
+#[test]
+fn an_order_without_a_quantity_has_no_limit() {
+    let mut settings = settings();
+    settings.scan.overfill_tolerance_percent = 0;
+    let (mut app, first) = App::new(settings, vec![], None, clock(), (80, 24));
+    let mut order = sample_order("Order143");
+    order.quantity = 0;
+    load_orders(&mut app, &first, vec![order]);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::F(5));
+    assert_eq!(journaled(&scan_in(&mut app, &code(0))).len(), 1);
+}
+
+#[test]
+fn the_supervisor_can_allow_more_when_alarms_do_not_block() {
+    let mut settings = settings();
+    settings.scan.block_on_alarm = false;
+    settings.access.supervisor_pin_hash = Some(Secret::new("$argon2id$not-checked-in-this-test"));
+    let (mut app, first) = App::new(settings, vec![], None, clock(), (80, 24));
+    load_orders(&mut app, &first, vec![sample_order("Order143")]);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::F(5));
+    fill(&mut app, 0, 10);
+    scan_in(&mut app, &code(10));
+    press(&mut app, KeyCode::F(12));
+    assert!(screen(&app, 80, 24).contains("allow more packs"), "{}", screen(&app, 80, 24));
+}

@@ -348,3 +348,19 @@ fn any_serial_is_decommissioned_by_scanning_its_pack_or_typing_it() {
     // And the next scan is a scan again.
     assert!(scan_in(&mut app, &good("NEXT1")).iter().any(|e| matches!(e, Effect::Journal(_))));
 }
+
+#[test]
+fn a_new_pack_scanned_while_f7_waits_for_a_serial_is_not_lost() {
+    let mut app = on_scan_tab();
+    press(&mut app, KeyCode::F(7));
+    let effects = scan_in(&mut app, &good("NEWPACK1"));
+    assert!(effects.iter().any(|e| matches!(e, Effect::FindScan { serial, .. } if serial == "NEWPACK1")));
+    let effects =
+        update(&mut app, Msg::ScanFound { gtin: "02022090117459".into(), serial: "NEWPACK1".into(), row: None });
+    assert!(effects.iter().any(|e| matches!(e, Effect::Journal(s) if s.serial == "NEWPACK1")), "{effects:?}");
+    // Leaving the tab ends the question.
+    press(&mut app, KeyCode::F(7));
+    assert!(app.scan.asking_serial);
+    press(&mut app, KeyCode::F(2));
+    assert!(!app.scan.asking_serial);
+}

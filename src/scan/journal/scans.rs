@@ -199,6 +199,23 @@ impl Tx<'_> {
         })
     }
 
+    /// Another station of the line claimed this pack first: if it has not gone out yet it is
+    /// not commissioned from here (rejected, with the reason, and an audit row). One already
+    /// sent stays as it is: the service commissions a serial once either way.
+    pub(in crate::scan) fn line_duplicate(&mut self, row: i64, reason: &str) -> Result<(), JournalError> {
+        self.step(|c| {
+            let pending: bool = c
+                .prepare_cached("SELECT state = 'pending' FROM scans WHERE id = ?1")?
+                .query_row(params![row], |r| r.get(0))
+                .optional()?
+                .unwrap_or(false);
+            if pending {
+                mark(c, &[row], State::Rejected, Some(reason))?;
+            }
+            Ok(())
+        })
+    }
+
     pub(in crate::scan) fn audit(&mut self, e: &NewEntry) -> Result<(), JournalError> {
         self.step(|c| crate::scan::audit_store::insert(c, e))
     }

@@ -50,8 +50,9 @@ pub struct ScanTab {
     selected_id: Option<i64>,
     /// The next scan or typed serial names the pack to decommission (F7 with nothing selected).
     pub asking_serial: bool,
-    /// The serial looked up in the journal for decommissioning.
+    /// The serial looked up in the journal for decommissioning, and the scan that named it.
     finding: Option<String>,
+    finding_raw: Option<String>,
     /// What the input line holds came in a burst: the start of a scan that a pause (network
     /// jitter) cut from its end.
     field_from_burst: bool,
@@ -95,6 +96,7 @@ impl ScanTab {
             selected_id: None,
             asking_serial: false,
             finding: None,
+            finding_raw: None,
             field_from_burst: false,
             line_counts: None,
             accepted_since_stats: 0,
@@ -103,8 +105,14 @@ impl ScanTab {
     }
 
     fn raise(&mut self, alarm: Alarm, raw: &str, cx: &mut Ctx) {
+        let order = cx.active.map(|o| o.order_id.clone());
+        self.raise_for(order, alarm, raw, cx)
+    }
+
+    /// An alarm filed under `order_id` (a late duplicate belongs to the order it was scanned for).
+    fn raise_for(&mut self, order_id: Option<String>, alarm: Alarm, raw: &str, cx: &mut Ctx) {
         cx.effect(Effect::RecordAlarm {
-            order_id: cx.active.map(|o| o.order_id.clone()),
+            order_id,
             kind: alarm.kind().to_string(),
             raw: raw.to_string(),
             message: alarm.message(),
@@ -177,7 +185,8 @@ impl ScanTab {
             Ok(ok) => {
                 let Some(order) = cx.active else { return };
                 let fill = self.fill(order, cx);
-                if fill.packs >= fill.limit {
+                // An order without a quantity has no limit to keep.
+                if fill.quantity > 0 && fill.packs >= fill.limit {
                     let alarm = Alarm::OrderFull {
                         order_id: order.order_id.clone(),
                         accepted: fill.packs.max(0) as u64,
@@ -304,13 +313,16 @@ impl ScanTab {
         let at = cx.clock.local_time_of(&f.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         let alarm =
             Alarm::LateDuplicate { serial: c.scan.serial.clone(), station: f.station, operator: f.operator, at };
-        self.raise(alarm, &c.scan.serial, cx);
+        self.raise_for(Some(c.scan.order_id.clone()), alarm, &c.scan.serial, cx);
         self.refresh_stats(cx);
     }
 
     /// The station's clock is off the line store's.
+    /// Not a scan's alarm: scanning goes on and an open alarm stays (the line store has
+    /// written the audit row).
     pub fn clock_skew(&mut self, message: String, cx: &mut Ctx) {
-        self.raise(Alarm::ClockSkew { message }, "", cx);
+        cx.flash(Severity::Error, Alarm::ClockSkew { message }.message());
+        cx.bell();
     }
 
     pub fn refresh_stats(&mut self, cx: &mut Ctx) {
@@ -391,6 +403,7 @@ impl ScanTab {
             );
         }
         self.finding = Some(serial.clone());
+        self.finding_raw = Some(raw.to_string());
         cx.effect(Effect::FindScan { gtin, serial });
     }
 
@@ -400,8 +413,18 @@ impl ScanTab {
             return;
         }
         self.finding = None;
+        let raw = self.finding_raw.take().unwrap_or_default();
         match row {
             Some(r) => self.ask_decommission(r, cx),
+            // Not a pack of this journal: a new pack that came down the line while F7 waited is
+            // scanned as any other, so nothing is lost.
+            None if gs1::decode(&raw, &gs1::Options::default()).is_ok_and(|d| d.get("21").is_some()) => {
+                cx.flash(
+                    Severity::Info,
+                    format!("Serial {serial} is no pack of this station yet: it was scanned as a new pack"),
+                );
+                self.take_scan(raw, cx)
+            }
             None => cx.flash(
                 Severity::Warning,
                 format!("Serial {serial} of product {gtin} was never scanned at this station: check the serial"),
@@ -492,8 +515,9 @@ impl Screen for ScanTab {
                     Code::BackTab => cx.command(Command::CycleTab { forward: false }),
                     Code::Esc => {
                         self.field.clear();
+                        let was_asking = std::mem::take(&mut self.asking_serial);
                         self.select(None);
-                        if std::mem::take(&mut self.asking_serial) {
+                        if was_asking {
                             cx.flash(Severity::Info, "Nothing decommissioned");
                         }
                     }
@@ -575,7 +599,7 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let [order_area, last_area, counters_area, recent_area, input_area] = Layout::vertical([
         Constraint::Length(4),
         Constraint::Length(3 + detail_rows),
-        Constraint::Length(2),
+        Constraint::Length(if s.line_counts.is_some() { 3 } else { 2 }),
         Constraint::Min(3),
         Constraint::Length(1),
     ])
@@ -586,15 +610,18 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let count = |label: &str, n: i64, bad: Role| {
         Span::styled(format!(" · {label} {n}"), t.style(if n > 0 { bad } else { Role::Muted }))
     };
-    let mut first = Line::from(vec![
+    let first = Line::from(vec![
         Span::styled(format!(" Scanned {}", c.scanned()), t.style(Role::Base)),
         Span::styled(format!(" · Accepted {}", c.accepted), t.style(Role::Base)),
         count("Refused", c.refused, Role::Error),
         count("Duplicates", c.duplicates, Role::Warning),
     ]);
-    if let Some(l) = &s.line_counts {
-        first.push_span(Span::styled(format!(" · line {} (here {})", l.line, l.own), t.style(Role::Accent)));
-    }
+    let line = s.line_counts.as_ref().map(|l| {
+        Line::from(Span::styled(
+            format!(" Line: {} packs of this order, {} here", l.line, l.own),
+            t.style(Role::Accent),
+        ))
+    });
     let second = Line::from(vec![
         Span::styled(format!(" Commissioned {}", c.commissioned), t.style(Role::Ok)),
         count("Pending", c.pending, Role::Warning),
@@ -605,7 +632,10 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             t.style(if s.stats.queue > 0 { Role::Warning } else { Role::Muted }),
         ),
     ]);
-    frame.render_widget(Paragraph::new(vec![first, second]), counters_area);
+    frame.render_widget(
+        Paragraph::new([Some(first), Some(second), line].into_iter().flatten().collect::<Vec<_>>()),
+        counters_area,
+    );
     recent_view(s, cx, frame, recent_area, t);
     let prompt = if let (Some(Alarm::OrderFull { .. }), true) = (&s.alarm, cx.settings.scan.block_on_alarm) {
         Line::from(Span::styled(
