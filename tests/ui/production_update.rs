@@ -21,6 +21,7 @@ fn order(id: i64, state: OrderState) -> ProductionOrder {
         order_id: Some(id),
         pr_reference: Some(format!("PR-{id}")),
         name: Some(format!("Run {id}")),
+        customer_order_id: Some(4001),
         customer_order_external_id: Some("CO-2026-4001".into()),
         state: Some(state),
         start_date: Some(NOON_2026_11_20),
@@ -177,7 +178,7 @@ fn search_customer_order_and_article_forms() {
     press(&mut app, KeyCode::Char('c'));
     type_text(&mut app, "40x1");
     assert!(requests(&submit(&mut app)).is_empty());
-    assert!(app.production.form.as_ref().unwrap().form.fields[0].error.as_deref().unwrap().contains("whole number"));
+    assert!(app.production.form.as_ref().unwrap().form.fields[0].error.as_deref().unwrap().contains("type its number"));
     press(&mut app, KeyCode::Backspace);
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "01");
@@ -281,6 +282,30 @@ fn a_new_order_from_a_customer_order() {
     submit(&mut app);
     let req = one(&press(&mut app, KeyCode::Char('y')));
     assert_eq!(req.job, Job::ProdChange { id: 0, change: ProdChange::CreateFromCustomerOrder(4001) });
+}
+
+/// The list shows customer orders by their external id (`CO-2026-4001`); the forms take that as
+/// well as the number the API wants.
+#[test]
+fn customer_orders_are_taken_as_the_screen_shows_them() {
+    let mut app = opened();
+    assert!(screen(&app, 80, 24).contains("CO-2026-4001"));
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "CO-2026-4001");
+    assert_eq!(search_of(&submit(&mut app)), OrderSearch::CustomerOrder(4001));
+
+    press(&mut app, KeyCode::Char('N'));
+    type_text(&mut app, "co-2026-4001");
+    submit(&mut app);
+    let req = one(&press(&mut app, KeyCode::Char('y')));
+    assert_eq!(req.job, Job::ProdChange { id: 0, change: ProdChange::CreateFromCustomerOrder(4001) });
+
+    // One never shown cannot be turned into a number: the field says what to type.
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "CO-2026-4999");
+    assert!(requests(&submit(&mut app)).is_empty());
+    let error = app.production.form.as_ref().unwrap().form.fields[0].error.clone().unwrap();
+    assert!(error.contains("type its number"), "{error}");
 }
 
 #[test]

@@ -116,6 +116,8 @@ pub struct ProductionTab {
     scanner: crate::input::scanner::ScannerSettings,
     /// The station's time zone: dates are typed and shown in it (the system's when unset).
     zone: Option<Zone>,
+    /// Customer orders' external ids seen in answers, so a form takes what the screen shows.
+    customer_orders: forms::CustomerOrders,
 }
 
 impl ProductionTab {
@@ -542,7 +544,7 @@ impl ProductionTab {
     fn submit_form(&mut self, cx: &mut Ctx) {
         let zone = self.zone();
         let Some(f) = self.form.as_mut() else { return };
-        let submitted = match forms::submit(&f.kind, &f.form, f.order.as_ref(), zone) {
+        let submitted = match forms::submit(&f.kind, &f.form, f.order.as_ref(), zone, &self.customer_orders) {
             Ok(s) => s,
             Err(errors) => {
                 f.form.set_errors(&errors);
@@ -595,9 +597,18 @@ impl ProductionTab {
         }
     }
 
+    fn learn_customer_order(&mut self, o: &ProductionOrder) {
+        if let (Some(ext), Some(id)) = (&o.customer_order_external_id, o.customer_order_id) {
+            if !ext.is_empty() {
+                self.customer_orders.insert(ext.clone(), id);
+            }
+        }
+    }
+
     fn list_arrived(&mut self, r: Result<OrdersPage, ApiError>) {
         match r {
             Ok(page) => {
+                page.orders.iter().for_each(|o| self.learn_customer_order(o));
                 let n = page.orders.len();
                 self.list = Some(page);
                 self.selected = self.selected.min(n.saturating_sub(1));
@@ -613,6 +624,7 @@ impl ProductionTab {
     fn order_arrived(&mut self, r: Result<ProductionOrder, ApiError>, cx: &mut Ctx) {
         match r {
             Ok(o) => {
+                self.learn_customer_order(&o);
                 let n = o.articles.len();
                 self.order = Some(o);
                 if self.section == Section::Articles {
