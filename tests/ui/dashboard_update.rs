@@ -303,7 +303,7 @@ fn label_form_defaults_from_the_active_order_and_records_the_answer() {
     type_text(&mut app, "2");
     // The extra amount needs its type.
     let kind = app.labels.form.fields.iter().find(|f| f.key == "extra_label_type").unwrap();
-    assert!(kind.error.as_deref().unwrap().contains("required when extra_label_amount"));
+    assert_eq!(kind.error.as_deref(), Some("choose: a number or percent"));
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Right);
     assert!(!app.labels.form.has_errors());
@@ -331,6 +331,37 @@ fn label_form_defaults_from_the_active_order_and_records_the_answer() {
         other => panic!("{other:?}"),
     }
     assert_eq!(app.labels.history.len(), 1);
+}
+
+/// "Extra labels 0" with type "none" is no extra labels, and a missing type is marked on its
+/// field, on screen, in the form's words.
+#[test]
+fn no_extra_labels_need_no_type_and_the_missing_type_is_marked() {
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, vec![order("Order143")]);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::F(3));
+    type_text(&mut app, "L-0");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "10");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "2");
+    let shown = screen(&app, 80, 24);
+    let row = shown.lines().find(|l| l.contains("Extra label type")).unwrap();
+    assert!(row.contains("✗ choose: a number or percent"), "the type is marked: {shown}");
+    assert!(!shown.contains("extra_label"), "the API's names stay off the screen: {shown}");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "0");
+    assert!(!app.labels.form.has_errors(), "0 extra labels need no type");
+    press(&mut app, KeyCode::F(10));
+    assert!(app.confirm.is_some(), "asked, not refused: {:?}", app.flash);
+    let req = requests(&press(&mut app, KeyCode::Char('y'))).remove(0);
+    match &req.job {
+        Job::CreateLabelOrder(l) => assert_eq!((l.extra_label_amount, l.extra_label_type.as_deref()), (None, None)),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
