@@ -575,3 +575,50 @@ fn a_rate_limit_wait_shows_in_the_status_bar_until_the_next_answer() {
     answer(&mut app, req.id, Backend::Production, Outcome::ProdList(Ok(page(vec![], 0, 1))));
     assert_eq!(app.health.production, shopfloor::tui::msg::Health::Online);
 }
+
+/// What the order screen and its questions say: article status by name, a new order's zero
+/// amounts, how short a finish is, what removing an article takes with it, a bad date at once.
+#[test]
+fn the_order_screen_and_its_questions_say_what_they_mean() {
+    let mut app = order_screen();
+    let shown = screen(&app, 80, 24);
+    let row = shown.lines().find(|l| l.contains("ART-PCM-20") && l.contains("1000")).unwrap();
+    assert!(row.contains("DEVELOPING"), "status by name: {row}");
+
+    // Finishing 250 of 1000 says how short it is.
+    press(&mut app, KeyCode::Char('f'));
+    let c = app.confirm.as_ref().unwrap();
+    assert!(c.title.contains("short of its amount"), "{}", c.title);
+    assert!(c.lines.iter().any(|l| l.contains("Only 250 of 1000 done (25%): 750 short")), "{:?}", c.lines);
+    press(&mut app, KeyCode::Esc);
+
+    // Removing the article says its finished amount goes with it.
+    press(&mut app, KeyCode::Delete);
+    let c = app.confirm.as_ref().unwrap();
+    assert!(c.lines.iter().any(|l| l.contains("250 finished go with it")), "{:?}", c.lines);
+    press(&mut app, KeyCode::Esc);
+
+    // A report's best-before date is checked as it is typed.
+    press(&mut app, KeyCode::Char('t'));
+    let at = app.production.form.as_ref().unwrap().form.fields.iter().position(|f| f.key == "best_before").unwrap();
+    app.production.form.as_mut().unwrap().form.focus = at;
+    type_text(&mut app, "2028-13-01");
+    let f = &app.production.form.as_ref().unwrap().form;
+    assert!(f.fields[at].error.as_deref().unwrap_or("").contains("YYYY-MM-DD"), "{:?}", f.fields[at].error);
+    let shown = screen(&app, 80, 24);
+    let row = shown.lines().find(|l| l.contains("2028-13-01")).unwrap();
+    assert!(row.contains("✗") && !row.contains("✓"), "{row}");
+
+    // A new order with nothing in it shows 0, not -0.
+    let mut app = opened();
+    let req = one(&press(&mut app, KeyCode::Enter));
+    let empty = ProductionOrder {
+        total_amount: Some(-0.0),
+        finished_amount: Some(-0.0),
+        articles: vec![],
+        ..order(1, OrderState::New)
+    };
+    answer(&mut app, req.id, Backend::Production, Outcome::ProdOrder(Ok(empty)));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("done 0 of 0") && !shown.contains("-0"), "{shown}");
+}
