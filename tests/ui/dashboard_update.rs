@@ -90,6 +90,31 @@ fn lookup_result_arriving_after_the_user_left_is_dropped_quietly() {
     assert!(!app.requests.is_out(id), "the request is no longer counted as in flight");
 }
 
+/// Reopening the lookup starts empty (a scanned id is not appended to old text), and a found
+/// order takes the list's cursor, so the next Enter makes that order active, not another.
+#[test]
+fn the_lookup_starts_empty_and_takes_the_cursor_to_the_found_order() {
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, vec![order("Order143"), order("PO-2"), order("PO-3")]);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "PO-");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.packaging.lookup.value(), "", "the old text is gone");
+    let effects = scan_in(&mut app, "]C0ORDER:PO-3");
+    assert_eq!(app.packaging.lookup.value(), "PO-3");
+    let id = requests(&effects)[0].id;
+    assert!(matches!(&requests(&effects)[0].job, Job::OrderDetails { order_id } if order_id == "PO-3"));
+    answer(&mut app, id, Backend::Manufacturer, Outcome::OrderDetails(Ok(order("PO-3"))));
+    assert_eq!(app.packaging.selected, 2, "the cursor is on the found order");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("PO-3"));
+    // After moving on, Enter follows the cursor again.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("PO-2"));
+}
+
 #[test]
 fn lookup_found_and_not_found() {
     let (mut app, _) = new_app();
