@@ -10,3 +10,4 @@ mod dashboard_snapshots;
 mod dashboard_update;
 mod production_update;
 mod scan_update;
+mod terminal_bytes;
