@@ -86,7 +86,16 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     let h = home.path().to_str().unwrap().to_string();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shopfloor"));
     cmd.args(["sim", "--listen", "127.0.0.1:0"]);
-    let (mut sim, _, port) = crate::common::sim_process(cmd);
+    let (sim, _, port) = crate::common::sim_process(cmd);
+    // Ended however the test ends, so a failure leaves no simulator running.
+    struct Ends(std::process::Child);
+    impl Drop for Ends {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let sim = Ends(sim);
     // The whole snippet, with its [kiosk] and operators (the process's first lines stop short).
     let snippet = shopfloor::sim::config_snippet(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     let config = home.path().join("config.toml");
@@ -128,8 +137,7 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     pty.wait_text("Unlocked");
     pty.send(b"\x11"); // Ctrl-Q
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
 
     let (code, text) = shopfloor(home.path(), &["audit", "--format", "json"]);
     assert_eq!(code, 0, "{text}");
