@@ -51,6 +51,13 @@ pub fn run(
         Ok(lock) => lock,
         Err(code) => return Ok(code),
     };
+    if demo {
+        // The demo's simulator starts afresh each run, so a journal from an earlier run would
+        // call the first packs of this one DUPLICATE. Only now that this process holds the
+        // lock can no other demo dashboard be writing to it.
+        clear_demo_journal(&data_dir)
+            .with_context(|| format!("cannot clear the demo journal in {}", data_dir.display()))?;
+    }
     let holder = lock.holder();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -123,6 +130,19 @@ pub fn run(
     tracing::info!(pid = holder.pid, "dashboard stopped");
     drop(lock);
     result
+}
+
+/// Removes the demo station's journal (and its write-ahead files) so the demo starts empty,
+/// like its simulator. Called only for `--demo`, whose data directory is the demo's own.
+fn clear_demo_journal(data_dir: &Path) -> std::io::Result<()> {
+    for name in ["journal.db", "journal.db-wal", "journal.db-shm", "journal.db-journal"] {
+        match std::fs::remove_file(data_dir.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn data_dir(demo: bool) -> anyhow::Result<PathBuf> {

@@ -117,8 +117,14 @@ impl Alarm {
         }
     }
 
-    /// What happened and what to do.
+    /// What happened and what to do, as the journal keeps it (times in UTC, named so).
     pub fn message(&self) -> String {
+        self.message_with(&|at: &str| at.get(11..19).map(|t| format!("{t} UTC")).unwrap_or_else(|| at.to_string()))
+    }
+
+    /// The same for the screen: `time` shows a journal time (RFC 3339, UTC) in station-local
+    /// time, e.g. `Clock::local_time_of`, since the screen names its zone once, by the clock.
+    pub fn message_with(&self, time: &dyn Fn(&str) -> String) -> String {
         match self {
             Alarm::NoActiveOrder => {
                 "No order is active: choose one on the Packaging tab (a), or scan an order barcode.".into()
@@ -140,7 +146,7 @@ impl Alarm {
                 "The code has no serial number (21): this pack cannot be commissioned; take it off the line.".into()
             }
             Alarm::Duplicate { serial, first_at } => {
-                let when = first_at.get(11..19).map(|t| format!("{t} UTC")).unwrap_or_else(|| first_at.clone());
+                let when = time(first_at);
                 format!("Serial {serial} was already scanned at {when}: a second pack with the same code, or the same pack twice.")
             }
             Alarm::NotSaved { message } => {

@@ -183,6 +183,11 @@ pub async fn create_order(State(sim): State<Arc<Shared>>, headers: HeaderMap, by
             market: None,
             status: "Open".into(),
         };
+        // An order that brings a new batch registers it with its product, as Movilitas does, so
+        // labels can be printed for the order (`label_order` checks the batch).
+        if let (Some(batch), Some(product)) = (&order.batch, w.products.get_mut(&order.product_code)) {
+            product.batches.insert(batch.clone());
+        }
         w.packaging_orders.insert(order.order_id.clone(), order.clone());
         success("Packaging order created", Some(order))
     })

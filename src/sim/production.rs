@@ -349,8 +349,9 @@ pub fn recompute(w: &World, o: &mut ProdOrder) {
         groups.push(SingleArticleGroup { article_id: a.article_id.clone(), single_articles: singles });
     }
     o.dto.single_articles = groups;
-    o.dto.total_amount = Some(o.dto.articles.iter().filter_map(|a| a.amount).sum());
-    o.dto.finished_amount = Some(o.dto.articles.iter().filter_map(|a| a.finished).sum());
+    // An empty f64 sum is -0.0; an order with no articles has 0 to make and 0 made.
+    o.dto.total_amount = Some(o.dto.articles.iter().filter_map(|a| a.amount).sum::<f64>() + 0.0);
+    o.dto.finished_amount = Some(o.dto.articles.iter().filter_map(|a| a.finished).sum::<f64>() + 0.0);
 }
 
 /// The parts of all the order's articles, one line per part.

@@ -170,6 +170,13 @@ impl App {
         list
     }
 
+    /// A message shown from the start (the demo says it starts empty), with its expiry.
+    pub fn announce(&mut self, severity: Severity, text: impl Into<String>) -> Vec<Effect> {
+        self.flash(severity, text);
+        self.flash_seq += 1;
+        vec![Effect::After(FLASH_TTL, Timer::FlashExpired(self.flash_seq))]
+    }
+
     fn flash(&mut self, severity: Severity, text: impl Into<String>) {
         self.flash = Some(Flash { severity, text: text.into() });
     }

@@ -170,8 +170,9 @@ impl Form {
         for e in errors {
             // "serials[3]" belongs to "serials"; a server may name fields we do not show.
             let base = e.field.split('[').next().unwrap_or("");
+            let message = self.in_form_words(&e.message);
             match self.fields.iter_mut().find(|f| f.key == base) {
-                Some(f) if f.error.is_none() => f.error = Some(e.message.clone()),
+                Some(f) if f.error.is_none() => f.error = Some(message),
                 Some(_) => {}
                 None => rest.push(e.to_string()),
             }
@@ -179,6 +180,16 @@ impl Form {
         if !rest.is_empty() {
             self.form_error = Some(rest.join("; "));
         }
+    }
+
+    /// A rule's message names other fields by the API's names (`extra_label_amount`); the
+    /// operator knows them by the form's labels.
+    fn in_form_words(&self, message: &str) -> String {
+        let mut out = message.to_string();
+        for f in self.fields.iter().filter(|f| f.key.contains('_')) {
+            out = out.replace(&f.key, &format!("\"{}\"", f.label));
+        }
+        out
     }
 
     pub fn has_errors(&self) -> bool {
@@ -261,6 +272,8 @@ impl Form {
             // Choices have no error column to leave room for: they may use the whole row.
             let width = match f.kind {
                 Kind::Text => value_w as usize,
+                // ...unless they have an error to show: it must not be pushed off the row.
+                _ if f.error.is_some() => value_w as usize,
                 _ => area.width.saturating_sub(label_w) as usize,
             };
             let visible: String = match f.kind {

@@ -45,7 +45,11 @@ pub async fn run(
     // The kernel's idea of the window; nothing is asked of the terminal itself.
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let clocks = runtime::Clocks::new();
-    let (app, first) = App::new(settings, label_history, active, clocks.clock(), size);
+    let (mut app, mut first) = App::new(settings, label_history, active, clocks.clock(), size);
+    if demo {
+        // Said because a user may expect yesterday's demo scans (see commands::dashboard).
+        first.extend(app.announce(msg::Severity::Info, "The demo starts empty each run"));
+    }
     let (mut term, _guard) = terminal::enter(size)?;
     let wiring = runtime::Wiring {
         requests,

@@ -132,7 +132,7 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         dot(&app.health.manufacturer),
         dot(&app.health.production),
         app.scan.stats.queue,
-        app.clock.hh_mm()
+        app.clock.hh_mm_zone()
     );
     frame.render_widget(
         Paragraph::new(Span::styled(line, t.style(Role::StatusBar))).style(t.style(Role::StatusBar)),
@@ -252,7 +252,8 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         format!(" {} ", app.settings.station_id)
     };
-    let clock = format!(" {} ", app.clock.hh_mm());
+    // The one place the zone is named: every time on screen is station-local.
+    let clock = format!(" {} ", app.clock.hh_mm_zone());
     let clock_w = clock.chars().count() as u16;
     // Shorter forms, tried in turn until the bar fits: the words of good states go first, then
     // the long form of who is signed in, then the work-in-flight count, then the demo mark.

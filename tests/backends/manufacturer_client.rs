@@ -118,6 +118,26 @@ async fn commission_is_idempotent_and_decommission_needs_commissioned_serials() 
     assert!(matches!(c.commission(&commission_req(gtin, &["A1"])).await, Err(ApiError::Validation { .. })));
 }
 
+/// A packaging order that brings a new batch registers it, as Movilitas does, so a label order
+/// for that order is not refused with "batch not found".
+#[tokio::test]
+async fn a_packaging_order_with_a_new_batch_can_be_labelled() {
+    let sim = start_sim().await;
+    let c = client(&sim, "");
+    let fresh = LabelOrderRequest {
+        product_code: "04023456000017".into(),
+        batch: "AMX2699".into(),
+        quantity: 5,
+        ..label("L-NEW-1")
+    };
+    assert!(matches!(c.create_label_order(&fresh).await, Err(ApiError::BatchNotFound)), "not known yet");
+    c.create_packaging_order(&CreatePackagingOrder { batch: Some("AMX2699".into()), ..new_order("T-NEW") })
+        .await
+        .unwrap();
+    let fresh = LabelOrderRequest { order_id: "L-NEW-2".into(), ..fresh };
+    assert_eq!(c.create_label_order(&fresh).await.unwrap(), "Label order created successfully");
+}
+
 #[tokio::test]
 async fn label_orders_and_their_business_errors() {
     let sim = start_sim().await;

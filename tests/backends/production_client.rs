@@ -120,6 +120,9 @@ async fn an_order_through_its_whole_life() {
     let id = o.order_id.unwrap();
     assert_eq!((o.state, o.pr_reference.as_deref()), (Some(OrderState::New), Some(next.as_str())));
     assert_eq!(o.customer_order_external_id.as_deref(), Some("CO-2026-4002"));
+    // Nothing to make yet is 0, not -0 (an empty sum), so no screen shows "-0".
+    let zero = |v: Option<f64>| v.is_some_and(|x| x == 0.0 && x.is_sign_positive());
+    assert!(zero(o.total_amount) && zero(o.finished_amount), "{:?} {:?}", o.total_amount, o.finished_amount);
     assert_ne!(c.next_reference().await.unwrap().pr_reference, next, "the reference is taken now");
 
     let added = c

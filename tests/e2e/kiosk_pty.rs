@@ -1,6 +1,6 @@
 //! Kiosk mode in the real binary: nothing but the supervisor PIN leaves it, five wrong PINs
-//! lock the prompt, a dropped terminal ends it cleanly and a restart resumes the order and its
-//! counters; the audit trail names the operator of every scan.
+//! lock the prompt, a dropped terminal ends it cleanly and a real station's restart resumes the
+//! order and its counters; the audit trail names the operator of every scan.
 #![cfg(unix)]
 
 use crate::common::pty::Pty;
@@ -78,13 +78,43 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     }
 }
 
+/// A real station (its own config, the simulator in a process of its own), since only a real
+/// station's journal is kept across runs: the demo starts empty each run.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() {
     let home = tempfile::tempdir().unwrap();
-    let mut pty = kiosk(home.path());
+    let h = home.path().to_str().unwrap().to_string();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shopfloor"));
+    cmd.args(["sim", "--listen", "127.0.0.1:0"]);
+    let (sim, _, port) = crate::common::sim_process(cmd);
+    // Ended however the test ends, so a failure leaves no simulator running.
+    struct Ends(std::process::Child);
+    impl Drop for Ends {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let sim = Ends(sim);
+    // The whole snippet, with its [kiosk] and operators (the process's first lines stop short).
+    let snippet = shopfloor::sim::config_snippet(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    let config = home.path().join("config.toml");
+    std::fs::write(&config, snippet).unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let cfg = config.to_str().unwrap().to_string();
+    let station = || Pty::spawn(&["--config", &cfg, "--kiosk"], &[("HOME", &h), ("XDG_DATA_HOME", &h)], 80, 24);
+
+    let mut pty = station();
     pty.wait_text("Sign in");
     pty.type_keys("op-1\r");
-    pty.wait_text("Active order");
+    pty.wait_text("Signed in");
+    // The supervisor unlocks, and the order barcode makes the order active.
+    pty.send(F12);
+    pty.wait_text("Supervisor PIN");
+    pty.type_keys("2468\r");
+    pty.wait_text("Unlocked");
+    pty.type_keys("ORDER:Order143\r");
+    pty.wait_text("● active Order143");
     for s in shopfloor::sim::demo_scans("Order143", 3, 11).unwrap() {
         pty.type_keys(&s);
         pty.send(b"\r");
@@ -96,7 +126,7 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     unsafe { libc::kill(pid, libc::SIGHUP) };
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 
-    let mut pty = kiosk(home.path());
+    let mut pty = station();
     pty.wait_text("Sign in");
     pty.type_keys("op-1\r");
     pty.wait_text("Order143");
@@ -107,8 +137,10 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     pty.wait_text("Unlocked");
     pty.send(b"\x11"); // Ctrl-Q
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    drop(sim);
 
-    let text = audit_json(home.path());
+    let (code, text) = shopfloor(home.path(), &["audit", "--format", "json"]);
+    assert_eq!(code, 0, "{text}");
     let scans: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
@@ -117,7 +149,7 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     assert_eq!(scans.len(), 3, "{text}");
     assert!(scans.iter().all(|v| v["operator"] == "op-1"), "every scan names its operator: {text}");
     assert!(text.contains("\"action\":\"kiosk.unlocked\""));
-    let (code, verified) = shopfloor(home.path(), &["audit", "--demo", "--verify"]);
+    let (code, verified) = shopfloor(home.path(), &["audit", "--verify"]);
     assert_eq!(code, 0, "{verified}");
 }
 

@@ -214,3 +214,26 @@ fn refused_scans_are_listed_and_counted() {
     pty.send(b"\x11");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }
+
+/// The demo's simulator starts afresh each run, so its journal does too: the same pack scanned
+/// in a second run is accepted again, not a DUPLICATE of the first run's.
+#[test]
+fn the_demo_starts_from_an_empty_journal_each_run() {
+    let home = tempfile::tempdir().unwrap();
+    let code = scans(1, 7).remove(0);
+    for run in 1..=2 {
+        let mut pty = Pty::demo(home.path(), None, 80, 24);
+        pty.wait_text("The demo starts empty each run");
+        pty.wait_text("● active Order143");
+        pty.send(b"\x1b[15~"); // F5
+        pty.wait_text("READY");
+        pty.send_now(code.as_bytes());
+        pty.send_now(b"\r");
+        pty.wait_for(&format!("run {run}: the pack is accepted"), Duration::from_secs(20), |s| {
+            s.contains("ACCEPTED") || s.contains("DUPLICATE")
+        });
+        assert!(pty.screen().contains("ACCEPTED"), "run {run}: {}", pty.screen());
+        pty.send(b"\x11");
+        assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    }
+}

@@ -90,6 +90,31 @@ fn lookup_result_arriving_after_the_user_left_is_dropped_quietly() {
     assert!(!app.requests.is_out(id), "the request is no longer counted as in flight");
 }
 
+/// Reopening the lookup starts empty (a scanned id is not appended to old text), and a found
+/// order takes the list's cursor, so the next Enter makes that order active, not another.
+#[test]
+fn the_lookup_starts_empty_and_takes_the_cursor_to_the_found_order() {
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, vec![order("Order143"), order("PO-2"), order("PO-3")]);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "PO-");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.packaging.lookup.value(), "", "the old text is gone");
+    let effects = scan_in(&mut app, "]C0ORDER:PO-3");
+    assert_eq!(app.packaging.lookup.value(), "PO-3");
+    let id = requests(&effects)[0].id;
+    assert!(matches!(&requests(&effects)[0].job, Job::OrderDetails { order_id } if order_id == "PO-3"));
+    answer(&mut app, id, Backend::Manufacturer, Outcome::OrderDetails(Ok(order("PO-3"))));
+    assert_eq!(app.packaging.selected, 2, "the cursor is on the found order");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("PO-3"));
+    // After moving on, Enter follows the cursor again.
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("PO-2"));
+}
+
 #[test]
 fn lookup_found_and_not_found() {
     let (mut app, _) = new_app();
@@ -303,7 +328,7 @@ fn label_form_defaults_from_the_active_order_and_records_the_answer() {
     type_text(&mut app, "2");
     // The extra amount needs its type.
     let kind = app.labels.form.fields.iter().find(|f| f.key == "extra_label_type").unwrap();
-    assert!(kind.error.as_deref().unwrap().contains("required when extra_label_amount"));
+    assert_eq!(kind.error.as_deref(), Some("choose: a number or percent"));
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Right);
     assert!(!app.labels.form.has_errors());
@@ -331,6 +356,37 @@ fn label_form_defaults_from_the_active_order_and_records_the_answer() {
         other => panic!("{other:?}"),
     }
     assert_eq!(app.labels.history.len(), 1);
+}
+
+/// "Extra labels 0" with type "none" is no extra labels, and a missing type is marked on its
+/// field, on screen, in the form's words.
+#[test]
+fn no_extra_labels_need_no_type_and_the_missing_type_is_marked() {
+    let (mut app, first) = new_app();
+    load_orders(&mut app, &first, vec![order("Order143")]);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::F(3));
+    type_text(&mut app, "L-0");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "10");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "2");
+    let shown = screen(&app, 80, 24);
+    let row = shown.lines().find(|l| l.contains("Extra label type")).unwrap();
+    assert!(row.contains("✗ choose: a number or percent"), "the type is marked: {shown}");
+    assert!(!shown.contains("extra_label"), "the API's names stay off the screen: {shown}");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "0");
+    assert!(!app.labels.form.has_errors(), "0 extra labels need no type");
+    press(&mut app, KeyCode::F(10));
+    assert!(app.confirm.is_some(), "asked, not refused: {:?}", app.flash);
+    let req = requests(&press(&mut app, KeyCode::Char('y'))).remove(0);
+    match &req.job {
+        Job::CreateLabelOrder(l) => assert_eq!((l.extra_label_amount, l.extra_label_type.as_deref()), (None, None)),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

@@ -14,3 +14,4 @@ mod messages_fit;
 mod overfill_update;
 mod production_update;
 mod scan_update;
+mod terminal_bytes;

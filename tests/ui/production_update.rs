@@ -21,6 +21,7 @@ fn order(id: i64, state: OrderState) -> ProductionOrder {
         order_id: Some(id),
         pr_reference: Some(format!("PR-{id}")),
         name: Some(format!("Run {id}")),
+        customer_order_id: Some(4001),
         customer_order_external_id: Some("CO-2026-4001".into()),
         state: Some(state),
         start_date: Some(NOON_2026_11_20),
@@ -177,7 +178,7 @@ fn search_customer_order_and_article_forms() {
     press(&mut app, KeyCode::Char('c'));
     type_text(&mut app, "40x1");
     assert!(requests(&submit(&mut app)).is_empty());
-    assert!(app.production.form.as_ref().unwrap().form.fields[0].error.as_deref().unwrap().contains("whole number"));
+    assert!(app.production.form.as_ref().unwrap().form.fields[0].error.as_deref().unwrap().contains("type its number"));
     press(&mut app, KeyCode::Backspace);
     press(&mut app, KeyCode::Backspace);
     type_text(&mut app, "01");
@@ -281,6 +282,30 @@ fn a_new_order_from_a_customer_order() {
     submit(&mut app);
     let req = one(&press(&mut app, KeyCode::Char('y')));
     assert_eq!(req.job, Job::ProdChange { id: 0, change: ProdChange::CreateFromCustomerOrder(4001) });
+}
+
+/// The list shows customer orders by their external id (`CO-2026-4001`); the forms take that as
+/// well as the number the API wants.
+#[test]
+fn customer_orders_are_taken_as_the_screen_shows_them() {
+    let mut app = opened();
+    assert!(screen(&app, 80, 24).contains("CO-2026-4001"));
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "CO-2026-4001");
+    assert_eq!(search_of(&submit(&mut app)), OrderSearch::CustomerOrder(4001));
+
+    press(&mut app, KeyCode::Char('N'));
+    type_text(&mut app, "co-2026-4001");
+    submit(&mut app);
+    let req = one(&press(&mut app, KeyCode::Char('y')));
+    assert_eq!(req.job, Job::ProdChange { id: 0, change: ProdChange::CreateFromCustomerOrder(4001) });
+
+    // One never shown cannot be turned into a number: the field says what to type.
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "CO-2026-4999");
+    assert!(requests(&submit(&mut app)).is_empty());
+    let error = app.production.form.as_ref().unwrap().form.fields[0].error.clone().unwrap();
+    assert!(error.contains("type its number"), "{error}");
 }
 
 #[test]
@@ -549,4 +574,51 @@ fn a_rate_limit_wait_shows_in_the_status_bar_until_the_next_answer() {
     let req = one(&press(&mut app, KeyCode::Char('r')));
     answer(&mut app, req.id, Backend::Production, Outcome::ProdList(Ok(page(vec![], 0, 1))));
     assert_eq!(app.health.production, shopfloor::tui::msg::Health::Online);
+}
+
+/// What the order screen and its questions say: article status by name, a new order's zero
+/// amounts, how short a finish is, what removing an article takes with it, a bad date at once.
+#[test]
+fn the_order_screen_and_its_questions_say_what_they_mean() {
+    let mut app = order_screen();
+    let shown = screen(&app, 80, 24);
+    let row = shown.lines().find(|l| l.contains("ART-PCM-20") && l.contains("1000")).unwrap();
+    assert!(row.contains("DEVELOPING"), "status by name: {row}");
+
+    // Finishing 250 of 1000 says how short it is.
+    press(&mut app, KeyCode::Char('f'));
+    let c = app.confirm.as_ref().unwrap();
+    assert!(c.title.contains("short of its amount"), "{}", c.title);
+    assert!(c.lines.iter().any(|l| l.contains("Only 250 of 1000 done (25%): 750 short")), "{:?}", c.lines);
+    press(&mut app, KeyCode::Esc);
+
+    // Removing the article says its finished amount goes with it.
+    press(&mut app, KeyCode::Delete);
+    let c = app.confirm.as_ref().unwrap();
+    assert!(c.lines.iter().any(|l| l.contains("250 finished go with it")), "{:?}", c.lines);
+    press(&mut app, KeyCode::Esc);
+
+    // A report's best-before date is checked as it is typed.
+    press(&mut app, KeyCode::Char('t'));
+    let at = app.production.form.as_ref().unwrap().form.fields.iter().position(|f| f.key == "best_before").unwrap();
+    app.production.form.as_mut().unwrap().form.focus = at;
+    type_text(&mut app, "2028-13-01");
+    let f = &app.production.form.as_ref().unwrap().form;
+    assert!(f.fields[at].error.as_deref().unwrap_or("").contains("YYYY-MM-DD"), "{:?}", f.fields[at].error);
+    let shown = screen(&app, 80, 24);
+    let row = shown.lines().find(|l| l.contains("2028-13-01")).unwrap();
+    assert!(row.contains("✗") && !row.contains("✓"), "{row}");
+
+    // A new order with nothing in it shows 0, not -0.
+    let mut app = opened();
+    let req = one(&press(&mut app, KeyCode::Enter));
+    let empty = ProductionOrder {
+        total_amount: Some(-0.0),
+        finished_amount: Some(-0.0),
+        articles: vec![],
+        ..order(1, OrderState::New)
+    };
+    answer(&mut app, req.id, Backend::Production, Outcome::ProdOrder(Ok(empty)));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("done 0 of 0") && !shown.contains("-0"), "{shown}");
 }

@@ -364,3 +364,51 @@ fn a_new_pack_scanned_while_f7_waits_for_a_serial_is_not_lost() {
     press(&mut app, KeyCode::F(2));
     assert!(!app.scan.asking_serial);
 }
+
+/// Times on screen are station-local, the zone named once beside the clock; a scan at 10:00 UTC
+/// shows as 11:00 at a station an hour east of UTC, in the list and in a duplicate's message.
+#[test]
+fn times_on_screen_are_local_and_the_zone_is_named_once() {
+    use shopfloor::scan::journal::{ScanRow, ScanStats, State};
+    use shopfloor::tui::clock::{Clock, Zone};
+    let plus_one = Zone::Fixed(chrono::FixedOffset::east_opt(3600).unwrap());
+    let utc = clock().now;
+    let mut app = on_scan_tab();
+    update(&mut app, Msg::Tick(Clock::new(utc, plus_one)));
+    let row = ScanRow {
+        id: 1,
+        at: "2026-11-21T10:00:00.000Z".into(),
+        order_id: "Order143".into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: "SN-LOCAL".into(),
+        state: State::Commissioned,
+        reason: None,
+        attempts: 1,
+        refusal: None,
+    };
+    update(
+        &mut app,
+        Msg::ScanStats(Box::new(ScanStats { order_id: "Order143".into(), recent: vec![row], ..Default::default() })),
+    );
+    for (w, h) in [(80, 24), (40, 16)] {
+        let shown = screen(&app, w, h);
+        assert!(shown.contains("11:07 UTC+1"), "{w}x{h}: the clock names the zone: {shown}");
+        assert_eq!(shown.matches("UTC").count(), 1, "{w}x{h}: the zone is named once: {shown}");
+        if w == 80 {
+            let line = shown.lines().find(|l| l.contains("SN-LOCAL")).unwrap();
+            assert!(line.contains("11:00:00") && !line.contains("10:00:00"), "local time: {line}");
+        }
+    }
+    // The duplicate's message, as the screen says it, in local time.
+    let effects = scan(&mut app, &good("SN1"));
+    let Some(Effect::Journal(s)) = effects.into_iter().find(|e| matches!(e, Effect::Journal(_))) else { panic!() };
+    update(
+        &mut app,
+        Msg::Journaled(vec![(s, Ok(Appended::Duplicate { first_at: "2026-11-21T10:00:01.000Z".into() }))]),
+    );
+    let Some(LastScan::Refused(a)) = &app.scan.last else { panic!("{:?}", app.scan.last) };
+    let said = a.message_with(&|t: &str| app.clock.local_time_of(t));
+    assert!(said.contains("at 11:00:01:") && !said.contains("UTC"), "{said}");
+}

@@ -89,7 +89,8 @@ impl LabelsTab {
             product_code_schema: "GTIN".into(),
             batch: f.value("batch").trim().to_string(),
             quantity: quantity.unwrap_or(-1),
-            extra_label_amount: extra,
+            // No extra labels need no type: 0 with "none" is sent as no extra labels at all.
+            extra_label_amount: extra.filter(|n| !(*n == 0 && kind.is_empty())),
             extra_label_type: Some(kind).filter(|k| !k.is_empty()),
             destination_tag: f.value("destination_tag"),
             template_tag: f.value("template_tag"),
@@ -109,6 +110,11 @@ impl LabelsTab {
             if !errors.iter().any(|p| p.field == e.field) {
                 errors.push(e);
             }
+        }
+        // The rule's sentence does not fit the row beside the choice; this says what to do.
+        let missing_type = req.extra_label_type.is_none() && req.extra_label_amount.is_some();
+        for e in errors.iter_mut().filter(|e| e.field == "extra_label_type" && missing_type) {
+            e.message = "choose: a number or percent".into();
         }
         if !(all || self.show_all_errors) {
             // Not yet shouting about empty fields; the conditional type rule always shows.

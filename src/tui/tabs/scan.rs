@@ -592,7 +592,7 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let t = cx.theme;
     // The last scan's box grows with an alarm's message, so what to do is never cut off.
     let detail = match &s.last {
-        Some(LastScan::Refused(a)) => a.message(),
+        Some(LastScan::Refused(a)) => a.message_with(&|at| cx.clock.local_time_of(at)),
         _ => String::new(),
     };
     let detail_rows = crate::tui::widgets::wrapped_rows(&detail, area.width.saturating_sub(2)).clamp(2, 4);
@@ -605,7 +605,7 @@ pub fn view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     ])
     .areas(area);
     order_view(s, cx, frame, order_area, t);
-    last_view(s, frame, last_area, t);
+    last_view(s, cx, frame, last_area, t);
     let c = &s.stats.counts;
     let count = |label: &str, n: i64, bad: Role| {
         Span::styled(format!(" · {label} {n}"), t.style(if n > 0 { bad } else { Role::Muted }))
@@ -724,12 +724,14 @@ fn progress(s: &ScanTab, o: &crate::domain::manufacturer::PackagingOrder, cx: &V
     }
 }
 
-fn last_view(s: &ScanTab, frame: &mut Frame, area: Rect, t: &Theme) {
+fn last_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     let (headline, detail, role) = match &s.last {
         None => ("READY".to_string(), "Scan a pack of the active order.".to_string(), Role::Muted),
         Some(LastScan::Saving(serial)) => ("SAVING…".to_string(), format!("serial {serial}"), Role::Warning),
         Some(LastScan::Accepted(serial)) => ("✓ ACCEPTED".to_string(), format!("serial {serial}"), Role::Ok),
-        Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
+        Some(LastScan::Refused(a)) => {
+            (format!("✗ {}", a.headline()), a.message_with(&|at| cx.clock.local_time_of(at)), Role::Error)
+        }
     };
     let style = t.style(role).add_modifier(Modifier::REVERSED | Modifier::BOLD);
     let block = Block::default()
@@ -793,7 +795,9 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         None => ("READY".to_string(), "Scan a pack.".to_string(), Role::Muted),
         Some(LastScan::Saving(serial)) => ("SAVING…".to_string(), serial.clone(), Role::Warning),
         Some(LastScan::Accepted(serial)) => ("✓ ACCEPTED".to_string(), serial.clone(), Role::Ok),
-        Some(LastScan::Refused(a)) => (format!("✗ {}", a.headline()), a.message(), Role::Error),
+        Some(LastScan::Refused(a)) => {
+            (format!("✗ {}", a.headline()), a.message_with(&|at| cx.clock.local_time_of(at)), Role::Error)
+        }
     };
     // An alarm's whole message is shown, however many rows it takes; the last scans give way.
     let detail_rows = crate::tui::widgets::wrapped_rows(&detail, area.width).clamp(3, 6);

@@ -203,11 +203,16 @@ pub fn parts_of(order: Option<&ProductionOrder>, article_id: &str) -> Vec<String
 }
 
 /// Checks the form; on success, what it asks for. `order` is the order the form is about.
+/// The customer orders' external ids (`CO-2026-4001`) seen on screen, with the number the API
+/// wants (`4001`): the screen shows the one, the calls take the other.
+pub type CustomerOrders = std::collections::BTreeMap<String, i64>;
+
 pub fn submit(
     kind: &FormKind,
     form: &Form,
     order: Option<&ProductionOrder>,
     zone: Zone,
+    known: &CustomerOrders,
 ) -> Result<Submitted, Vec<FieldError>> {
     let mut errors = Vec::new();
     let text = |key: &str| Some(form.value(key).trim().to_string()).filter(|v| !v.is_empty());
@@ -245,7 +250,7 @@ pub fn submit(
             }
         }
         FormKind::CustomerOrders | FormKind::FromCustomerOrder => {
-            let id = required_id(form, "customer_order", &mut errors);
+            let id = customer_order(form, "customer_order", known, &mut errors).unwrap_or(0);
             if *kind == FormKind::CustomerOrders {
                 Submitted::Search(OrderSearch::CustomerOrder(id))
             } else {
@@ -289,7 +294,7 @@ pub fn submit(
                 errors.push(FieldError::new("name", "must not be empty"));
             }
             if *kind == FormKind::NewOrder {
-                o.customer_order_id = form.whole_number("customer_order_id", &mut errors);
+                o.customer_order_id = customer_order(form, "customer_order_id", known, &mut errors);
             }
             for key in ["pr_reference", "name", "internal_reference", "comment"] {
                 if form.value(key).chars().count() > 255 {
@@ -440,19 +445,31 @@ fn part_report(form: &Form, part: &str, errors: &mut Vec<FieldError>) -> Option<
     Some(PartTraceability { article_id: part.to_string(), amount, batches, serial: serials })
 }
 
-fn required_id(form: &Form, key: &str, errors: &mut Vec<FieldError>) -> i64 {
-    let before = errors.len();
-    match form.whole_number(key, errors) {
-        Some(n) if n > 0 => n,
-        Some(_) => {
+/// A customer order as the operator knows it: its number (`4001`) or the external id the screen
+/// shows (`CO-2026-4001`), for an order seen here. Required for the customer-order forms.
+fn customer_order(form: &Form, key: &str, known: &CustomerOrders, errors: &mut Vec<FieldError>) -> Option<i64> {
+    let v = form.value(key);
+    let v = v.trim();
+    let required = key == "customer_order";
+    if v.is_empty() {
+        if required {
+            errors.push(FieldError::new(key, "type the customer order (e.g. 4001 or CO-2026-4001)"));
+        }
+        return None;
+    }
+    if let Some((_, id)) = known.iter().find(|(ext, _)| ext.eq_ignore_ascii_case(v)) {
+        return Some(*id);
+    }
+    match v.parse::<i64>() {
+        Ok(n) if n > 0 => Some(n),
+        Ok(_) => {
             errors.push(FieldError::new(key, "must be more than 0"));
-            0
+            None
         }
-        None if errors.len() == before => {
-            errors.push(FieldError::new(key, "type the id (a whole number)"));
-            0
+        Err(_) => {
+            errors.push(FieldError::new(key, "not a customer order shown here: type its number (e.g. 4001)"));
+            None
         }
-        None => 0,
     }
 }
 
@@ -597,7 +614,7 @@ mod tests {
         f.set("part:P1:batches", "PB1=2, PB2=1");
         f.set("part:P1:serials", "X1 X2");
         let Submitted::Change { change: ProdChange::Report { waste, report }, confirm: Some(_) } =
-            submit(&kind, &f, Some(&order()), Zone::utc()).unwrap()
+            submit(&kind, &f, Some(&order()), Zone::utc(), &Default::default()).unwrap()
         else {
             panic!("expected a confirmed report")
         };
@@ -616,7 +633,7 @@ mod tests {
         f.set("start_date", "2026-13-01");
         f.set("work_hours", "-1");
         f.set("customer_order_id", "x");
-        let errors = submit(&kind, &f, None, Zone::utc()).unwrap_err();
+        let errors = submit(&kind, &f, None, Zone::utc(), &Default::default()).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["pr_reference", "name", "customer_order_id", "start_date", "work_hours"]);
     }
@@ -629,7 +646,7 @@ mod tests {
         let f = build(&FormKind::EditOrder, Some(&o), &FlatQuery::default(), Zone::utc());
         assert_eq!(f.value("start_date"), "2026-11-20");
         let Submitted::Change { change: ProdChange::Edit(edited), confirm: None } =
-            submit(&FormKind::EditOrder, &f, Some(&o), Zone::utc()).unwrap()
+            submit(&FormKind::EditOrder, &f, Some(&o), Zone::utc(), &Default::default()).unwrap()
         else {
             panic!("an edit is sent without a dialog")
         };

@@ -116,6 +116,8 @@ pub struct ProductionTab {
     scanner: crate::input::scanner::ScannerSettings,
     /// The station's time zone: dates are typed and shown in it (the system's when unset).
     zone: Option<Zone>,
+    /// Customer orders' external ids seen in answers, so a form takes what the screen shows.
+    customer_orders: forms::CustomerOrders,
 }
 
 impl ProductionTab {
@@ -177,6 +179,22 @@ impl ProductionTab {
             ),
         }
     }
+}
+
+/// How far an order is from its amount, in words, when it is short by more than a rounding.
+fn shortfall(o: &ProductionOrder) -> Option<String> {
+    let total = o.total_amount.unwrap_or(0.0);
+    let done = o.finished_amount.unwrap_or(0.0) + 0.0;
+    if total <= 0.0 || done >= total - 0.005 {
+        return None;
+    }
+    let percent = (done / total * 100.0).floor();
+    Some(format!(
+        "Only {} of {} done ({percent:.0}%): {} short.",
+        forms::number_text(done),
+        forms::number_text(total),
+        forms::number_text(((total - done) * 100.0).round() / 100.0)
+    ))
 }
 
 fn next_state(s: Option<OrderState>) -> Option<OrderState> {
@@ -448,23 +466,39 @@ impl ProductionTab {
             _ => (ProdChange::Cancel, "Cancel", "The order moves to CANCELLED and takes no more changes."),
         };
         let name = o.pr_reference.clone().unwrap_or_default();
-        let lines = vec![
+        let mut lines = vec![
             format!("{} — {}", name, o.name.as_deref().unwrap_or("")),
             format!("Now {}.", o.state.map(|s| s.name()).unwrap_or("?")),
             after.into(),
         ];
-        self.ask_change(o.order_id.unwrap_or_default(), change, format!("{verb} {name}?"), lines, cx);
+        let mut title = format!("{verb} {name}?");
+        if a == Action::FinishOrder {
+            if let Some(short) = shortfall(&o) {
+                // Finishing closes the order for good: say how much is missing before it does.
+                title = format!("Finish {name} short of its amount?");
+                lines.insert(2, short);
+            }
+        }
+        self.ask_change(o.order_id.unwrap_or_default(), change, title, lines, cx);
     }
 
     fn remove_article(&mut self, article: String, cx: &mut Ctx) {
         let Some(o) = self.order.as_ref() else { return };
         let name = o.pr_reference.clone().unwrap_or_default();
-        let amount = o.articles.iter().find(|a| a.article_id == article).and_then(|a| a.amount).unwrap_or(0.0);
+        let line = o.articles.iter().find(|a| a.article_id == article);
+        let amount = line.and_then(|a| a.amount).unwrap_or(0.0);
+        let finished = line.and_then(|a| a.finished).unwrap_or(0.0) + 0.0;
         let id = o.order_id.unwrap_or_default();
-        let lines = vec![
-            format!("{article}: {} ordered.", forms::number_text(amount)),
+        let mut lines = vec![
+            format!("{article}: {} ordered, {} finished.", forms::number_text(amount), forms::number_text(finished)),
             "Its line and reservations leave the order.".into(),
         ];
+        if finished > 0.0 {
+            lines.push(format!(
+                "Its {} finished go with it: the order's done total drops.",
+                forms::number_text(finished)
+            ));
+        }
         self.ask_change(
             id,
             ProdChange::RemoveArticle(article.clone()),
@@ -475,6 +509,7 @@ impl ProductionTab {
     }
 
     fn form_key(&mut self, k: KeyIn, action: Option<Action>, cx: &mut Ctx) {
+        let zone = self.zone();
         let Some(f) = self.form.as_mut() else { return };
         // The scan field takes what the scanner types, separators included.
         if f.form.focused().is_some_and(|x| x.key == "scan") {
@@ -505,8 +540,16 @@ impl ProductionTab {
             _ => {
                 let focus = f.form.focus;
                 if f.form.key(k.key) {
+                    // The field is checked as it is typed, so a bad date never shows ✓.
+                    let errors = forms::submit(&f.kind, &f.form, f.order.as_ref(), zone, &self.customer_orders)
+                        .err()
+                        .unwrap_or_default();
                     if let Some(field) = f.form.fields.get_mut(focus) {
-                        field.error = None;
+                        field.error = if field.value().trim().is_empty() {
+                            None
+                        } else {
+                            errors.iter().find(|e| e.field == field.key).map(|e| e.message.clone())
+                        };
                     }
                 }
             }
@@ -542,7 +585,7 @@ impl ProductionTab {
     fn submit_form(&mut self, cx: &mut Ctx) {
         let zone = self.zone();
         let Some(f) = self.form.as_mut() else { return };
-        let submitted = match forms::submit(&f.kind, &f.form, f.order.as_ref(), zone) {
+        let submitted = match forms::submit(&f.kind, &f.form, f.order.as_ref(), zone, &self.customer_orders) {
             Ok(s) => s,
             Err(errors) => {
                 f.form.set_errors(&errors);
@@ -595,9 +638,18 @@ impl ProductionTab {
         }
     }
 
+    fn learn_customer_order(&mut self, o: &ProductionOrder) {
+        if let (Some(ext), Some(id)) = (&o.customer_order_external_id, o.customer_order_id) {
+            if !ext.is_empty() {
+                self.customer_orders.insert(ext.clone(), id);
+            }
+        }
+    }
+
     fn list_arrived(&mut self, r: Result<OrdersPage, ApiError>) {
         match r {
             Ok(page) => {
+                page.orders.iter().for_each(|o| self.learn_customer_order(o));
                 let n = page.orders.len();
                 self.list = Some(page);
                 self.selected = self.selected.min(n.saturating_sub(1));
@@ -613,6 +665,7 @@ impl ProductionTab {
     fn order_arrived(&mut self, r: Result<ProductionOrder, ApiError>, cx: &mut Ctx) {
         match r {
             Ok(o) => {
+                self.learn_customer_order(&o);
                 let n = o.articles.len();
                 self.order = Some(o);
                 if self.section == Section::Articles {

@@ -25,7 +25,19 @@ pub fn date(ms: Option<i64>, zone: Zone) -> String {
 }
 
 fn amount(v: Option<f64>) -> String {
-    v.map(|x| if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") }).unwrap_or_else(|| "-".into())
+    // `+ 0.0` turns -0 (an empty sum) into 0, which is what the operator means.
+    v.map(|x| x + 0.0)
+        .map(|x| if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x:.2}") })
+        .unwrap_or_else(|| "-".into())
+}
+
+/// An article's status by name: the codes are the order states' (seed 004: NEW = 0,
+/// DEVELOPING = 1, FINISHED = 2, CANCELLED = 3); an unknown code is shown as it came.
+fn article_status(s: Option<i64>) -> String {
+    match s {
+        Some(n) => OrderState::from_code(n).map(|s| s.name().to_string()).unwrap_or_else(|| format!("#{n}")),
+        None => "-".into(),
+    }
 }
 
 fn state_role(s: Option<OrderState>) -> Role {
@@ -289,7 +301,7 @@ fn articles(p: &ProductionTab, cx: &ViewCx, o: &ProductionOrder, frame: &mut Fra
                 right(amount(a.finished)),
                 right(amount(a.waste)),
                 right(a.accuracy.map(|x| format!("{x:+.1}%")).unwrap_or_else(|| "-".into())),
-                right(a.status.map(|s| s.to_string()).unwrap_or_else(|| "-".into())),
+                right(article_status(a.status)),
             ])
         })
         .collect();
@@ -300,7 +312,7 @@ fn articles(p: &ProductionTab, cx: &ViewCx, o: &ProductionOrder, frame: &mut Fra
         Constraint::Length(8),
         Constraint::Length(6),
         Constraint::Length(8),
-        Constraint::Length(6),
+        Constraint::Length(10),
     ];
     let header = Row::new(vec![
         Cell::from("Article"),
