@@ -53,6 +53,7 @@ fn app_with(n: usize) -> App {
         scan: Default::default(),
         demo: true,
         access: Default::default(),
+        printers: vec![],
     };
     let (mut app, first) = App::new(settings, vec![], None, clock(0), (200, 60));
     for e in first {

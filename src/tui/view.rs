@@ -38,7 +38,7 @@ pub fn view(app: &App, frame: &mut Frame) {
     let cx = view_cx(app);
     frame.render_widget(Block::default().style(t.style(Role::Base)), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        if app.tab == Tab::Scan && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
+        if matches!(app.tab, Tab::Scan | Tab::Print) && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
             compact(app, &cx, frame, area, t);
         } else {
             too_small(frame, area, t);
@@ -58,6 +58,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             tabs::signin::view(&app.access, &app.settings, &app.scan.field.shown(), frame, body)
         }
         Tab::Scan => tabs::scan::view(&app.scan, &cx, frame, body),
+        Tab::Print => tabs::print::view(&app.print, &cx, frame, body),
     }
     message_line(app, frame, message, t);
     status_bar(app, frame, status, t);
@@ -90,7 +91,9 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         ])),
         head,
     );
-    if app.signin_needed() {
+    if app.tab == Tab::Print {
+        tabs::print::view(&app.print, cx, frame, body);
+    } else if app.signin_needed() {
         tabs::signin::view(&app.access, &app.settings, &app.scan.field.shown(), frame, body);
     } else {
         tabs::scan::compact_view(&app.scan, cx, frame, body);
@@ -100,7 +103,9 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         let k = &app.settings.keys;
         let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
-        let hint = if app.locked() {
+        let hint = if app.tab == Tab::Print {
+            format!("{} help · {} end run · Tab tabs", first(Action::Help), first(Action::FinishOrder))
+        } else if app.locked() {
             format!(
                 "{} help · {} ack · {} supervisor",
                 first(Action::Help),
@@ -118,8 +123,9 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         Health::Unknown => "○",
         Health::Offline(_) => "✗",
     };
+    let printers = app.print.summary(&app.clock, 2).map(|p| format!(" · P {p}")).unwrap_or_default();
     let line = format!(
-        " M{} L{} · queue {} · {}",
+        " M{} L{} · queue {}{printers} · {}",
         dot(&app.health.manufacturer),
         dot(&app.health.production),
         app.scan.stats.queue,
@@ -152,11 +158,21 @@ fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
         spans.push(Span::raw(" "));
     }
+    // No gap after the last tab: five tabs and "● active Order143" just fit 80 columns.
+    spans.pop();
     let active = match &app.active {
-        Some(o) => Span::styled(format!("● active {} ", o.order_id), t.style(Role::Ok)),
-        None => Span::styled("○ no active order ", t.style(Role::Muted)),
+        Some(o) => Span::styled(format!("● active {}", o.order_id), t.style(Role::Ok)),
+        None => Span::styled("○ no active order", t.style(Role::Muted)),
     };
     let used: usize = spans.iter().map(|s| s.width()).sum();
+    // Five tabs leave little room at 80 columns: the order's id is kept, the word goes.
+    let active = match &app.active {
+        Some(o) if used + active.width() > area.width as usize => {
+            Span::styled(format!("● {}", o.order_id), t.style(Role::Ok))
+        }
+        None if used + active.width() > area.width as usize => Span::styled("○ no order", t.style(Role::Muted)),
+        _ => active,
+    };
     let pad = (area.width as usize).saturating_sub(used + active.width());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(active);
@@ -233,6 +249,10 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             Span::styled("│", bar),
             health_span("Lagerkoll", &app.health.production, t, level >= 1),
         ]);
+        // The printers' words shrink with the backends' (level 1), and to the fewest at the end.
+        if let Some(p) = printers_span(app, t, if level >= 4 { 2 } else { level.min(1) }) {
+            spans.extend([Span::styled("│", bar), p]);
+        }
         let in_flight = app.requests.in_flight();
         if level < 3 || in_flight > 0 {
             spans.push(Span::styled("│", bar));
@@ -249,6 +269,20 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
     frame.render_widget(Paragraph::new(Span::styled(clock, bar)).style(bar), right);
+}
+
+/// The station's printers in a few words ("Printer line1-zebra ready"); `None` without
+/// printers. A fault or an offline printer is shown in the error colour whatever the screen.
+fn printers_span(app: &App, t: &Theme, level: u8) -> Option<Span<'static>> {
+    let text = app.print.summary(&app.clock, level.min(2))?;
+    let bad = app.print.printers.iter().any(|p| {
+        p.status.as_ref().is_some_and(|s| {
+            s.state.is_fault() || matches!(s.state, crate::domain::zebra::PrinterState::Offline { .. })
+        })
+    });
+    let style = if bad { t.style(Role::Error) } else { t.style(Role::StatusBar) };
+    let text = if level >= 2 && bad { format!(" {text} ") } else { format!(" Printer {text} ") };
+    Some(Span::styled(text, style))
 }
 
 /// The keys of the current screen, from the same key map the app dispatches with.

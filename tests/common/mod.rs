@@ -132,6 +132,7 @@ pub mod dashboard {
             scan: Default::default(),
             demo: true,
             access: Default::default(),
+            printers: vec![],
         }
     }
 
