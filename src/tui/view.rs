@@ -80,9 +80,15 @@ fn overlays(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
 /// The Scan tab (or the sign-in screen) on a handheld: a one-line header, the panel, the
 /// message line and a short status line.
 fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
-    let [head, body, message, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    // The Print tab's messages (up to 80 characters) get two rows here, so none is cut.
+    let message_rows = if app.tab == Tab::Print && app.flash.is_some() { 2 } else { 1 };
+    let [head, body, message, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(message_rows),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     let who = tabs::signin::who_short(&app.access, &app.settings);
     frame.render_widget(
         Paragraph::new(Line::from(vec![
@@ -98,7 +104,9 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     } else {
         tabs::scan::compact_view(&app.scan, cx, frame, body);
     }
-    if app.flash.is_some() {
+    if app.tab == Tab::Print && app.flash.is_some() {
+        tabs::print::message(app.flash.as_ref(), frame, message, t);
+    } else if app.flash.is_some() {
         message_line(app, frame, message, t);
     } else {
         let k = &app.settings.keys;

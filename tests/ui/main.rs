@@ -8,5 +8,6 @@ mod common;
 mod access_update;
 mod dashboard_snapshots;
 mod dashboard_update;
+mod print_update;
 mod production_update;
 mod scan_update;

@@ -432,6 +432,19 @@ impl Screen for PrintTab {
     }
 }
 
+/// The message line of the Print tab on a handheld, wrapped over its two rows.
+pub fn message(flash: Option<&crate::tui::msg::Flash>, frame: &mut Frame, area: Rect, t: &crate::tui::theme::Theme) {
+    let Some(f) = flash else { return };
+    let (mark, role) = match f.severity {
+        Severity::Ok => ("✓ ", Role::Ok),
+        Severity::Error => ("✗ ", Role::Error),
+        Severity::Warning => ("! ", Role::Warning),
+        Severity::Info => ("", Role::Base),
+    };
+    let line = Line::from(Span::styled(format!("{mark}{}", f.text), t.style(role)));
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
+}
+
 /// The Print tab; the same lines wrap down to a 40×16 handheld.
 pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     let t = cx.theme;
@@ -444,7 +457,9 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         .border_style(t.style(Role::Accent))
         .title(Span::styled(title, t.style(Role::Title)));
     let mut lines = Vec::new();
-    if let Some(o) = cx.active {
+    // A handheld's 40 columns keep what the operator must act on; the order's details go.
+    let narrow = area.width < 60;
+    if let Some(o) = cx.active.filter(|_| !narrow) {
         lines.push(Line::from(Span::styled(
             format!(
                 "{} · batch {} · exp {}",
@@ -479,7 +494,9 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             Span::styled(words, t.style(role)),
         ]));
     }
-    lines.push(Line::from(""));
+    if !narrow {
+        lines.push(Line::from(""));
+    }
     match &tab.run {
         None => {
             let count = if tab.count.is_empty() { "_".to_string() } else { tab.count.clone() };
@@ -510,10 +527,12 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             let b = &r.balance;
             let role = if b.waiting > 0 { Role::Warning } else { Role::Ok };
             lines.push(Line::from(Span::styled(b.line(), t.style(role))));
-            lines.push(Line::from(Span::styled(
-                format!("commissioned {} · to scan {}", b.commissioned, b.waiting),
-                t.style(Role::Muted),
-            )));
+            if !narrow {
+                lines.push(Line::from(Span::styled(
+                    format!("commissioned {} · to scan {}", b.commissioned, b.waiting),
+                    t.style(Role::Muted),
+                )));
+            }
             if r.check_and_remove > 0 {
                 lines.push(Line::from(Span::styled(
                     format!("! {} label(s) to check and remove from the roll", r.check_and_remove),
