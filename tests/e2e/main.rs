@@ -10,6 +10,7 @@ mod input_router_pty;
 mod instance_pty;
 mod kiosk_pty;
 mod log_pty;
+mod print_pty;
 mod production_pty;
 mod scan_pty;
 mod terminal_input_pty;
