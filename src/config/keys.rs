@@ -285,9 +285,9 @@ mod tests {
         assert_eq!(m.action(Key::parse("f3").unwrap()), Some(Action::TabLabels));
         assert_eq!(m.label(Action::TabPackaging), "F2, Alt+1");
         let mut o = BTreeMap::new();
-        o.insert("submit".to_string(), vec!["f6".to_string()]);
+        o.insert("submit".to_string(), vec!["f8".to_string()]);
         let m = KeyMap::build(&o).unwrap();
-        assert_eq!(m.action(Key::parse("f6").unwrap()), Some(Action::Submit));
+        assert_eq!(m.action(Key::parse("f8").unwrap()), Some(Action::Submit));
         assert_eq!(m.action(Key::parse("ctrl+s").unwrap()), None);
     }
 
