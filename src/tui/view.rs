@@ -158,22 +158,31 @@ fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
 }
 
 fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
-    let mut spans = Vec::new();
-    // A locked kiosk shows only the tabs it lets the operator reach.
-    for tab in Tab::ALL.into_iter().filter(|t| app.tab_allowed(*t)) {
-        let key = app.settings.keys.keys(tab.action()).first().map(|k| format!(" {k}")).unwrap_or_default();
-        let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::TabInactive) };
-        spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
-        spans.push(Span::raw(" "));
-    }
-    // No gap after the last tab: five tabs and "● active Order143" just fit 80 columns.
-    spans.pop();
     let active = match &app.active {
         Some(o) => Span::styled(format!("● active {}", o.order_id), t.style(Role::Ok)),
         None => Span::styled("○ no active order", t.style(Role::Muted)),
     };
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    // Five tabs leave little room at 80 columns: the order's id is kept, the word goes.
+    // A locked kiosk shows only the tabs it lets the operator reach.
+    let tabs = |gap: bool| {
+        let mut spans = Vec::new();
+        for tab in Tab::ALL.into_iter().filter(|t| app.tab_allowed(*t)) {
+            let key = app.settings.keys.keys(tab.action()).first().map(|k| format!(" {k}")).unwrap_or_default();
+            let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::TabInactive) };
+            spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
+            if gap {
+                spans.push(Span::raw(" "));
+            }
+        }
+        spans
+    };
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    // Five tabs leave little room at 80 columns: the gaps between tabs go first, then the
+    // word "active" (the order's id always stays).
+    let mut spans = tabs(true);
+    if width(&spans) + active.width() > area.width as usize {
+        spans = tabs(false);
+    }
+    let used = width(&spans);
     let active = match &app.active {
         Some(o) if used + active.width() > area.width as usize => {
             Span::styled(format!("● {}", o.order_id), t.style(Role::Ok))
