@@ -197,6 +197,9 @@ pub enum PrintJob {
     Resume,
     /// End the run (refused while printed labels wait for their scan).
     Finish,
+    /// Void every printed label of the run still waiting for its scan (damaged or lost), with
+    /// the operator's reason, so the run can end.
+    VoidWaiting(String),
 }
 
 /// News for the Print tab.
@@ -214,6 +217,8 @@ pub enum PrintNews {
     Finished(Result<Reconciliation, String>),
     /// `Stop` or `Resume` was refused.
     Refused(String),
+    /// The waiting labels were voided (how many), or why not.
+    VoidedWaiting(Result<usize, String>),
 }
 
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::printing::engine::{self, RunEvent, RunHandle, RunSpec};
 use crate::printing::printer::{self, Printer, Timing, Watch};
 use crate::printing::serials::LocalSerials;
-use crate::printing::store::LabelStore;
+use crate::printing::store::{LabelState, LabelStore};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
@@ -112,6 +112,16 @@ impl PrintDesk {
                     let _ = tx.send(Msg::Print(PrintNews::Verified { raw, outcome }));
                 });
             }
+            PrintJob::VoidWaiting(reason) => {
+                let Some(h) = lock(&self.run).clone() else {
+                    return self.send(PrintNews::Refused("No print run is open".into()));
+                };
+                let (tx, store) = (self.to_app.clone(), self.store.clone());
+                tokio::spawn(async move {
+                    let r = void_waiting(&h, &store, &reason).await;
+                    let _ = tx.send(Msg::Print(PrintNews::VoidedWaiting(r)));
+                });
+            }
             PrintJob::Stop | PrintJob::Resume | PrintJob::Finish => {
                 let Some(h) = lock(&self.run).clone() else {
                     return self.send(PrintNews::Refused("No print run is open".into()));
@@ -123,13 +133,14 @@ impl PrintDesk {
                         PrintJob::Resume => {
                             h.resume().await.err().map(|e| PrintNews::Refused(format!("Not resumed: {e}")))
                         }
-                        _ => {
+                        PrintJob::Finish => {
                             let r = h.finish("ended at the Print screen").await.map_err(|e| e.to_string());
                             if r.is_ok() {
                                 lock(&slot).take();
                             }
                             Some(PrintNews::Finished(r))
                         }
+                        _ => None,
                     };
                     if let Some(n) = news {
                         let _ = tx.send(Msg::Print(n));
@@ -138,4 +149,16 @@ impl PrintDesk {
             }
         }
     }
+}
+
+/// Voids the run's printed labels still waiting for their scan; returns how many.
+async fn void_waiting(h: &RunHandle, store: &LabelStore, reason: &str) -> Result<usize, String> {
+    let b = h.balance().await.map_err(|e| e.to_string())?;
+    let rows = store.order_labels(&b.order_id).map_err(|e| e.to_string())?;
+    let mut n = 0;
+    for l in rows.iter().filter(|l| l.run_id == h.run_id && l.state == LabelState::Printed) {
+        h.void(&l.serial, reason).await.map_err(|e| e.to_string())?;
+        n += 1;
+    }
+    Ok(n)
 }

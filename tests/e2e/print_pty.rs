@@ -113,7 +113,7 @@ async fn twenty_labels_are_printed_scanned_back_and_commissioned() {
     assert!(commissioned(port).await.is_empty(), "nothing is commissioned before its label is scanned");
     // The run cannot end while labels wait for their scan.
     pty.press("f");
-    pty.wait_text("Run not ended: 20 label(s) wait for their scan");
+    pty.wait_text("Run not ended: 20 label(s) wait: scan each one, or F7 voids them");
 
     let scans: Vec<String> = printed.into_iter().map(|(_, s)| s).collect();
     scan_back(&mut pty, &scans);

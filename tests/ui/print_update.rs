@@ -204,7 +204,7 @@ fn the_run_cannot_end_while_printed_labels_wait_for_their_scan() {
     news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 2, 0, 1))));
     let effects = press(&mut app, KeyCode::Char('f'));
     assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Finish))));
-    assert!(flash(&app).contains("1 label(s) wait for their scan"), "{}", flash(&app));
+    assert!(flash(&app).contains("1 label(s) wait: scan each one, or F7 voids them"), "{}", flash(&app));
     assert!(flash(&app).chars().count() <= 80);
     news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 3, 0, 0))));
     let effects = press(&mut app, KeyCode::Char('f'));
@@ -286,6 +286,20 @@ fn the_status_bar_shows_the_printers_state() {
 }
 
 #[test]
+fn the_help_lists_the_print_keys_uncut() {
+    let mut app = on_print_tab();
+    press(&mut app, KeyCode::F(1));
+    let s = screen(&app, 80, 24);
+    for what in [
+        "end the print run (labels all scanned or voided)",
+        "stop sending labels to the printer",
+        "void waiting labels (damaged or lost); asks first",
+    ] {
+        assert!(s.contains(what), "{what} in\n{s}");
+    }
+}
+
+#[test]
 fn print_tab_snapshots() {
     let mut app = on_print_tab();
     type_text(&mut app, "20");
@@ -296,4 +310,28 @@ fn print_tab_snapshots() {
     for (w, h) in [(80, 24), (40, 16)] {
         insta::assert_snapshot!(format!("print_paper_out_{w}x{h}"), screen(&app, w, h));
     }
+}
+
+#[test]
+fn waiting_labels_damaged_or_lost_are_voided_only_after_a_persons_yes() {
+    let mut app = running(3);
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 1, 0, 2))));
+    // Any key but y leaves them.
+    press(&mut app, KeyCode::F(7));
+    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s) as damaged or lost?"));
+    let effects = press(&mut app, KeyCode::Char('n'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    assert!(flash(&app).contains("Nothing was voided"));
+    // A scanner's burst cannot answer for the person.
+    press(&mut app, KeyCode::F(7));
+    let effects = burst_key(&mut app, KeyCode::Char('y'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let reason = effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::VoidWaiting(r)) => Some(r.clone()),
+        _ => None,
+    });
+    assert!(reason.expect("y voids them").contains("damaged or lost"));
+    news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
+    assert!(flash(&app).contains("2 waiting label(s) voided"), "{}", flash(&app));
 }

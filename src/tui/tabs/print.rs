@@ -79,7 +79,12 @@ pub struct PrintTab {
     pub last: Option<LastCheck>,
     /// The whole of the last problem (the message line gets a short form: it has one row).
     pub note: Option<String>,
+    /// The question "void the waiting labels?" is on screen: `y` voids them, any other key not.
+    pub asking_void: bool,
 }
+
+/// The reason recorded for labels voided from the Print screen.
+pub const VOID_REASON: &str = "not applied: damaged or lost at the station (voided at the Print screen)";
 
 impl PrintTab {
     pub fn new(printers: &[String]) -> PrintTab {
@@ -91,6 +96,7 @@ impl PrintTab {
             ended: None,
             last: None,
             note: None,
+            asking_void: false,
         }
     }
 
@@ -196,7 +202,11 @@ impl PrintTab {
         };
         if run.balance.waiting > 0 {
             let n = run.balance.waiting;
-            cx.flash(Severity::Warning, format!("Run not ended: {n} label(s) wait for their scan; scan each one here"));
+            let key = cx.settings.keys.keys(Action::Decommission).first().map(ToString::to_string).unwrap_or_default();
+            cx.flash(
+                Severity::Warning,
+                format!("Run not ended: {n} label(s) wait: scan each one, or {key} voids them"),
+            );
             return;
         }
         cx.effect(Effect::Print(PrintJob::Finish));
@@ -222,6 +232,12 @@ impl PrintTab {
                 self.problem(cx, Severity::Warning, "The run was not ended (see why above)", e)
             }
             PrintNews::Refused(e) => self.problem(cx, Severity::Warning, "Not done (see why above)", e),
+            PrintNews::VoidedWaiting(Ok(n)) => {
+                cx.flash(Severity::Ok, format!("{n} waiting label(s) voided; they are never commissioned"))
+            }
+            PrintNews::VoidedWaiting(Err(e)) => {
+                self.problem(cx, Severity::Error, "The labels were not voided (see why above)", e)
+            }
         }
     }
 
@@ -343,6 +359,15 @@ impl Screen for PrintTab {
         if k.burst {
             return;
         }
+        if std::mem::take(&mut self.asking_void) {
+            if k.key.code == Code::Char('y') {
+                cx.effect(Effect::Print(PrintJob::VoidWaiting(VOID_REASON.into())));
+                cx.flash(Severity::Info, "Voiding the waiting labels…");
+            } else {
+                cx.flash(Severity::Info, "Nothing was voided");
+            }
+            return;
+        }
         match (k.key.code, action) {
             (Code::Char(c), _) if c.is_ascii_digit() && k.key.is_text() => {
                 let typed = format!("{}{c}", self.count);
@@ -367,6 +392,14 @@ impl Screen for PrintTab {
                     cx.effect(Effect::Print(PrintJob::Stop));
                 } else {
                     cx.flash(Severity::Info, "No print run is open");
+                }
+            }
+            (_, Some(Action::Decommission)) => {
+                let waiting = self.run.as_ref().map(|r| r.balance.waiting).unwrap_or(0);
+                if waiting == 0 {
+                    cx.flash(Severity::Info, "No printed label waits for its scan: nothing to void");
+                } else {
+                    self.asking_void = true;
                 }
             }
             (_, Some(Action::Refresh)) => {
@@ -408,9 +441,10 @@ impl Screen for PrintTab {
 
     fn actions(&self) -> Vec<(Action, &'static str)> {
         vec![
-            (Action::FinishOrder, "end the print run (all printed labels scanned or voided)"),
-            (Action::CancelOrder, "stop printing (labels already out are still confirmed)"),
+            (Action::FinishOrder, "end the print run (labels all scanned or voided)"),
+            (Action::CancelOrder, "stop sending labels to the printer"),
             (Action::Refresh, "go on after a printer fault, once it is ready"),
+            (Action::Decommission, "void waiting labels (damaged or lost); asks first"),
         ]
     }
 
@@ -541,6 +575,12 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             }
             if let Some(h) = &r.halted {
                 lines.push(Line::from(Span::styled(format!("Halted: {h}"), t.style(Role::Error))));
+            }
+            if tab.asking_void {
+                lines.push(Line::from(Span::styled(
+                    format!("Void the {} waiting label(s) as damaged or lost? y voids, any other key not", b.waiting),
+                    t.style(Role::Warning),
+                )));
             }
             if !r.voided.is_empty() {
                 let serials: Vec<&str> = r.voided.iter().map(|(s, _)| s.as_str()).collect();
