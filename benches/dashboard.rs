@@ -55,6 +55,7 @@ fn app_with(n: usize) -> App {
         access: Default::default(),
         line_store: false,
         ascii: false,
+        printers: vec![],
     };
     let (mut app, first) = App::new(settings, vec![], None, clock(0), (200, 60));
     for e in first {

@@ -18,6 +18,8 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 pub struct Station {
     /// Jobs for the journal's writer thread.
     pub journal: std::sync::mpsc::Sender<Job>,
+    /// The journal's file (the label store of the printers opens it too).
+    pub journal_path: PathBuf,
     /// Its answers.
     pub journal_events: UnboundedReceiver<Event>,
     /// News from the commissioning pipeline.
@@ -59,7 +61,8 @@ impl Station {
         data_dir: &Path,
         default_active: Option<PackagingOrder>,
     ) -> anyhow::Result<(Station, JournalThread)> {
-        let mut journal = Journal::open(&data_dir.join("journal.db"))?;
+        let journal_path = data_dir.join("journal.db");
+        let mut journal = Journal::open(&journal_path)?;
         let requeued = journal.requeue_in_flight()?;
         if requeued > 0 {
             tracing::info!(requeued, "scans that were in flight at the last stop are sent again");
@@ -97,6 +100,7 @@ impl Station {
         let thread = JournalThread { handle: journal_thread, jobs: journal_jobs.clone() };
         let station = Station {
             journal: journal_jobs,
+            journal_path,
             journal_events,
             pipeline,
             requests,

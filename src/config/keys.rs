@@ -16,6 +16,7 @@ pub enum Action {
     TabLabels,
     TabProduction,
     TabScan,
+    TabPrint,
     Refresh,
     NewOrder,
     Lookup,
@@ -43,13 +44,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Quit,
         Action::Help,
         Action::TabPackaging,
         Action::TabLabels,
         Action::TabProduction,
         Action::TabScan,
+        Action::TabPrint,
         Action::Refresh,
         Action::NewOrder,
         Action::Lookup,
@@ -85,6 +87,7 @@ impl Action {
             Action::TabLabels => "tab_labels",
             Action::TabProduction => "tab_production",
             Action::TabScan => "tab_scan",
+            Action::TabPrint => "tab_print",
             Action::Refresh => "refresh",
             Action::NewOrder => "new_order",
             Action::Lookup => "lookup",
@@ -121,6 +124,7 @@ impl Action {
             Action::TabLabels => "Label orders tab",
             Action::TabProduction => "Production orders tab",
             Action::TabScan => "Scan tab",
+            Action::TabPrint => "Print tab (the station's printers)",
             Action::Refresh => "refresh the list now",
             Action::NewOrder => "new order form",
             Action::Lookup => "look up an order by id (type or scan)",
@@ -156,6 +160,7 @@ impl Action {
             Action::TabLabels => &["f3", "alt+2"],
             Action::TabProduction => &["f4", "alt+3"],
             Action::TabScan => &["f5", "alt+4"],
+            Action::TabPrint => &["f6", "alt+5"],
             Action::Refresh => &["r", "ctrl+r"],
             Action::NewOrder => &["n", "ctrl+n"],
             Action::Lookup => &["/", "ctrl+f"],
@@ -280,9 +285,9 @@ mod tests {
         assert_eq!(m.action(Key::parse("f3").unwrap()), Some(Action::TabLabels));
         assert_eq!(m.label(Action::TabPackaging), "F2, Alt+1");
         let mut o = BTreeMap::new();
-        o.insert("submit".to_string(), vec!["f6".to_string()]);
+        o.insert("submit".to_string(), vec!["f8".to_string()]);
         let m = KeyMap::build(&o).unwrap();
-        assert_eq!(m.action(Key::parse("f6").unwrap()), Some(Action::Submit));
+        assert_eq!(m.action(Key::parse("f8").unwrap()), Some(Action::Submit));
         assert_eq!(m.action(Key::parse("ctrl+s").unwrap()), None);
     }
 

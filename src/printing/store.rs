@@ -4,8 +4,8 @@
 //! backwards, a changed serial and a deleted record, and GTIN + serial is unique, so a voided
 //! serial can never be printed again.
 //!
-//! The schema is created with `CREATE TABLE IF NOT EXISTS` for now; it is meant to become one
-//! migration of the journal's schema versions. Functions take a `&Connection` (a `Transaction`
+//! The tables are part of the journal's schema (migration 5 in `scan::journal::schema`), so
+//! opening the journal creates or upgrades them. Functions take a `&Connection` (a `Transaction`
 //! derefs to one) so they run inside whatever transaction the caller holds.
 
 use crate::domain::audit::NewEntry;
@@ -13,54 +13,6 @@ use crate::scan::audit_store;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-/// The label tables.
-///
-/// - `print_runs`: one row per print run (order, printer, labels asked for, when it ended and why).
-/// - `printed_labels`: one row per serial put on (or meant for) a label, with its state, the
-///   reason when voided, and when it was allocated, sent, confirmed printed and verified.
-pub const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS print_runs (
-    id          TEXT PRIMARY KEY,
-    order_id    TEXT NOT NULL,
-    printer     TEXT NOT NULL,
-    requested   INTEGER,
-    started_at  TEXT NOT NULL,
-    ended_at    TEXT,
-    end_reason  TEXT
-);
-CREATE TABLE IF NOT EXISTS printed_labels (
-    id           INTEGER PRIMARY KEY,
-    run_id       TEXT NOT NULL,
-    order_id     TEXT NOT NULL,
-    printer      TEXT NOT NULL,
-    gtin         TEXT NOT NULL,
-    batch        TEXT NOT NULL,
-    expiry       TEXT NOT NULL,
-    serial       TEXT NOT NULL,
-    state        TEXT NOT NULL CHECK (state IN ('allocated','sent','printed','verified','commissioned','voided')),
-    reason       TEXT,
-    allocated_at TEXT NOT NULL,
-    sent_at      TEXT,
-    printed_at   TEXT,
-    verified_at  TEXT,
-    updated_at   TEXT NOT NULL,
-    UNIQUE (gtin, serial)
-);
-CREATE INDEX IF NOT EXISTS printed_labels_order ON printed_labels (order_id, state);
-CREATE INDEX IF NOT EXISTS printed_labels_printer ON printed_labels (printer, state);
-CREATE TRIGGER IF NOT EXISTS printed_labels_forward_only BEFORE UPDATE OF state ON printed_labels
-    WHEN NOT (OLD.state = NEW.state
-        OR (OLD.state = 'allocated' AND NEW.state IN ('sent', 'voided'))
-        OR (OLD.state = 'sent' AND NEW.state IN ('printed', 'voided'))
-        OR (OLD.state = 'printed' AND NEW.state IN ('verified', 'voided'))
-        OR (OLD.state = 'verified' AND NEW.state IN ('commissioned', 'voided')))
-    BEGIN SELECT RAISE(ABORT, 'a label state only moves forward (allocated, sent, printed, verified, commissioned) or ends voided'); END;
-CREATE TRIGGER IF NOT EXISTS printed_labels_serial_fixed BEFORE UPDATE OF gtin, serial ON printed_labels
-    BEGIN SELECT RAISE(ABORT, 'a label keeps its serial'); END;
-CREATE TRIGGER IF NOT EXISTS printed_labels_never_deleted BEFORE DELETE ON printed_labels
-    BEGIN SELECT RAISE(ABORT, 'label records are never deleted'); END;
-";
 
 /// Audit actions of the label states.
 pub mod actions {
@@ -189,10 +141,6 @@ pub struct Actor {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-pub fn create(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(SCHEMA)
 }
 
 /// Whether the serial is taken for this GTIN anywhere in the journal: on a label of this
@@ -451,14 +399,13 @@ impl LabelStore {
     /// Opens (and creates where missing) the journal at `path` with the label tables.
     pub fn open(path: &Path) -> Result<LabelStore, crate::scan::journal::JournalError> {
         use crate::scan::journal::{Journal, JournalError};
-        // The journal creates its own tables (scans, audit) the way it always does.
+        // Opening the journal creates or upgrades every table, the label tables included.
         drop(Journal::open(path)?);
         let open_err = |source| JournalError::Open { path: path.to_path_buf(), source };
         let conn = Connection::open(path).map_err(open_err)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(open_err)?;
-        create(&conn).map_err(open_err)?;
         Ok(LabelStore { conn: Arc::new(Mutex::new(conn)) })
     }
 

@@ -16,6 +16,7 @@ use super::health;
 use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab, Timer};
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
+use super::tabs::print::PrintTab;
 use super::tabs::production::ProductionTab;
 use super::tabs::scan::{LastScan, ScanTab};
 use super::tabs::Screen;
@@ -49,6 +50,7 @@ pub struct App {
     pub labels: LabelsTab,
     pub scan: ScanTab,
     pub production: ProductionTab,
+    pub print: PrintTab,
     pub access: Access,
     pub active: Option<PackagingOrder>,
     pub health: Backends,
@@ -85,6 +87,7 @@ impl App {
         }
         let scan = ScanTab::new(ScanField::new(settings.scanner.clone()));
         let production = ProductionTab::new(settings.scanner.clone(), clock.zone);
+        let print = PrintTab::new(&settings.printers);
         // A kiosk station's home is the Scan tab.
         let tab = if settings.access.kiosk { Tab::Scan } else { Tab::Packaging };
         let mut app = App {
@@ -97,6 +100,7 @@ impl App {
             labels,
             scan,
             production,
+            print,
             access: Access::default(),
             active,
             health: Backends { manufacturer: Health::Unknown, production: Health::Unknown },
@@ -143,6 +147,7 @@ impl App {
             Tab::Labels => &self.labels,
             Tab::Production => &self.production,
             Tab::Scan => &self.scan,
+            Tab::Print => &self.print,
         }
     }
 
@@ -154,6 +159,7 @@ impl App {
             Action::TabLabels,
             Action::TabProduction,
             Action::TabScan,
+            Action::TabPrint,
             Action::Help,
             Action::Quit,
         ]
@@ -184,7 +190,9 @@ impl App {
     /// Runs `f` on a tab with the context it may see; its answers come back to it.
     fn on_tab<R>(&mut self, tab: Tab, f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R) -> R {
         let locked = self.locked();
-        let App { settings, clock, active, access, requests, outbox, packaging, labels, scan, production, .. } = self;
+        let App {
+            settings, clock, active, access, requests, outbox, packaging, labels, scan, production, print, ..
+        } = self;
         let mut cx = Ctx {
             settings,
             clock,
@@ -200,6 +208,7 @@ impl App {
             Tab::Labels => labels,
             Tab::Production => production,
             Tab::Scan => scan,
+            Tab::Print => print,
         };
         f(screen, &mut cx)
     }
@@ -333,7 +342,13 @@ impl App {
                 }
             }
             Some(Action::Help) => self.help = true,
-            Some(a @ (Action::TabPackaging | Action::TabLabels | Action::TabProduction | Action::TabScan)) => {
+            Some(
+                a @ (Action::TabPackaging
+                | Action::TabLabels
+                | Action::TabProduction
+                | Action::TabScan
+                | Action::TabPrint),
+            ) => {
                 if let Some(t) = Tab::ALL.into_iter().find(|t| t.action() == a) {
                     self.switch_tab(t);
                 }
@@ -431,6 +446,10 @@ impl App {
             self.scan.asking_serial = false;
             // A message belongs to the screen it was said on.
             self.flash = None;
+            if self.tab == Tab::Print {
+                // The printers are polled only while the Print tab is shown (or a run asks).
+                self.outbox.effects.push(Effect::Print(super::msg::PrintJob::Watch(false)));
+            }
         }
         self.tab = tab;
         if tab == Tab::Labels {
@@ -446,7 +465,8 @@ impl App {
         let mut i = self.tab.index();
         // Tabs a locked kiosk keeps closed are skipped (the Scan tab is always open).
         loop {
-            i = if forward { (i + 1) % 4 } else { (i + 3) % 4 };
+            let n = Tab::ALL.len();
+            i = if forward { (i + 1) % n } else { (i + n - 1) % n };
             if self.tab_allowed(Tab::ALL[i]) {
                 break;
             }
@@ -459,6 +479,12 @@ impl App {
     fn set_active(&mut self, order: PackagingOrder) {
         if self.locked() {
             return self.refuse_locked();
+        }
+        if let Some(open) = self.print.run_open().filter(|id| *id != order.order_id) {
+            let key = self.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
+            let text = format!("Order not changed: end the print run for {open} first (Print tab, {key})");
+            self.flash(Severity::Warning, text);
+            return;
         }
         self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
         self.scan.asking_serial = false;
@@ -507,6 +533,23 @@ impl App {
             Progress::JournalFailed(_) => {}
         }
         self.on_scan(|s, cx| s.pipeline(&p, cx));
+    }
+
+    /// News from the printers goes to the Print tab, whichever tab is shown.
+    fn print_news(&mut self, news: super::msg::PrintNews) {
+        let locked = self.locked();
+        let App { settings, clock, active, access, requests, outbox, print, .. } = self;
+        let mut cx = Ctx {
+            settings,
+            clock,
+            active: active.as_ref(),
+            operator: access.operator.as_ref(),
+            locked,
+            owner: Owner::Tab(Tab::Print),
+            requests,
+            out: outbox,
+        };
+        print.news(news, &mut cx);
     }
 
     /// Carries out what the screens asked for while a message was handled.
@@ -626,10 +669,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Idle(d) => {
             if app.on_access(|a, cx| a.idle(d, cx)) && !app.tab_allowed(app.tab) {
                 // Locked tabs close again: the operator is taken home.
+                if app.tab == Tab::Print {
+                    app.outbox.effects.push(Effect::Print(super::msg::PrintJob::Watch(false)));
+                }
                 app.tab = Tab::Scan;
             }
         }
         Msg::EffectFailed(text) => app.flash(Severity::Error, text),
+        Msg::Print(news) => {
+            app.print_news(news);
+        }
         Msg::Stopping => app.on_access(|a, cx| a.sign_out("shopfloor stopped", cx)),
     }
     let before = app.flash.clone();

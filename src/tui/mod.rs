@@ -20,6 +20,7 @@ pub mod ctx;
 pub mod form;
 pub mod health;
 pub mod msg;
+pub mod print_desk;
 pub mod runtime;
 pub mod tabs;
 pub mod terminal;
@@ -40,8 +41,19 @@ pub async fn run(
     demo: bool,
 ) -> anyhow::Result<runtime::Exit> {
     let settings = settings(config, demo);
-    let Station { journal, journal_events, pipeline, requests, responses, active, label_log, label_history } = station;
+    let Station {
+        journal,
+        journal_path,
+        journal_events,
+        pipeline,
+        requests,
+        responses,
+        active,
+        label_log,
+        label_history,
+    } = station;
     let (internal_tx, internal) = tokio::sync::mpsc::unbounded_channel();
+    let print = print_desk::PrintDesk::start(config, &journal_path, internal_tx.clone())?;
     // The kernel's idea of the window; nothing is asked of the terminal itself.
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let clocks = runtime::Clocks::new();
@@ -63,6 +75,7 @@ pub async fn run(
         progress: pipeline,
         scanner: config.scanner.clone(),
         line,
+        print,
     };
     Ok(runtime::run(&mut term, app, first, wiring, clocks).await?)
 }
@@ -91,5 +104,6 @@ pub fn settings(config: &Config, demo: bool) -> Settings {
             idle_signout: config.signin.idle_signout,
             operators: config.signin.operators.clone(),
         },
+        printers: config.printers.iter().map(|p| p.name.clone()).collect(),
     }
 }

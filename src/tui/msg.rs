@@ -14,6 +14,9 @@ use crate::input::key::Key;
 use crate::input::router::Input;
 use crate::input::scanner::ScannerSettings;
 use crate::label_log::LabelRecord;
+pub use crate::printing::engine::{PrintOrder, RunEvent, VerifyOutcome};
+pub use crate::printing::printer::Status as PrinterStatus;
+pub use crate::printing::store::{Actor as LabelActor, Reconciliation};
 use crate::scan::journal::{Actor, Appended, NewScan, ScanStats};
 use crate::worker::commission::Progress;
 use crate::worker::{Request, Response};
@@ -36,6 +39,8 @@ pub struct Settings {
     pub line_store: bool,
     /// Draw with ASCII only (the terminal is no UTF-8 one).
     pub ascii: bool,
+    /// The station's own printers (`[[printers]]`), by name, for the Print tab.
+    pub printers: Vec<String>,
 }
 
 /// The station's access rules, fixed for a run.
@@ -57,10 +62,11 @@ pub enum Tab {
     Labels,
     Production,
     Scan,
+    Print,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan];
+    pub const ALL: [Tab; 5] = [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan, Tab::Print];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -68,6 +74,7 @@ impl Tab {
             Tab::Labels => "Labels",
             Tab::Production => "Production",
             Tab::Scan => "Scan",
+            Tab::Print => "Print",
         }
     }
 
@@ -77,6 +84,7 @@ impl Tab {
             Tab::Labels => Action::TabLabels,
             Tab::Production => Action::TabProduction,
             Tab::Scan => Action::TabScan,
+            Tab::Print => Action::TabPrint,
         }
     }
 
@@ -183,8 +191,49 @@ pub enum Msg {
     Idle(Duration),
     /// An effect could not be carried out; the text says what and what to do.
     EffectFailed(String),
+    /// News from the station's printers and the print run.
+    Print(PrintNews),
     /// The dashboard is about to end (quit, signal, terminal gone).
     Stopping,
+}
+
+/// What the Print tab asks of the printers (carried out by `tui::print_desk`).
+#[derive(Debug, Clone)]
+pub enum PrintJob {
+    /// Poll the printers (the Print tab is shown) or stop polling them.
+    Watch(bool),
+    /// Start a run of `count` labels for the order on the named printer.
+    Start { printer: String, order: PrintOrder, count: u32, actor: LabelActor },
+    /// A scan of an applied label, to verify.
+    Verify(String),
+    /// Send no more labels.
+    Stop,
+    /// Go on after a fault, once the printer is ready.
+    Resume,
+    /// End the run (refused while printed labels wait for their scan).
+    Finish,
+    /// Void every printed label of the run still waiting for its scan (damaged or lost), with
+    /// the operator's reason, so the run can end.
+    VoidWaiting(String),
+}
+
+/// News for the Print tab.
+#[derive(Debug, Clone)]
+pub enum PrintNews {
+    /// A printer's state as last learnt.
+    Printer(PrinterStatus),
+    /// The run started (its id), or why it did not.
+    Started(Result<String, String>),
+    /// Something happened in the run.
+    Run(RunEvent),
+    /// The answer to a verifying scan.
+    Verified { raw: String, outcome: Result<VerifyOutcome, String> },
+    /// The answer to `Finish`.
+    Finished(Result<Reconciliation, String>),
+    /// `Stop` or `Resume` was refused.
+    Refused(String),
+    /// The waiting labels were voided (how many), or why not.
+    VoidedWaiting(Result<usize, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -233,6 +282,8 @@ pub enum Effect {
     LineWatch(Option<String>),
     /// What this station shows, for the line's board (only with `[line_store]`).
     LineReport(crate::line_store::StationState),
+    /// Something for the station's printers.
+    Print(PrintJob),
     Bell,
     Quit,
 }

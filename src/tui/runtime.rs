@@ -40,6 +40,8 @@ pub struct Wiring {
     pub progress: mpsc::UnboundedReceiver<crate::worker::commission::Progress>,
     pub scanner: ScannerSettings,
     pub line: Option<LineLink>,
+    /// The station's printers, when it has any.
+    pub print: Option<super::print_desk::PrintDesk>,
 }
 
 /// The station's handle on the line store and its news, when one is configured.
@@ -361,6 +363,14 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
                     )));
                 }
             }
+            Effect::Print(job) => match &w.print {
+                Some(desk) => desk.perform(job),
+                // Without printers the Print tab only says so; polling asks nothing.
+                None if matches!(job, super::msg::PrintJob::Watch(_)) => {}
+                None => failed.push(Msg::EffectFailed(
+                    "This station has no printers: add a [[printers]] block to the config and restart".into(),
+                )),
+            },
             Effect::Bell => {
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|_| out.flush());

@@ -45,7 +45,7 @@ fn draw(app: &App, frame: &mut Frame) {
     let cx = view_cx(app);
     frame.render_widget(Block::default().style(t.style(Role::Base)), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        if app.tab == Tab::Scan && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
+        if matches!(app.tab, Tab::Scan | Tab::Print) && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
             compact(app, &cx, frame, area, t);
         } else {
             too_small(frame, area, t);
@@ -66,6 +66,7 @@ fn draw(app: &App, frame: &mut Frame) {
             tabs::signin::view(&app.access, &app.settings, &app.scan.field.shown(), frame, body)
         }
         Tab::Scan => tabs::scan::view(&app.scan, &cx, frame, body),
+        Tab::Print => tabs::print::view(&app.print, &cx, frame, body),
     }
     message_line(app, frame, message, t);
     status_bar(app, frame, status, t);
@@ -99,17 +100,23 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         ])),
         head,
     );
-    if app.signin_needed() {
+    if app.tab == Tab::Print {
+        tabs::print::view(&app.print, cx, frame, body);
+    } else if app.signin_needed() {
         tabs::signin::view(&app.access, &app.settings, &app.scan.field.shown(), frame, body);
     } else {
         tabs::scan::compact_view(&app.scan, cx, frame, body);
     }
-    if app.flash.is_some() {
+    if app.tab == Tab::Print && app.flash.is_some() {
+        tabs::print::message(app.flash.as_ref(), frame, message, t);
+    } else if app.flash.is_some() {
         message_line(app, frame, message, t);
     } else {
         let k = &app.settings.keys;
         let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
-        let hint = if app.locked() {
+        let hint = if app.tab == Tab::Print {
+            format!("{} help · {} end run · Tab tabs", first(Action::Help), first(Action::FinishOrder))
+        } else if app.locked() {
             format!(
                 "{} help · {} ack · {} supervisor",
                 first(Action::Help),
@@ -127,8 +134,9 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         Health::Unknown => "○",
         Health::Offline(_) => "✗",
     };
+    let printers = app.print.summary(&app.clock, 2).map(|p| format!(" · P {p}")).unwrap_or_default();
     let line = format!(
-        " M{} L{} · queue {} · {}",
+        " M{} L{} · queue {}{printers} · {}",
         dot(&app.health.manufacturer),
         dot(&app.health.production),
         app.scan.stats.queue,
@@ -153,19 +161,38 @@ fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
 }
 
 fn tab_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
-    let mut spans = Vec::new();
-    // A locked kiosk shows only the tabs it lets the operator reach.
-    for tab in Tab::ALL.into_iter().filter(|t| app.tab_allowed(*t)) {
-        let key = app.settings.keys.keys(tab.action()).first().map(|k| format!(" {k}")).unwrap_or_default();
-        let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::TabInactive) };
-        spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
-        spans.push(Span::raw(" "));
-    }
     let active = match &app.active {
-        Some(o) => Span::styled(format!("● active {} ", o.order_id), t.style(Role::Ok)),
-        None => Span::styled("○ no active order ", t.style(Role::Muted)),
+        Some(o) => Span::styled(format!("● active {}", o.order_id), t.style(Role::Ok)),
+        None => Span::styled("○ no active order", t.style(Role::Muted)),
     };
-    let used: usize = spans.iter().map(|s| s.width()).sum();
+    // A locked kiosk shows only the tabs it lets the operator reach.
+    let tabs = |gap: bool| {
+        let mut spans = Vec::new();
+        for tab in Tab::ALL.into_iter().filter(|t| app.tab_allowed(*t)) {
+            let key = app.settings.keys.keys(tab.action()).first().map(|k| format!(" {k}")).unwrap_or_default();
+            let style = if tab == app.tab { t.style(Role::TabActive) } else { t.style(Role::TabInactive) };
+            spans.push(Span::styled(format!(" {}{key} ", tab.title()), style));
+            if gap {
+                spans.push(Span::raw(" "));
+            }
+        }
+        spans
+    };
+    let width = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+    // Five tabs leave little room at 80 columns: the gaps between tabs go first, then the
+    // word "active" (the order's id always stays).
+    let mut spans = tabs(true);
+    if width(&spans) + active.width() > area.width as usize {
+        spans = tabs(false);
+    }
+    let used = width(&spans);
+    let active = match &app.active {
+        Some(o) if used + active.width() > area.width as usize => {
+            Span::styled(format!("● {}", o.order_id), t.style(Role::Ok))
+        }
+        None if used + active.width() > area.width as usize => Span::styled("○ no order", t.style(Role::Muted)),
+        _ => active,
+    };
     let pad = (area.width as usize).saturating_sub(used + active.width());
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(active);
@@ -278,6 +305,10 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             spans.push(Span::styled("│", bar));
             spans.push(l);
         }
+        // The printers' words shrink with the backends' (level 1), and to the fewest at the end.
+        if let Some(p) = printers_span(app, t, if level >= 4 { 2 } else { level.min(1) }) {
+            spans.extend([Span::styled("│", bar), p]);
+        }
         let in_flight = app.requests.in_flight();
         if level < 3 || in_flight > 0 {
             spans.push(Span::styled("│", bar));
@@ -294,6 +325,20 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
     frame.render_widget(Paragraph::new(Span::styled(clock, bar)).style(bar), right);
+}
+
+/// The station's printers in a few words ("Printer line1-zebra ready"); `None` without
+/// printers. A fault or an offline printer is shown in the error colour whatever the screen.
+fn printers_span(app: &App, t: &Theme, level: u8) -> Option<Span<'static>> {
+    let text = app.print.summary(&app.clock, level.min(2))?;
+    let bad = app.print.printers.iter().any(|p| {
+        p.status.as_ref().is_some_and(|s| {
+            s.state.is_fault() || matches!(s.state, crate::domain::zebra::PrinterState::Offline { .. })
+        })
+    });
+    let style = if bad { t.style(Role::Error) } else { t.style(Role::StatusBar) };
+    let text = if level >= 2 && bad { format!(" {text} ") } else { format!(" Printer {text} ") };
+    Some(Span::styled(text, style))
 }
 
 /// The keys of the current screen, from the same key map the app dispatches with.

@@ -134,6 +134,7 @@ pub mod dashboard {
             access: Default::default(),
             line_store: false,
             ascii: false,
+            printers: vec![],
         }
     }
 

@@ -11,6 +11,7 @@ mod instance_pty;
 mod kiosk_pty;
 mod line_store_pty;
 mod log_pty;
+mod print_pty;
 mod production_pty;
 mod scan_pty;
 mod terminal_input_pty;

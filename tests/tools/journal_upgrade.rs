@@ -65,3 +65,68 @@ fn a_journal_from_a_newer_program_is_refused_with_what_to_do_and_not_touched() {
     assert!(text.contains("leaves the file as it is"), "{text}");
     assert_eq!(std::fs::read(&path).unwrap(), before, "the file is byte for byte as it was");
 }
+
+fn objects(path: &Path, kind: &str) -> Vec<String> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut q = c.prepare("SELECT name FROM sqlite_master WHERE type = ?1 ORDER BY name").unwrap();
+    let rows = q.query_map([kind], |r| r.get(0)).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+#[test]
+fn the_first_releases_journal_gains_the_label_tables_and_their_guards() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_of_release_journal(&dir);
+    assert!(!objects(&path, "table").contains(&"printed_labels".to_string()));
+    let j = Journal::open(&path).unwrap();
+    let report = j.check_audit().unwrap();
+    assert!(report.intact(), "{:?}", report.problems);
+    drop(j);
+    let tables = objects(&path, "table");
+    for t in ["print_runs", "printed_labels"] {
+        assert!(tables.contains(&t.to_string()), "{t} in {tables:?}");
+    }
+    let triggers = objects(&path, "trigger");
+    for t in ["printed_labels_forward_only", "printed_labels_serial_fixed", "printed_labels_never_deleted"] {
+        assert!(triggers.contains(&t.to_string()), "{t} in {triggers:?}");
+    }
+    // The label store opens the upgraded file without creating anything of its own.
+    let store = shopfloor::printing::store::LabelStore::open(&path).unwrap();
+    assert!(store.order_labels("Order143").unwrap().is_empty());
+}
+
+#[test]
+fn a_journal_at_version_4_made_before_labels_were_a_migration_is_upgraded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = copy_of_release_journal(&dir);
+    // Bring the file to version 4 (what later migrations made is taken away), then give it the label tables the way the printing code did
+    // before they were a migration (its own CREATE TABLE IF NOT EXISTS), with a label in them.
+    drop(Journal::open(&path).unwrap());
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 4).unwrap();
+        c.execute_batch(
+            "DROP INDEX alarms_order; DROP TRIGGER refusals_counted; DROP TRIGGER refusals_uncounted;
+             DELETE FROM order_counts WHERE what = 'refused';
+             DROP TABLE line_outbox; DROP TABLE line_conflicts;
+             DROP TABLE print_runs; DROP TABLE printed_labels;
+             CREATE TABLE print_runs (id TEXT PRIMARY KEY, order_id TEXT NOT NULL, printer TEXT NOT NULL,
+                 requested INTEGER, started_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT);
+             CREATE TABLE printed_labels (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, order_id TEXT NOT NULL,
+                 printer TEXT NOT NULL, gtin TEXT NOT NULL, batch TEXT NOT NULL, expiry TEXT NOT NULL,
+                 serial TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, allocated_at TEXT NOT NULL,
+                 sent_at TEXT, printed_at TEXT, verified_at TEXT, updated_at TEXT NOT NULL, UNIQUE (gtin, serial));
+             INSERT INTO printed_labels (run_id, order_id, printer, gtin, batch, expiry, serial, state, allocated_at, updated_at)
+                 VALUES ('r1', 'Order143', 'zebra', '02022090117459', 'B1', '281231', 'KEPT1', 'printed', 't', 't');",
+        )
+        .unwrap();
+    }
+    let j = Journal::open(&path).expect("a version 4 file with the label tables upgrades");
+    assert_eq!(j.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(j);
+    let store = shopfloor::printing::store::LabelStore::open(&path).unwrap();
+    let rows = store.order_labels("Order143").unwrap();
+    assert_eq!(rows.len(), 1, "the label recorded before the upgrade is kept");
+    assert_eq!(rows[0].serial, "KEPT1");
+    assert!(objects(&path, "trigger").contains(&"printed_labels_never_deleted".to_string()));
+}

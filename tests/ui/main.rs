@@ -12,6 +12,7 @@ mod dashboard_update;
 mod line_update;
 mod messages_fit;
 mod overfill_update;
+mod print_update;
 mod production_update;
 mod scan_update;
 mod terminal_bytes;

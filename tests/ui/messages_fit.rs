@@ -134,10 +134,10 @@ fn every_backend_error_is_whole_in_the_message_line() {
 
 #[test]
 fn the_help_of_every_tab_is_whole() {
-    for tab in [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan] {
+    for tab in Tab::ALL {
         let mut app = on(tab);
         // The tab keys share one line ("switch tab"); every other action has its own.
-        let tab_keys: Vec<_> = [Tab::Packaging, Tab::Labels, Tab::Production, Tab::Scan].map(|t| t.action()).into();
+        let tab_keys: Vec<_> = Tab::ALL.map(|t| t.action()).into();
         let actions: Vec<&'static str> =
             app.screen_actions().into_iter().filter(|(a, _)| !tab_keys.contains(a)).map(|(_, what)| what).collect();
         app.help = true;

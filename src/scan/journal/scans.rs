@@ -62,7 +62,11 @@ pub(in crate::scan) struct Tx<'a> {
 
 impl Journal {
     pub(in crate::scan) fn begin(&mut self) -> Result<Tx<'_>, JournalError> {
-        Ok(Tx { tx: self.conn.transaction()? })
+        // IMMEDIATE: the write lock is taken (waiting up to the busy timeout) before anything is
+        // read. Another connection writes to this file too (the printers' label store); a
+        // deferred transaction that read first would fail at once with SQLITE_BUSY when that
+        // connection committed in between, losing the batch.
+        Ok(Tx { tx: self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)? })
     }
 
     fn one<T>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, JournalError>) -> Result<T, JournalError> {

@@ -83,6 +83,16 @@ pub(super) const MIGRATIONS: &[Migration] = &[
                EXISTS: test builds made them before they were a migration)",
         step: Step::Sql(V6),
     },
+    Migration {
+        version: 7,
+        what: "label states of the station's own printers: print_runs (one row per print run) and \
+               printed_labels (every serial put on a label, Allocated -> Sent -> Printed -> Verified \
+               -> Commissioned or Voided, GTIN + serial unique) with triggers that refuse a move \
+               backwards, a changed serial and a deleted record. Written with IF NOT EXISTS because \
+               development builds of the printing code (never released) created these tables \
+               themselves in files already at version 4; those are adopted as they are",
+        step: Step::Sql(V7),
+    },
 ];
 
 /// The schema version this program writes and understands.
@@ -98,6 +108,11 @@ pub(super) const REQUIRED: &[(&str, &str, u32)] = &[
     ("audit_never_updated", "trigger", 1),
     ("audit_never_deleted", "trigger", 1),
     ("audit_checkpoint", "table", 4),
+    ("print_runs", "table", 7),
+    ("printed_labels", "table", 7),
+    ("printed_labels_forward_only", "trigger", 7),
+    ("printed_labels_serial_fixed", "trigger", 7),
+    ("printed_labels_never_deleted", "trigger", 7),
 ];
 
 const V1: &str = "
@@ -268,6 +283,49 @@ CREATE TABLE audit_checkpoint (
     row_hash    TEXT NOT NULL,
     archived_by INTEGER
 );
+";
+
+const V7: &str = "
+CREATE TABLE IF NOT EXISTS print_runs (
+    id          TEXT PRIMARY KEY,
+    order_id    TEXT NOT NULL,
+    printer     TEXT NOT NULL,
+    requested   INTEGER,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    end_reason  TEXT
+);
+CREATE TABLE IF NOT EXISTS printed_labels (
+    id           INTEGER PRIMARY KEY,
+    run_id       TEXT NOT NULL,
+    order_id     TEXT NOT NULL,
+    printer      TEXT NOT NULL,
+    gtin         TEXT NOT NULL,
+    batch        TEXT NOT NULL,
+    expiry       TEXT NOT NULL,
+    serial       TEXT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('allocated','sent','printed','verified','commissioned','voided')),
+    reason       TEXT,
+    allocated_at TEXT NOT NULL,
+    sent_at      TEXT,
+    printed_at   TEXT,
+    verified_at  TEXT,
+    updated_at   TEXT NOT NULL,
+    UNIQUE (gtin, serial)
+);
+CREATE INDEX IF NOT EXISTS printed_labels_order ON printed_labels (order_id, state);
+CREATE INDEX IF NOT EXISTS printed_labels_printer ON printed_labels (printer, state);
+CREATE TRIGGER IF NOT EXISTS printed_labels_forward_only BEFORE UPDATE OF state ON printed_labels
+    WHEN NOT (OLD.state = NEW.state
+        OR (OLD.state = 'allocated' AND NEW.state IN ('sent', 'voided'))
+        OR (OLD.state = 'sent' AND NEW.state IN ('printed', 'voided'))
+        OR (OLD.state = 'printed' AND NEW.state IN ('verified', 'voided'))
+        OR (OLD.state = 'verified' AND NEW.state IN ('commissioned', 'voided')))
+    BEGIN SELECT RAISE(ABORT, 'a label state only moves forward (allocated, sent, printed, verified, commissioned) or ends voided'); END;
+CREATE TRIGGER IF NOT EXISTS printed_labels_serial_fixed BEFORE UPDATE OF gtin, serial ON printed_labels
+    BEGIN SELECT RAISE(ABORT, 'a label keeps its serial'); END;
+CREATE TRIGGER IF NOT EXISTS printed_labels_never_deleted BEFORE DELETE ON printed_labels
+    BEGIN SELECT RAISE(ABORT, 'label records are never deleted'); END;
 ";
 
 /// What an upgrade did.

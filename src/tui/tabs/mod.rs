@@ -3,6 +3,7 @@
 
 pub mod labels;
 pub mod packaging;
+pub mod print;
 pub mod production;
 pub mod scan;
 pub mod signin;

@@ -1,0 +1,607 @@
+//! The Print tab: the station's own printers and the print run for the active order.
+//!
+//! The operator types how many labels to print (a person's digits: a scanner's burst never
+//! reaches the count, and a scan never starts anything), Enter prints them on the selected
+//! printer, and each applied label is scanned back here: a scan of a label this run printed
+//! verifies it and hands it to commissioning through the journal (the same `Effect::Journal`
+//! the scan panel uses); any other scan raises an alarm. The balance printed = verified +
+//! voided + waiting is always shown, and after a fault how many labels to look for and remove.
+//! The printers are polled only while this tab is shown (`PrintJob::Watch`); a run asks its
+//! printer on its own while a label is out.
+
+use super::Screen;
+use crate::config::keys::Action;
+use crate::config::KeyMap;
+use crate::domain::zebra::PrinterState;
+use crate::input::key::Code;
+use crate::scan::journal::NewScan;
+use crate::tui::clock::Clock;
+use crate::tui::ctx::{Ctx, ViewCx};
+use crate::tui::msg::{
+    Effect, KeyIn, LabelActor, PrintJob, PrintNews, PrintOrder, PrinterStatus, Reconciliation, RunEvent, Severity,
+    VerifyOutcome,
+};
+use crate::tui::theme::Role;
+use crate::worker::Outcome;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// The most labels one run prints (four digits).
+const MAX_COUNT: u32 = 9999;
+
+/// One of the station's printers, as last learnt.
+#[derive(Debug, Clone)]
+pub struct PrinterLine {
+    pub name: String,
+    pub status: Option<PrinterStatus>,
+}
+
+/// The run in progress.
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    /// `None` until the run has started.
+    pub run_id: Option<String>,
+    pub printer: String,
+    pub order_id: String,
+    pub requested: u32,
+    pub sent: u32,
+    pub printed: u32,
+    pub balance: Reconciliation,
+    /// Why nothing is sent until resumed.
+    pub halted: Option<String>,
+    /// Labels voided while out: they may be on the roll and must be found and removed.
+    pub check_and_remove: usize,
+    /// Voided labels (serial, why), oldest first.
+    pub voided: Vec<(String, String)>,
+    pub stopped: bool,
+    pub all_printed: bool,
+}
+
+/// What the last scan here did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LastCheck {
+    Verified(String),
+    /// The alarm it raised.
+    Alarm(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct PrintTab {
+    pub printers: Vec<PrinterLine>,
+    pub selected: usize,
+    /// The number of labels typed so far.
+    pub count: String,
+    pub run: Option<RunView>,
+    /// The balance of the last run that ended.
+    pub ended: Option<Reconciliation>,
+    pub last: Option<LastCheck>,
+    /// The whole of the last problem (the message line gets a short form: it has one row).
+    pub note: Option<String>,
+    /// The question "void the waiting labels?" is on screen: `y` voids them, any other key not.
+    pub asking_void: bool,
+}
+
+/// The reason recorded for labels voided from the Print screen.
+pub const VOID_REASON: &str = "not applied: damaged or lost at the station (voided at the Print screen)";
+
+impl PrintTab {
+    pub fn new(printers: &[String]) -> PrintTab {
+        PrintTab {
+            printers: printers.iter().map(|n| PrinterLine { name: n.clone(), status: None }).collect(),
+            selected: 0,
+            count: String::new(),
+            run: None,
+            ended: None,
+            last: None,
+            note: None,
+            asking_void: false,
+        }
+    }
+
+    /// A run is open (started or starting): the active order must not change under it.
+    pub fn run_open(&self) -> Option<&str> {
+        self.run.as_ref().map(|r| r.order_id.as_str())
+    }
+
+    /// The printers' state in a few words, for the status bar: `level` 0 names each printer
+    /// ("line1-zebra ready"), 1 gives the states ("ready" is "●"), 2 the fewest characters
+    /// ("●", "paper out", "offline") for an 80-column bar that is full already.
+    pub fn summary(&self, clock: &Clock, level: u8) -> Option<String> {
+        if self.printers.is_empty() {
+            return None;
+        }
+        let words: Vec<String> = self
+            .printers
+            .iter()
+            .map(|p| {
+                let state = p.status.as_ref().map(|s| &s.state);
+                let w = match state {
+                    None | Some(PrinterState::Unknown) => "○".to_string(),
+                    // Like the backends' dots: the words of a good state go first when room is short.
+                    Some(PrinterState::Ready) if level >= 1 => "●".to_string(),
+                    Some(PrinterState::Printing { .. }) if level >= 2 => "printing".to_string(),
+                    Some(PrinterState::Offline { .. }) if level >= 2 => "offline".to_string(),
+                    Some(PrinterState::Fault(_)) if level >= 2 => "fault".to_string(),
+                    Some(s) => state_words(s, clock),
+                };
+                if level >= 1 {
+                    w
+                } else {
+                    format!("{} {w}", p.name)
+                }
+            })
+            .collect();
+        Some(words.join(", "))
+    }
+
+    /// A problem: a short message on the message line, the whole of it on the screen.
+    fn problem(&mut self, cx: &mut Ctx, severity: Severity, short: impl Into<String>, whole: String) {
+        cx.flash(severity, short);
+        self.note = Some(whole);
+    }
+
+    fn start(&mut self, cx: &mut Ctx) {
+        if self.run.is_some() {
+            cx.flash(Severity::Info, "A run is open: end it (f) before printing another");
+            return;
+        }
+        if cx.refuse_without_operator() {
+            return;
+        }
+        let Some(printer) = self.printers.get(self.selected) else {
+            cx.flash(Severity::Warning, "No printer is configured: add a [[printers]] block to the config");
+            return;
+        };
+        let Some(o) = cx.active else {
+            cx.flash(Severity::Warning, "No active order: make one active (Packaging tab, a) before printing");
+            return;
+        };
+        let (Some(batch), Some(expiry)) = (o.batch.clone(), o.expiry_date.clone()) else {
+            cx.flash(
+                Severity::Warning,
+                format!("Order {} has no batch or expiry: labels cannot be printed", o.order_id),
+            );
+            return;
+        };
+        let count: u32 = match self.count.parse() {
+            Ok(n) if n > 0 => n,
+            _ => {
+                cx.flash(Severity::Info, "Type how many labels to print (digits), then Enter");
+                return;
+            }
+        };
+        if let Some(s) = &printer.status {
+            if s.state.is_fault() || matches!(s.state, PrinterState::Offline { .. }) {
+                let todo = s.state.what_to_do().unwrap_or("wait until it is ready");
+                let whole = format!("Printer {} is {}: {todo}; nothing was printed", printer.name, s.state.word());
+                self.problem(cx, Severity::Warning, "Nothing printed: the printer is not ready (see why above)", whole);
+                return;
+            }
+        }
+        let order = PrintOrder { order_id: o.order_id.clone(), gtin: o.product_code.clone(), batch, expiry };
+        let actor =
+            LabelActor { station: cx.settings.station_id.clone(), operator: cx.operator_id().map(String::from) };
+        self.run = Some(RunView {
+            printer: printer.name.clone(),
+            order_id: order.order_id.clone(),
+            requested: count,
+            ..RunView::default()
+        });
+        self.last = None;
+        self.note = None;
+        cx.flash(Severity::Info, format!("Starting {count} labels for {} on {}…", order.order_id, printer.name));
+        cx.effect(Effect::Print(PrintJob::Start { printer: printer.name.clone(), order, count, actor }));
+    }
+
+    fn finish(&mut self, cx: &mut Ctx) {
+        let Some(run) = &self.run else {
+            cx.flash(Severity::Info, "No print run is open");
+            return;
+        };
+        if run.balance.waiting > 0 {
+            let n = run.balance.waiting;
+            let key = cx.settings.keys.keys(Action::Decommission).first().map(ToString::to_string).unwrap_or_default();
+            cx.flash(
+                Severity::Warning,
+                format!("Run not ended: {n} label(s) wait: scan each one, or {key} voids them"),
+            );
+            return;
+        }
+        cx.effect(Effect::Print(PrintJob::Finish));
+    }
+
+    /// News from the printers and the run.
+    pub fn news(&mut self, n: PrintNews, cx: &mut Ctx) {
+        match n {
+            PrintNews::Printer(s) => self.printer_status(s),
+            PrintNews::Started(Ok(id)) => {
+                if let Some(r) = self.run.as_mut() {
+                    r.run_id = Some(id);
+                }
+            }
+            PrintNews::Started(Err(e)) => {
+                self.run = None;
+                self.problem(cx, Severity::Error, "Nothing printed (see why above)", format!("Nothing printed: {e}"));
+            }
+            PrintNews::Run(e) => self.run_event(e, cx),
+            PrintNews::Verified { raw, outcome } => self.verified(raw, outcome, cx),
+            PrintNews::Finished(Ok(b)) => self.ended(b, cx),
+            PrintNews::Finished(Err(e)) => {
+                self.problem(cx, Severity::Warning, "The run was not ended (see why above)", e)
+            }
+            PrintNews::Refused(e) => self.problem(cx, Severity::Warning, "Not done (see why above)", e),
+            PrintNews::VoidedWaiting(Ok(n)) => {
+                cx.flash(Severity::Ok, format!("{n} waiting label(s) voided; they are never commissioned"))
+            }
+            PrintNews::VoidedWaiting(Err(e)) => {
+                self.problem(cx, Severity::Error, "The labels were not voided (see why above)", e)
+            }
+        }
+    }
+
+    fn printer_status(&mut self, s: PrinterStatus) {
+        if let Some(p) = self.printers.iter_mut().find(|p| p.name == s.printer) {
+            p.status = Some(s);
+        }
+    }
+
+    fn ended(&mut self, b: Reconciliation, cx: &mut Ctx) {
+        if self.run.take().is_some() {
+            self.note = None;
+            cx.flash(Severity::Ok, format!("Run ended. Report: shopfloor labels --order {}", b.order_id));
+        }
+        self.ended = Some(b);
+    }
+
+    fn run_event(&mut self, e: RunEvent, cx: &mut Ctx) {
+        if let RunEvent::Printer(s) = e {
+            return self.printer_status(s);
+        }
+        if let RunEvent::Ended(b) = e {
+            return self.ended(b, cx);
+        }
+        let Some(r) = self.run.as_mut() else { return };
+        match e {
+            RunEvent::Sent { n, .. } => r.sent = n,
+            RunEvent::Printed { .. } => r.printed += 1,
+            RunEvent::Voided { serials, reason, check_and_remove } => {
+                r.voided.extend(serials.into_iter().map(|s| (s, reason.clone())));
+                r.check_and_remove += check_and_remove;
+                if check_and_remove > 0 {
+                    cx.bell();
+                    cx.flash(
+                        Severity::Error,
+                        format!("{check_and_remove} label(s) voided: find them on the roll and remove them"),
+                    );
+                }
+            }
+            RunEvent::Halted { state, message } => {
+                cx.bell();
+                let word = match state {
+                    PrinterState::Fault(_) => "fault".to_string(),
+                    s => state_words(&s, cx.clock),
+                };
+                let key = cx.settings.keys.keys(Action::Refresh).first().map(ToString::to_string).unwrap_or_default();
+                cx.flash(Severity::Error, format!("Printing halted, printer {word}: fix it, then {key} goes on"));
+                r.halted = Some(message);
+            }
+            RunEvent::Resumed => {
+                r.halted = None;
+                cx.flash(Severity::Ok, "Printing goes on; new serials replace the voided labels");
+            }
+            RunEvent::AllPrinted { printed } => {
+                r.all_printed = true;
+                cx.flash(Severity::Ok, format!("All {printed} labels printed: apply each one and scan it here"));
+            }
+            RunEvent::Stopped => r.stopped = true,
+            RunEvent::Balance(b) => r.balance = b,
+            RunEvent::Failed(e) => {
+                cx.flash(Severity::Error, "Printing stopped: the label records failed (see why above)");
+                r.halted = Some(e);
+            }
+            RunEvent::Verified { .. } | RunEvent::Printer(_) | RunEvent::Ended(_) => {}
+        }
+    }
+
+    fn verified(&mut self, raw: String, outcome: Result<VerifyOutcome, String>, cx: &mut Ctx) {
+        match outcome {
+            Ok(VerifyOutcome::Verified(row)) => {
+                // The same way an accepted scan goes to commissioning on the scan panel.
+                cx.effect(Effect::Journal(NewScan {
+                    at: String::new(),
+                    station: cx.settings.station_id.clone(),
+                    operator: cx.operator_id().map(String::from),
+                    order_id: row.order_id.clone(),
+                    gtin: row.gtin.clone(),
+                    batch: row.batch.clone(),
+                    expiry: row.expiry.clone(),
+                    serial: row.serial.clone(),
+                    raw,
+                }));
+                cx.flash(Severity::Ok, format!("Label {} verified: it goes to commissioning", row.serial));
+                self.last = Some(LastCheck::Verified(row.serial.clone()));
+            }
+            Ok(VerifyOutcome::Refused { reason, .. }) => self.alarm(raw, reason, cx),
+            Err(e) => self.alarm(raw, e, cx),
+        }
+    }
+
+    fn alarm(&mut self, raw: String, reason: String, cx: &mut Ctx) {
+        let message = format!("Label does not match: {reason}. Put the pack aside; it is not commissioned");
+        cx.bell();
+        cx.flash(Severity::Error, "Label does not match (see why above): put the pack aside");
+        cx.effect(Effect::RecordAlarm {
+            order_id: self.run.as_ref().map(|r| r.order_id.clone()).or(cx.active.map(|o| o.order_id.clone())),
+            kind: "label_mismatch".into(),
+            raw,
+            message,
+            actor: cx.actor(),
+        });
+        self.last = Some(LastCheck::Alarm(reason));
+    }
+}
+
+/// A printer's state as the operator reads it ("offline since 10:07").
+pub fn state_words(s: &PrinterState, clock: &Clock) -> String {
+    match s {
+        PrinterState::Offline { since, .. } => {
+            let utc = chrono::DateTime::<chrono::Utc>::from(*since);
+            format!("offline since {}", clock.zone.local(utc).format("%H:%M"))
+        }
+        other => other.word(),
+    }
+}
+
+impl Screen for PrintTab {
+    fn key(&mut self, k: KeyIn, action: Option<Action>, cx: &mut Ctx) {
+        if k.burst {
+            return;
+        }
+        if std::mem::take(&mut self.asking_void) {
+            if k.key.code == Code::Char('y') {
+                cx.effect(Effect::Print(PrintJob::VoidWaiting(VOID_REASON.into())));
+                cx.flash(Severity::Info, "Voiding the waiting labels…");
+            } else {
+                cx.flash(Severity::Info, "Nothing was voided");
+            }
+            return;
+        }
+        match (k.key.code, action) {
+            (Code::Char(c), _) if c.is_ascii_digit() && k.key.is_text() => {
+                let typed = format!("{}{c}", self.count);
+                if typed.parse::<u32>().is_ok_and(|n| n <= MAX_COUNT) {
+                    self.count = typed.trim_start_matches('0').to_string();
+                } else {
+                    cx.flash(Severity::Info, format!("At most {MAX_COUNT} labels per run"));
+                }
+            }
+            (Code::Backspace, _) => {
+                self.count.pop();
+            }
+            (Code::Esc, _) => self.count.clear(),
+            (Code::Enter, _) => self.start(cx),
+            (Code::Up, _) if self.run.is_none() => self.selected = self.selected.saturating_sub(1),
+            (Code::Down, _) if self.run.is_none() => {
+                self.selected = (self.selected + 1).min(self.printers.len().saturating_sub(1))
+            }
+            (_, Some(Action::FinishOrder)) => self.finish(cx),
+            (_, Some(Action::CancelOrder)) => {
+                if self.run.is_some() {
+                    cx.effect(Effect::Print(PrintJob::Stop));
+                } else {
+                    cx.flash(Severity::Info, "No print run is open");
+                }
+            }
+            (_, Some(Action::Decommission)) => {
+                let waiting = self.run.as_ref().map(|r| r.balance.waiting).unwrap_or(0);
+                if waiting == 0 {
+                    cx.flash(Severity::Info, "No printed label waits for its scan: nothing to void");
+                } else {
+                    self.asking_void = true;
+                }
+            }
+            (_, Some(Action::Refresh)) => {
+                if self.run.as_ref().is_some_and(|r| r.halted.is_some()) {
+                    cx.effect(Effect::Print(PrintJob::Resume));
+                } else {
+                    cx.flash(Severity::Info, "Nothing to resume: the run is not halted");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn paste(&mut self, _text: &str, cx: &mut Ctx) {
+        cx.flash(Severity::Info, "Pasting does nothing here: type the number of labels");
+    }
+
+    fn takes_scans(&self) -> bool {
+        true
+    }
+
+    fn scan(&mut self, raw: &str, cx: &mut Ctx) {
+        if self.run.as_ref().is_none_or(|r| r.run_id.is_none()) {
+            cx.bell();
+            cx.flash(
+                Severity::Warning,
+                "No print run: this scan was not taken. Print labels first, or scan packs on the Scan tab (F5)",
+            );
+            return;
+        }
+        cx.effect(Effect::Print(PrintJob::Verify(raw.to_string())));
+    }
+
+    fn answered(&mut self, _id: u64, _outcome: Outcome, _cx: &mut Ctx) {}
+
+    fn text_focused(&self) -> bool {
+        false
+    }
+
+    fn actions(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::FinishOrder, "end the print run (labels all scanned or voided)"),
+            (Action::CancelOrder, "stop sending labels to the printer"),
+            (Action::Refresh, "go on after a printer fault, once it is ready"),
+            (Action::Decommission, "void waiting labels (damaged or lost); asks first"),
+        ]
+    }
+
+    fn hint(&self, keys: &KeyMap) -> String {
+        let first = |a: Action| keys.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        match &self.run {
+            None => "type how many labels, Enter prints · ↑↓ printer · scan labels here".into(),
+            Some(_) => format!(
+                "scan each label here · {} end run · {} stop · {} resume",
+                first(Action::FinishOrder),
+                first(Action::CancelOrder),
+                first(Action::Refresh)
+            ),
+        }
+    }
+
+    fn shown(&mut self, cx: &mut Ctx) {
+        cx.effect(Effect::Print(PrintJob::Watch(true)));
+    }
+}
+
+/// The message line of the Print tab on a handheld, wrapped over its two rows.
+pub fn message(flash: Option<&crate::tui::msg::Flash>, frame: &mut Frame, area: Rect, t: &crate::tui::theme::Theme) {
+    let Some(f) = flash else { return };
+    let (mark, role) = match f.severity {
+        Severity::Ok => ("✓ ", Role::Ok),
+        Severity::Error => ("✗ ", Role::Error),
+        Severity::Warning => ("! ", Role::Warning),
+        Severity::Info => ("", Role::Base),
+    };
+    let line = Line::from(Span::styled(format!("{mark}{}", f.text), t.style(role)));
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
+}
+
+/// The Print tab; the same lines wrap down to a 40×16 handheld.
+pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    let title = match cx.active {
+        Some(o) => format!(" Print · {} ", o.order_id),
+        None => " Print · no active order ".into(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(title, t.style(Role::Title)));
+    let mut lines = Vec::new();
+    // A handheld's 40 columns keep what the operator must act on; the order's details go.
+    let narrow = area.width < 60;
+    if let Some(o) = cx.active.filter(|_| !narrow) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} · batch {} · exp {}",
+                o.product_code,
+                o.batch.as_deref().unwrap_or("-"),
+                o.expiry_date.as_deref().unwrap_or("-")
+            ),
+            t.style(Role::Muted),
+        )));
+    }
+    if tab.printers.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "No printers: add a [[printers]] block to the config",
+            t.style(Role::Warning),
+        )));
+    }
+    for (i, p) in tab.printers.iter().enumerate() {
+        let mark = if i == tab.selected { "› " } else { "  " };
+        let (words, role) = match &p.status {
+            None => ("not asked yet".to_string(), Role::Muted),
+            Some(s) => {
+                let role = match &s.state {
+                    PrinterState::Ready | PrinterState::Printing { .. } => Role::Ok,
+                    PrinterState::Paused | PrinterState::Unknown => Role::Warning,
+                    _ => Role::Error,
+                };
+                (state_words(&s.state, cx.clock), role)
+            }
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark}{} ", p.name), t.style(Role::Base)),
+            Span::styled(words, t.style(role)),
+        ]));
+    }
+    if !narrow {
+        lines.push(Line::from(""));
+    }
+    match &tab.run {
+        None => {
+            let count = if tab.count.is_empty() { "_".to_string() } else { tab.count.clone() };
+            lines.push(Line::from(vec![
+                Span::styled("Labels to print: ", t.style(Role::Base)),
+                Span::styled(count, t.style(if cx.focused { Role::InputFocus } else { Role::Base })),
+            ]));
+            if let Some(b) = &tab.ended {
+                lines.push(Line::from(Span::styled(format!("Last run: {}", b.line()), t.style(Role::Muted))));
+            }
+        }
+        Some(r) => {
+            let state = if r.run_id.is_none() {
+                "starting…".to_string()
+            } else if r.halted.is_some() {
+                "halted".to_string()
+            } else if r.stopped {
+                "stopped".to_string()
+            } else if r.all_printed {
+                "all printed".to_string()
+            } else {
+                format!("printing {} of {}", r.printed + 1, r.requested)
+            };
+            lines.push(Line::from(Span::styled(
+                format!("Run on {}: {state} · sent {} · printed {}", r.printer, r.sent, r.printed),
+                t.style(Role::Base),
+            )));
+            let b = &r.balance;
+            let role = if b.waiting > 0 { Role::Warning } else { Role::Ok };
+            lines.push(Line::from(Span::styled(b.line(), t.style(role))));
+            if !narrow {
+                lines.push(Line::from(Span::styled(
+                    format!("commissioned {} · to scan {}", b.commissioned, b.waiting),
+                    t.style(Role::Muted),
+                )));
+            }
+            if r.check_and_remove > 0 {
+                lines.push(Line::from(Span::styled(
+                    format!("! {} label(s) to check and remove from the roll", r.check_and_remove),
+                    t.style(Role::Error),
+                )));
+            }
+            if let Some(h) = &r.halted {
+                lines.push(Line::from(Span::styled(format!("Halted: {h}"), t.style(Role::Error))));
+            }
+            if tab.asking_void {
+                lines.push(Line::from(Span::styled(
+                    format!("Void the {} waiting label(s) as damaged or lost? y voids, any other key not", b.waiting),
+                    t.style(Role::Warning),
+                )));
+            }
+            if !r.voided.is_empty() {
+                let serials: Vec<&str> = r.voided.iter().map(|(s, _)| s.as_str()).collect();
+                lines.push(Line::from(Span::styled(
+                    format!("Voided ({}): {}", serials.len(), serials.join(" ")),
+                    t.style(Role::Warning),
+                )));
+            }
+        }
+    }
+    if let Some(n) = &tab.note {
+        lines.push(Line::from(Span::styled(format!("! {n}"), t.style(Role::Warning))));
+    }
+    match &tab.last {
+        Some(LastCheck::Verified(s)) => {
+            lines.push(Line::from(Span::styled(format!("✓ last scan: {s} verified"), t.style(Role::Ok))))
+        }
+        Some(LastCheck::Alarm(why)) => {
+            lines.push(Line::from(Span::styled(format!("✗ last scan: {why}"), t.style(Role::Error))))
+        }
+        None => {}
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }), area);
+}

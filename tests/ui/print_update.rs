@@ -1,0 +1,337 @@
+//! The Print tab through its message API: polling only while shown, the count typed by a
+//! person (never by a scan or a burst), the verifying scan sent to commissioning through the
+//! journal, other scans raising an alarm, the run that cannot end (nor the order change) while
+//! printed labels wait, the fault's labels to remove, the status bar, and snapshots at 80×24
+//! and 40×16.
+
+use crate::common::dashboard::*;
+use shopfloor::domain::manufacturer::PackagingOrder;
+use shopfloor::domain::zebra::PrinterState;
+use shopfloor::printing::engine::Refusal;
+use shopfloor::printing::store::{LabelRow, LabelState};
+use shopfloor::tui::app::{update, App};
+use shopfloor::tui::msg::{
+    Effect, Msg, PrintJob, PrintNews, PrinterStatus, Reconciliation, RunEvent, Tab, VerifyOutcome,
+};
+use shopfloor::tui::tabs::print::LastCheck;
+
+const PRINTER: &str = "line1-zebra";
+const SCAN: &str = "]d201020220901174591729051210B2405121\u{1d}21SER0000001";
+
+fn app_with(orders: Vec<PackagingOrder>, active: Option<PackagingOrder>) -> App {
+    let mut s = settings();
+    s.printers = vec![PRINTER.into()];
+    let (mut app, first) = App::new(s, Vec::new(), active, clock(), (80, 24));
+    load_orders(&mut app, &first, orders);
+    app.flash = None;
+    app
+}
+
+fn news(app: &mut App, n: PrintNews) -> Vec<Effect> {
+    update(app, Msg::Print(n))
+}
+
+fn status(state: PrinterState) -> PrinterStatus {
+    PrinterStatus { printer: PRINTER.into(), state, host: None, errors: None, at: std::time::SystemTime::now() }
+}
+
+/// The Print tab shown, with the demo order active and the printer ready.
+fn on_print_tab() -> App {
+    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    let effects = press(&mut app, KeyCode::F(6));
+    assert_eq!(app.tab, Tab::Print);
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Watch(true)))),
+        "the printers are polled while the tab is shown"
+    );
+    news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    app
+}
+
+fn starts(effects: &[Effect]) -> Vec<(String, u32)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Print(PrintJob::Start { printer, count, .. }) => Some((printer.clone(), *count)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A run of `n` labels started (the desk said so).
+fn running(n: u32) -> App {
+    let mut app = on_print_tab();
+    type_text(&mut app, &n.to_string());
+    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(starts(&effects), vec![(PRINTER.to_string(), n)]);
+    news(&mut app, PrintNews::Started(Ok("run-1".into())));
+    app
+}
+
+fn balance(printed: usize, verified: usize, voided: usize, waiting: usize) -> Reconciliation {
+    Reconciliation { order_id: "Order143".into(), printed, verified, voided, waiting, ..Default::default() }
+}
+
+fn label(serial: &str) -> LabelRow {
+    LabelRow {
+        id: 1,
+        run_id: "run-1".into(),
+        order_id: "Order143".into(),
+        printer: PRINTER.into(),
+        gtin: "02022090117459".into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: serial.into(),
+        state: LabelState::Verified,
+        reason: None,
+        allocated_at: "t".into(),
+        sent_at: Some("t".into()),
+        printed_at: Some("t".into()),
+        verified_at: Some("t".into()),
+        updated_at: "t".into(),
+    }
+}
+
+fn flash(app: &App) -> String {
+    app.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default()
+}
+
+#[test]
+fn the_printers_are_polled_only_while_the_print_tab_is_shown() {
+    let mut app = on_print_tab();
+    let effects = press(&mut app, KeyCode::F(5));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Watch(false)))));
+    let effects = press(&mut app, KeyCode::F(2));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(_))), "nothing more is asked of the printers");
+}
+
+#[test]
+fn a_person_types_how_many_labels_and_enter_prints_them_for_the_active_order() {
+    let mut app = on_print_tab();
+    type_text(&mut app, "020");
+    assert_eq!(app.print.count, "20", "a leading zero is dropped");
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "5");
+    let effects = press(&mut app, KeyCode::Enter);
+    let start = effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::Start { order, count, actor, .. }) => Some((order.clone(), *count, actor.clone())),
+        _ => None,
+    });
+    let (order, count, actor) = start.expect("the run is asked for");
+    assert_eq!(count, 25);
+    assert_eq!(
+        (order.order_id.as_str(), order.gtin.as_str(), order.batch.as_str(), order.expiry.as_str()),
+        ("Order143", "02022090117459", "B2405121", "290512")
+    );
+    assert_eq!(actor.station, "demo-station-1");
+    assert!(screen(&app, 80, 24).contains("starting…"), "{}", screen(&app, 80, 24));
+}
+
+#[test]
+fn a_scan_or_a_scanners_burst_never_starts_printing() {
+    let mut app = on_print_tab();
+    for c in ['2', '0'] {
+        burst_key(&mut app, KeyCode::Char(c));
+    }
+    let effects = burst_key(&mut app, KeyCode::Enter);
+    assert!(starts(&effects).is_empty());
+    assert_eq!(app.print.count, "", "fast keys do not type the count");
+    let effects = scan_in(&mut app, "20");
+    assert!(starts(&effects).is_empty(), "a scan is never a command");
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Journal(_))));
+    assert!(flash(&app).contains("No print run: this scan was not taken"), "{}", flash(&app));
+    // Enter without a count asks for one.
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(starts(&effects).is_empty());
+    assert!(flash(&app).contains("Type how many labels"), "{}", flash(&app));
+}
+
+#[test]
+fn nothing_is_printed_without_an_active_order_or_on_a_faulted_printer() {
+    let mut app = app_with(vec![sample_order("Order143")], None);
+    press(&mut app, KeyCode::F(6));
+    type_text(&mut app, "3");
+    assert!(starts(&press(&mut app, KeyCode::Enter)).is_empty());
+    assert!(flash(&app).contains("No active order"), "{}", flash(&app));
+
+    let mut app = on_print_tab();
+    news(&mut app, PrintNews::Printer(status(PrinterState::HeadOpen)));
+    type_text(&mut app, "3");
+    assert!(starts(&press(&mut app, KeyCode::Enter)).is_empty());
+    assert!(screen(&app, 80, 24).contains("close the print head"), "{}", screen(&app, 80, 24));
+}
+
+#[test]
+fn a_scan_of_a_printed_label_is_verified_and_goes_to_commissioning_through_the_journal() {
+    let mut app = running(3);
+    let effects = scan_in(&mut app, SCAN);
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Verify(raw)) if raw == SCAN)));
+    let outcome = Ok(VerifyOutcome::Verified(Box::new(label("SER0000001"))));
+    let effects = news(&mut app, PrintNews::Verified { raw: SCAN.into(), outcome });
+    let journaled: Vec<_> =
+        effects.iter().filter_map(|e| if let Effect::Journal(s) = e { Some(s.clone()) } else { None }).collect();
+    assert_eq!(journaled.len(), 1, "the verified label goes to commissioning");
+    let s = &journaled[0];
+    assert_eq!((s.order_id.as_str(), s.serial.as_str(), s.raw.as_str()), ("Order143", "SER0000001", SCAN));
+    assert_eq!(app.print.last, Some(LastCheck::Verified("SER0000001".into())));
+}
+
+#[test]
+fn a_scan_that_does_not_match_raises_an_alarm_and_is_not_commissioned() {
+    let mut app = running(3);
+    let outcome = Ok(VerifyOutcome::Refused {
+        refusal: Refusal::WrongBatch,
+        serial: Some("X1".into()),
+        reason: "batch B9 is not the order's B2405121".into(),
+    });
+    let effects = news(&mut app, PrintNews::Verified { raw: "]d2…".into(), outcome });
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Journal(_))), "nothing goes to commissioning");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Bell)));
+    let alarm = effects.iter().find_map(|e| match e {
+        Effect::RecordAlarm { kind, message, order_id, .. } => Some((kind.clone(), message.clone(), order_id.clone())),
+        _ => None,
+    });
+    let (kind, message, order) = alarm.expect("the alarm is journaled");
+    assert_eq!(kind, "label_mismatch");
+    assert!(message.contains("batch B9"), "{message}");
+    assert_eq!(order.as_deref(), Some("Order143"));
+    assert!(screen(&app, 80, 24).contains("batch B9 is not the order's B2405121"));
+}
+
+#[test]
+fn the_run_cannot_end_while_printed_labels_wait_for_their_scan() {
+    let mut app = running(3);
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 2, 0, 1))));
+    let effects = press(&mut app, KeyCode::Char('f'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Finish))));
+    assert!(flash(&app).contains("1 label(s) wait: scan each one, or F7 voids them"), "{}", flash(&app));
+    assert!(flash(&app).chars().count() <= 80);
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 3, 0, 0))));
+    let effects = press(&mut app, KeyCode::Char('f'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Finish))));
+    news(&mut app, PrintNews::Finished(Ok(balance(3, 3, 0, 0))));
+    assert!(app.print.run.is_none());
+    assert!(flash(&app).contains("shopfloor labels --order Order143"), "{}", flash(&app));
+}
+
+#[test]
+fn the_active_order_does_not_change_while_a_print_run_is_open() {
+    let mut app = app_with(vec![sample_order("Order143"), sample_order("Order144")], None);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("Order143"));
+    press(&mut app, KeyCode::F(6));
+    type_text(&mut app, "2");
+    press(&mut app, KeyCode::Enter);
+    news(&mut app, PrintNews::Started(Ok("run-1".into())));
+    press(&mut app, KeyCode::F(2));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("Order143"), "the order stays");
+    assert!(flash(&app).contains("end the print run for Order143 first"), "{}", flash(&app));
+}
+
+/// Paper out at label 7 of 20: one label voided while out, the run halted.
+fn after_paper_out() -> App {
+    let mut app = running(20);
+    for n in 1..=7 {
+        news(&mut app, PrintNews::Run(RunEvent::Sent { serial: format!("S{n}"), n }));
+        news(&mut app, PrintNews::Run(RunEvent::Printed { serial: format!("S{n}"), n }));
+    }
+    news(&mut app, PrintNews::Run(RunEvent::Sent { serial: "S8".into(), n: 8 }));
+    news(&mut app, PrintNews::Run(RunEvent::Printer(status(PrinterState::PaperOut))));
+    news(
+        &mut app,
+        PrintNews::Run(RunEvent::Voided {
+            serials: vec!["S8".into()],
+            reason: "printer line1-zebra reported paper out before it confirmed this label".into(),
+            check_and_remove: 1,
+        }),
+    );
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(7, 5, 0, 2))));
+    news(
+        &mut app,
+        PrintNews::Run(RunEvent::Halted {
+            state: PrinterState::PaperOut,
+            message: "printer line1-zebra is paper out: load labels and close the printer".into(),
+        }),
+    );
+    app
+}
+
+#[test]
+fn after_a_fault_the_screen_says_how_many_labels_to_remove_and_r_resumes() {
+    let mut app = after_paper_out();
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("1 label(s) to check and remove"), "{s}");
+    assert!(s.contains("printed 7 = verified 5 + voided 0 + waiting 2"), "{s}");
+    assert!(s.contains("Voided (1): S8"), "{s}");
+    assert!(s.contains("paper out"), "{s}");
+    assert!(flash(&app).contains("r goes on"), "{}", flash(&app));
+    let effects = press(&mut app, KeyCode::Char('r'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Resume))));
+    news(&mut app, PrintNews::Run(RunEvent::Resumed));
+    assert!(app.print.run.as_ref().is_some_and(|r| r.halted.is_none()));
+}
+
+#[test]
+fn the_status_bar_shows_the_printers_state() {
+    let mut app = on_print_tab();
+    press(&mut app, KeyCode::F(2));
+    let last = |app: &App| screen(app, 80, 24).lines().last().unwrap_or_default().to_string();
+    assert!(last(&app).contains("Printer ●"), "{}", last(&app));
+    news(&mut app, PrintNews::Printer(status(PrinterState::PaperOut)));
+    assert!(last(&app).contains("paper out"), "{}", last(&app));
+    let wide = screen(&app, 160, 48);
+    assert!(wide.lines().last().unwrap_or_default().contains("Printer line1-zebra paper out"), "{wide}");
+}
+
+#[test]
+fn the_help_lists_the_print_keys_uncut() {
+    let mut app = on_print_tab();
+    press(&mut app, KeyCode::F(1));
+    let s = screen(&app, 80, 24);
+    for what in [
+        "end the print run (labels all scanned or voided)",
+        "stop sending labels to the printer",
+        "void waiting labels (damaged or lost); asks first",
+    ] {
+        assert!(s.contains(what), "{what} in\n{s}");
+    }
+}
+
+#[test]
+fn print_tab_snapshots() {
+    let mut app = on_print_tab();
+    type_text(&mut app, "20");
+    for (w, h) in [(80, 24), (40, 16)] {
+        insta::assert_snapshot!(format!("print_ready_{w}x{h}"), screen(&app, w, h));
+    }
+    let app = after_paper_out();
+    for (w, h) in [(80, 24), (40, 16)] {
+        insta::assert_snapshot!(format!("print_paper_out_{w}x{h}"), screen(&app, w, h));
+    }
+}
+
+#[test]
+fn waiting_labels_damaged_or_lost_are_voided_only_after_a_persons_yes() {
+    let mut app = running(3);
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 1, 0, 2))));
+    // Any key but y leaves them.
+    press(&mut app, KeyCode::F(7));
+    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s) as damaged or lost?"));
+    let effects = press(&mut app, KeyCode::Char('n'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    assert!(flash(&app).contains("Nothing was voided"));
+    // A scanner's burst cannot answer for the person.
+    press(&mut app, KeyCode::F(7));
+    let effects = burst_key(&mut app, KeyCode::Char('y'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    let reason = effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::VoidWaiting(r)) => Some(r.clone()),
+        _ => None,
+    });
+    assert!(reason.expect("y voids them").contains("damaged or lost"));
+    news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
+    assert!(flash(&app).contains("2 waiting label(s) voided"), "{}", flash(&app));
+}
