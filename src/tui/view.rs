@@ -283,7 +283,8 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     let clock = format!(" {} ", app.clock.hh_mm_zone());
     let clock_w = clock.chars().count() as u16;
     // Shorter forms, tried in turn until the bar fits: the words of good states go first, then
-    // the long form of who is signed in, then the work-in-flight count, then the demo mark.
+    // the long form of who is signed in, then the work-in-flight count, then the demo mark,
+    // then the backends' names.
     let build = |level: u8| {
         let station = if level >= 4 { format!(" {} ", app.settings.station_id) } else { station.clone() };
         let mut spans = vec![Span::styled(station, bar), Span::styled("│", bar)];
@@ -296,10 +297,18 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
             spans.push(Span::styled(format!(" {who} "), bar));
             spans.push(Span::styled("│", bar));
         }
+        // Last of all a backend that is well goes by its initial; one in trouble keeps its name.
+        let name = |full: &'static str, h: &Health| {
+            if level >= 5 && matches!(h, Health::Online | Health::Unknown) {
+                &full[..1]
+            } else {
+                full
+            }
+        };
         spans.extend([
-            health_span("Movilitas", &app.health.manufacturer, t, level >= 1),
+            health_span(name("Movilitas", &app.health.manufacturer), &app.health.manufacturer, t, level >= 1),
             Span::styled("│", bar),
-            health_span("Lagerkoll", &app.health.production, t, level >= 1),
+            health_span(name("Lagerkoll", &app.health.production), &app.health.production, t, level >= 1),
         ]);
         if let Some(l) = line_span(app, t, level >= 1) {
             spans.push(Span::styled("│", bar));
@@ -320,7 +329,7 @@ fn status_bar(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         spans
     };
     let fits = |spans: &Vec<Span>| Line::from(spans.clone()).width() + clock_w as usize <= area.width as usize;
-    let spans = (0..=4).map(build).find(fits).unwrap_or_else(|| build(4));
+    let spans = (0..=5).map(build).find(fits).unwrap_or_else(|| build(5));
     // The clock keeps its place at the right; the rest is cut short before it if need be.
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(clock_w)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), left);
