@@ -153,3 +153,19 @@ fn the_supervisor_can_allow_more_when_alarms_do_not_block() {
     press(&mut app, KeyCode::F(12));
     assert!(screen(&app, 80, 24).contains("allow more packs"), "{}", screen(&app, 80, 24));
 }
+
+#[test]
+fn with_a_line_store_the_other_stations_packs_fill_the_order_too() {
+    use shopfloor::line_store::{LineCounts, LineEvent};
+    let mut app = app_with(0, false);
+    app.settings.line_store = true;
+    fill(&mut app, 0, 4);
+    // Six packs of this order were claimed at other stations of the line.
+    update(
+        &mut app,
+        Msg::Line(LineEvent::Counts(LineCounts { order_id: "Order143".into(), own: 4, line: 10, by_station: vec![] })),
+    );
+    let effects = scan_in(&mut app, &code(4));
+    assert!(journaled(&effects).is_empty(), "4 here + 6 elsewhere fill the 10");
+    assert!(effects.iter().any(|e| matches!(e, Effect::RecordAlarm { kind, .. } if kind == "order_full")));
+}

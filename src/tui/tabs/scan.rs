@@ -253,8 +253,9 @@ impl ScanTab {
         self.refresh_stats(cx);
     }
 
-    /// How full the active order is, counting packs still on their way to the journal. Packs
-    /// refused by Movilitas or decommissioned are not in it (a destroyed pack is replaced).
+    /// How full the active order is, counting packs still on their way to the journal and,
+    /// with a line store, the packs the line's other stations claimed. Packs refused by
+    /// Movilitas or decommissioned are not in it (a destroyed pack is replaced).
     pub fn fill(&self, order: &crate::domain::manufacturer::PackagingOrder, cx: &Ctx) -> Fill {
         self.fill_with(order, cx.settings.scan.overfill_tolerance_percent)
     }
@@ -266,8 +267,13 @@ impl ScanTab {
             Some((id, n)) if *id == order.order_id => *n,
             _ => 0,
         };
+        // With a line store the other stations' packs of this order count too.
+        let others = match &self.line_counts {
+            Some(l) if l.order_id == order.order_id => (l.line - l.own).max(0),
+            _ => 0,
+        };
         Fill {
-            packs: known + self.accepted_since_stats + self.saving as i64,
+            packs: known + others + self.accepted_since_stats + self.saving as i64,
             quantity: order.quantity,
             limit: Fill::limit(order.quantity, tolerance_percent) + more,
         }
