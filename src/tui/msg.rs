@@ -282,6 +282,12 @@ pub enum Effect {
     LineWatch(Option<String>),
     /// What this station shows, for the line's board (only with `[line_store]`).
     LineReport(crate::line_store::StationState),
+    /// A journaled scan whose pack another station claimed first: not commissioned from here
+    /// if it has not gone out yet.
+    NotOurs {
+        row: i64,
+        reason: String,
+    },
     /// Something for the station's printers.
     Print(PrintJob),
     Bell,

@@ -323,6 +323,7 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
                     l.store.watch_order(order);
                 }
             }
+            Effect::NotOurs { row, reason } => journal(Job::LineDuplicate { row, reason }, &mut failed),
             Effect::LineReport(state) => {
                 if let Some(l) = &w.line {
                     l.store.report(state);

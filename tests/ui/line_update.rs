@@ -81,6 +81,10 @@ fn a_late_duplicate_raises_its_own_alarm() {
     };
     let effects = update(&mut app, Msg::Line(LineEvent::LateDuplicate(conflict)));
     assert!(effects.iter().any(|e| matches!(e, Effect::RecordAlarm { kind, .. } if kind == "late_duplicate")));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::NotOurs { row: 4, reason } if reason.contains("st-c"))),
+        "not commissioned from here if it has not gone out: {effects:?}"
+    );
     match &app.scan.last {
         Some(LastScan::Refused(a)) => {
             assert_eq!(a.headline(), "LATE DUPLICATE");

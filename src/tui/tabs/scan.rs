@@ -316,9 +316,11 @@ impl ScanTab {
     /// A pack accepted while the line-wide check was offline was claimed first elsewhere.
     pub fn late_duplicate(&mut self, c: crate::line_store::Conflict, cx: &mut Ctx) {
         let f = c.first;
+        let reason = format!("scanned first at station {}: not commissioned here", f.station);
         let at = cx.clock.local_time_of(&f.scanned_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         let alarm =
             Alarm::LateDuplicate { serial: c.scan.serial.clone(), station: f.station, operator: f.operator, at };
+        cx.effect(Effect::NotOurs { row: c.scan.scan_id, reason });
         self.raise_for(Some(c.scan.order_id.clone()), alarm, &c.scan.serial, cx);
         self.refresh_stats(cx);
     }
