@@ -283,6 +283,15 @@ impl LineStore {
             }
         }
         inner.claim_wake.notify_one();
+        if !inner.online.load(Ordering::SeqCst) && !scan_ids.is_empty() {
+            // The screen's "N unchecked" follows the backlog while the store is away.
+            let why = Inner::lock(&inner.last_why).clone();
+            inner.emit(LineEvent::Status(LineStatus {
+                online: false,
+                why,
+                backlog: inner.backlog.load(Ordering::SeqCst),
+            }));
+        }
         let deadline = tokio::time::Instant::now() + CLAIM_WAIT;
         let mut out = Vec::with_capacity(slots.len());
         for (id, slot) in scan_ids.iter().zip(slots) {
