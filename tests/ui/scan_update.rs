@@ -166,21 +166,8 @@ fn the_pipeline_reports_a_waiting_backend_in_the_status_bar() {
 #[test]
 fn a_selected_commissioned_serial_is_decommissioned_with_a_reason_after_confirmation() {
     use shopfloor::scan::journal::ScanStats;
-    use shopfloor::scan::journal::{ScanRow, State};
+    use shopfloor::scan::journal::State;
     let mut app = on_scan_tab();
-    let row = |id: i64, serial: &str, state: State| ScanRow {
-        id,
-        at: "2026-11-21T10:00:00.000Z".into(),
-        order_id: "Order143".into(),
-        gtin: "02022090117459".into(),
-        batch: "B2405121".into(),
-        expiry: "290512".into(),
-        serial: serial.into(),
-        state,
-        reason: None,
-        attempts: 1,
-        refusal: None,
-    };
     update(
         &mut app,
         Msg::ScanStats(Box::new(ScanStats {
