@@ -113,6 +113,9 @@ pub struct Ctx<'a> {
     pub active: Option<&'a PackagingOrder>,
     pub operator: Option<&'a Operator>,
     pub locked: bool,
+    /// Packs the active order still takes before ORDER FULL (`None`: no order, or no limit),
+    /// so a screen other than the scan panel cannot over-fill it either.
+    pub room: Option<i64>,
     pub(super) owner: Owner,
     pub(super) requests: &'a mut Requests,
     pub(super) out: &'a mut Outbox,

@@ -85,6 +85,10 @@ async fn print_tab(home: &tempfile::TempDir, port: u16) -> Pty {
     let listen = format!("127.0.0.1:{port}");
     let mut pty = Pty::spawn(&["--demo", "--sim-listen", &listen], &env(&h), 80, 24);
     pty.wait_text("● active Order143");
+    // Order143 takes 10 packs; the runs here print 20, for the long run Order150.
+    pty.send(b"\x1b[15~");
+    pty.wait_text("READY");
+    pty.activate("Order150");
     pty.send(F6);
     pty.wait_text("Labels to print");
     pty.wait_text(&format!("{PRINTER} ready"));
@@ -121,7 +125,7 @@ async fn twenty_labels_are_printed_scanned_back_and_commissioned() {
     let got = wait_commissioned(port, 20).await;
     assert_eq!(got, serials, "every printed label is commissioned, once\n{}", journal_story(&home));
     pty.press("f");
-    pty.wait_text("Run ended. Report: shopfloor labels --order Order143");
+    pty.wait_text("Run ended. Report: shopfloor labels --order Order150");
     pty.send(b"\x11");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }

@@ -18,6 +18,11 @@ use shopfloor::tui::tabs::print::LastCheck;
 const PRINTER: &str = "line1-zebra";
 const SCAN: &str = "]d201020220901174591729051210B2405121\u{1d}21SER0000001";
 
+/// Order143 with room for the runs these tests print (the sample takes only 10 packs).
+fn roomy(id: &str) -> PackagingOrder {
+    PackagingOrder { quantity: 1_000, ..sample_order(id) }
+}
+
 fn app_with(orders: Vec<PackagingOrder>, active: Option<PackagingOrder>) -> App {
     let mut s = settings();
     s.printers = vec![PRINTER.into()];
@@ -37,7 +42,7 @@ fn status(state: PrinterState) -> PrinterStatus {
 
 /// The Print tab shown, with the demo order active and the printer ready.
 fn on_print_tab() -> App {
-    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    let mut app = app_with(vec![roomy("Order143")], Some(roomy("Order143")));
     let effects = press(&mut app, KeyCode::F(6));
     assert_eq!(app.tab, Tab::Print);
     assert!(
@@ -334,4 +339,28 @@ fn waiting_labels_damaged_or_lost_are_voided_only_after_a_persons_yes() {
     assert!(reason.expect("y voids them").contains("damaged or lost"));
     news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
     assert!(flash(&app).contains("2 waiting label(s) voided"), "{}", flash(&app));
+}
+
+/// Every label printed is a pack to come: the Print tab cannot over-fill the order either.
+#[test]
+fn no_more_labels_than_the_order_takes_and_no_verify_on_a_full_order() {
+    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    press(&mut app, KeyCode::F(6));
+    news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    type_text(&mut app, "11");
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(starts(&effects).is_empty(), "Order143 takes 10 packs");
+    assert!(screen(&app, 80, 24).contains("takes 10 more pack(s)"), "{}", screen(&app, 80, 24));
+
+    // Full (all its packs accepted on the Scan tab): a label scanned back is not commissioned.
+    let mut app = running(2);
+    let full = shopfloor::scan::journal::ScanStats {
+        order_id: "Order143".into(),
+        counts: shopfloor::scan::journal::Counts { accepted: 1_000, ..Default::default() },
+        ..Default::default()
+    };
+    update(&mut app, Msg::ScanStats(Box::new(full)));
+    let effects = scan_in(&mut app, SCAN);
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Verify(_)))), "{effects:?}");
+    assert!(screen(&app, 80, 24).contains("ORDER FULL"), "{}", screen(&app, 80, 24));
 }

@@ -180,6 +180,17 @@ impl PrintTab {
                 return;
             }
         }
+        // Every label printed is a pack to come: no more than the order still takes.
+        if let Some(room) = cx.room.filter(|r| (*r as u64) < u64::from(count)) {
+            cx.bell();
+            return cx.flash(
+                Severity::Warning,
+                format!(
+                    "Nothing printed: {} takes {room} more pack(s). Print at most {room}, or ask a supervisor (F12 on the Scan tab)",
+                    o.order_id
+                ),
+            );
+        }
         let order = PrintOrder { order_id: o.order_id.clone(), gtin: o.product_code.clone(), batch, expiry };
         let actor =
             LabelActor { station: cx.settings.station_id.clone(), operator: cx.operator_id().map(String::from) };
@@ -429,6 +440,13 @@ impl Screen for PrintTab {
                 "No print run: this scan was not taken. Print labels first, or scan packs on the Scan tab (F5)",
             );
             return;
+        }
+        if cx.room == Some(0) {
+            cx.bell();
+            return cx.flash(
+                Severity::Error,
+                "ORDER FULL: this label is not commissioned. Put the pack aside; a supervisor may allow more (F12 on F5)",
+            );
         }
         cx.effect(Effect::Print(PrintJob::Verify(raw.to_string())));
     }
