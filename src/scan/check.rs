@@ -163,7 +163,7 @@ impl Alarm {
             Alarm::OrderFull { order_id, accepted, quantity, allowed } => {
                 let beyond = if allowed > quantity { format!(" (with tolerance {allowed})") } else { String::new() };
                 format!(
-                    "Order {order_id} has {accepted} of {quantity} packs{beyond}: this pack is one too many. Take it off the line; a supervisor may allow more."
+                    "{order_id} has {accepted} of {quantity} packs{beyond}: this pack is one too many. Take it off the line; a supervisor may allow more."
                 )
             }
             Alarm::ClockSkew { message } => format!("{message}. Scanning goes on; tell IT to fix the station's time."),

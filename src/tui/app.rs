@@ -190,6 +190,7 @@ impl App {
     /// Runs `f` on a tab with the context it may see; its answers come back to it.
     fn on_tab<R>(&mut self, tab: Tab, f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R) -> R {
         let locked = self.locked();
+        let room = self.room();
         let App {
             settings, clock, active, access, requests, outbox, packaging, labels, scan, production, print, ..
         } = self;
@@ -199,6 +200,7 @@ impl App {
             active: active.as_ref(),
             operator: access.operator.as_ref(),
             locked,
+            room,
             owner: Owner::Tab(tab),
             requests,
             out: outbox,
@@ -216,6 +218,7 @@ impl App {
     /// The same for the scan panel's own calls.
     fn on_scan<R>(&mut self, f: impl FnOnce(&mut ScanTab, &mut Ctx) -> R) -> R {
         let locked = self.locked();
+        let room = self.room();
         let App { settings, clock, active, access, requests, outbox, scan, .. } = self;
         let mut cx = Ctx {
             settings,
@@ -223,6 +226,7 @@ impl App {
             active: active.as_ref(),
             operator: access.operator.as_ref(),
             locked,
+            room,
             owner: Owner::Tab(Tab::Scan),
             requests,
             out: outbox,
@@ -233,6 +237,7 @@ impl App {
     /// Access keeps who is signed in itself, so its context names no operator.
     fn on_access<R>(&mut self, f: impl FnOnce(&mut Access, &mut Ctx) -> R) -> R {
         let locked = self.locked();
+        let room = self.room();
         let App { settings, clock, active, access, requests, outbox, .. } = self;
         let mut cx = Ctx {
             settings,
@@ -240,6 +245,7 @@ impl App {
             active: active.as_ref(),
             operator: None,
             locked,
+            room,
             owner: Owner::App,
             requests,
             out: outbox,
@@ -250,6 +256,7 @@ impl App {
     /// The periodic refreshes: the open orders and whether Lagerkoll answers.
     fn refresh(&mut self) {
         let locked = self.locked();
+        let room = self.room();
         let App { settings, clock, active, access, requests, outbox, packaging, .. } = self;
         let mut cx = Ctx {
             settings,
@@ -257,6 +264,7 @@ impl App {
             active: active.as_ref(),
             operator: access.operator.as_ref(),
             locked,
+            room,
             owner: Owner::Tab(Tab::Packaging),
             requests,
             out: outbox,
@@ -342,6 +350,10 @@ impl App {
                 }
             }
             Some(Action::Help) => self.help = true,
+            // The scan alarm blocks scanning everywhere, so it is acknowledged from anywhere.
+            Some(Action::Acknowledge) if self.tab != Tab::Scan && self.scan.alarm.is_some() && !k.burst => {
+                self.on_scan(|s, cx| s.acknowledge(cx))
+            }
             Some(
                 a @ (Action::TabPackaging
                 | Action::TabLabels
@@ -406,7 +418,15 @@ impl App {
             return self.on_access(|a, cx| a.sign_in_attempt(&raw, cx));
         }
         let tab = self.tab;
-        if !self.help && self.current().takes_scans() {
+        // A command code (ACK, ORDER:…) means the same on every screen: the scan panel reads it
+        // (an order barcode goes to the Packaging tab's order lookup when that takes scans).
+        let code = crate::input::scanner::strip_symbology(&raw);
+        let scan = &self.settings.scan;
+        let command = (!scan.ack_barcode.is_empty() && code == scan.ack_barcode)
+            || (tab != Tab::Packaging
+                && !scan.order_barcode_prefix.is_empty()
+                && code.starts_with(scan.order_barcode_prefix.as_str()));
+        if !command && !self.help && self.current().takes_scans() {
             return self.on_tab(tab, |s, cx| s.scan(&raw, cx));
         }
         // The screen shown has no place for scans: the scan panel takes it, and says so.
@@ -538,6 +558,7 @@ impl App {
     /// News from the printers goes to the Print tab, whichever tab is shown.
     fn print_news(&mut self, news: super::msg::PrintNews) {
         let locked = self.locked();
+        let room = self.room();
         let App { settings, clock, active, access, requests, outbox, print, .. } = self;
         let mut cx = Ctx {
             settings,
@@ -545,6 +566,7 @@ impl App {
             active: active.as_ref(),
             operator: access.operator.as_ref(),
             locked,
+            room,
             owner: Owner::Tab(Tab::Print),
             requests,
             out: outbox,
@@ -580,6 +602,13 @@ impl App {
 }
 
 impl App {
+    /// Packs the active order still takes before ORDER FULL (`None`: no order, or no limit).
+    fn room(&self) -> Option<i64> {
+        let o = self.active.as_ref().filter(|o| o.quantity > 0)?;
+        let fill = self.scan.fill_of(o, self.settings.scan.overfill_tolerance_percent);
+        Some((fill.limit - fill.packs).max(0))
+    }
+
     /// News from the line store.
     fn line_event(&mut self, e: crate::line_store::LineEvent) {
         use crate::line_store::LineEvent;

@@ -399,3 +399,22 @@ fn times_on_screen_are_local_and_the_zone_is_named_once() {
     let said = a.message_with(&|t: &str| app.clock.local_time_of(t));
     assert!(said.contains("at 11:00:01:") && !said.contains("UTC"), "{said}");
 }
+
+#[test]
+fn the_scan_alarm_is_acknowledged_and_command_codes_read_on_any_tab() {
+    let mut app = with_active_order();
+    press(&mut app, KeyCode::F(2));
+    scan_in(&mut app, "(01)02022090117459(17)290512(10)OTHER(21)X");
+    assert!(app.scan.alarm.is_some());
+    // F9 on the Packaging tab acknowledges the scan panel's alarm.
+    let effects = press(&mut app, KeyCode::F(9));
+    assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms(_))), "{effects:?}");
+    assert!(app.scan.alarm.is_none());
+    // An order barcode scanned on a screen with a scan field of its own still selects the order.
+    press(&mut app, KeyCode::F(6));
+    let effects = scan_in(&mut app, "]C0ORDER:Order150");
+    assert!(
+        requests(&effects).iter().any(|r| matches!(&r.job, Job::OrderDetails { order_id } if order_id == "Order150")),
+        "{effects:?}"
+    );
+}

@@ -63,7 +63,7 @@ impl Cset {
 
     pub fn describe(self) -> &'static str {
         match self {
-            Cset::Numeric => "digits only",
+            Cset::Numeric => "digits",
             Cset::Cset82 => "letters, digits and GS1 punctuation",
             Cset::Cset39 => "capitals, digits, # - /",
             Cset::Base64Url => "base64url characters",

@@ -200,14 +200,14 @@ impl ScanTab {
                     cx.flash(
                         Severity::Ok,
                         format!(
-                            "Order {} is complete with this pack: {} of {}",
+                            "{} is complete with this pack: {} of {}",
                             order.order_id, fill.quantity, fill.quantity
                         ),
                     );
                 } else if left > 0 && left <= (fill.quantity / 20).max(2) {
                     cx.flash(
                         Severity::Warning,
-                        format!("Order {}: {left} pack(s) left of {}", order.order_id, fill.quantity),
+                        format!("{}: {left} pack(s) left of {}", order.order_id, fill.quantity),
                     );
                 }
                 cx.effect(Effect::Journal(NewScan {
@@ -257,10 +257,10 @@ impl ScanTab {
     /// with a line store, the packs the line's other stations claimed. Packs refused by
     /// Movilitas or decommissioned are not in it (a destroyed pack is replaced).
     pub fn fill(&self, order: &crate::domain::manufacturer::PackagingOrder, cx: &Ctx) -> Fill {
-        self.fill_with(order, cx.settings.scan.overfill_tolerance_percent)
+        self.fill_of(order, cx.settings.scan.overfill_tolerance_percent)
     }
 
-    fn fill_with(&self, order: &crate::domain::manufacturer::PackagingOrder, tolerance_percent: u32) -> Fill {
+    pub fn fill_of(&self, order: &crate::domain::manufacturer::PackagingOrder, tolerance_percent: u32) -> Fill {
         let c = &self.stats.counts;
         let known = if self.stats.order_id == order.order_id { c.accepted - c.rejected - c.decommissioned } else { 0 };
         let more = match &self.allowed_more {
@@ -720,7 +720,7 @@ fn order_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme
 /// "3 of 10 commissioned", or "10 of 10 — order full" once no pack more fits; with the spare
 /// labels the order allows for damaged ones (never extra packs).
 fn progress(s: &ScanTab, o: &crate::domain::manufacturer::PackagingOrder, cx: &ViewCx) -> String {
-    let fill = s.fill_with(o, cx.settings.scan.overfill_tolerance_percent);
+    let fill = s.fill_of(o, cx.settings.scan.overfill_tolerance_percent);
     let text = if fill.packs >= fill.limit && fill.quantity > 0 {
         format!("{} of {} — order full", fill.packs, fill.quantity)
     } else {
@@ -822,10 +822,11 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             Span::styled(format!("{} ", o.order_id), t.style(Role::Accent).add_modifier(Modifier::BOLD)),
             Span::styled(
                 {
-                    let fill = s.fill_with(o, cx.settings.scan.overfill_tolerance_percent);
-                    let full = if fill.packs >= fill.limit && fill.quantity > 0 { " FULL" } else { "" };
+                    let fill = s.fill_of(o, cx.settings.scan.overfill_tolerance_percent);
+                    // Short enough that the batch is never cut at 40 columns.
+                    let done = if fill.packs >= fill.limit && fill.quantity > 0 { "FULL" } else { "done" };
                     format!(
-                        "{}/{} done{full} · batch {}",
+                        "{}/{} {done} · batch {}",
                         s.stats.counts.commissioned,
                         o.quantity,
                         o.batch.as_deref().unwrap_or("-")
