@@ -418,3 +418,17 @@ fn the_scan_alarm_is_acknowledged_and_command_codes_read_on_any_tab() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn the_selected_serial_is_drawn_on_a_handheld_too() {
+    use shopfloor::scan::journal::State::Commissioned;
+    let mut app = on_scan_tab();
+    update(&mut app, stats(vec![row(2, "SECOND", Commissioned), row(1, "FIRST", Commissioned)]));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    let buf = render(&app, 40, 16);
+    let y = text(&buf).lines().position(|l| l.starts_with("FIRST")).expect("FIRST listed") as u16;
+    assert!(buf[(0, y)].modifier.contains(ratatui::style::Modifier::REVERSED), "{}", text(&buf));
+    let y = text(&buf).lines().position(|l| l.starts_with("SECOND")).unwrap() as u16;
+    assert!(!buf[(0, y)].modifier.contains(ratatui::style::Modifier::REVERSED));
+}

@@ -785,7 +785,7 @@ fn recent_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Them
     let widths = [
         Constraint::Length(8),
         Constraint::Length(20),
-        Constraint::Length(13),
+        Constraint::Length(14),
         Constraint::Length(3),
         Constraint::Min(10),
     ];
@@ -878,7 +878,8 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         .recent
         .iter()
         .take(recent_area.height as usize)
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let role = match r.state {
                 State::Commissioned => Role::Ok,
                 State::Rejected => Role::Error,
@@ -890,10 +891,16 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 None => (role, r.state.name().to_string()),
             };
             let serial: String = r.serial.chars().take(20).collect();
-            Line::from(vec![
+            let line = Line::from(vec![
                 Span::styled(format!("{serial:<20} "), t.style(Role::Base)),
                 Span::styled(state, t.style(role)),
-            ])
+            ]);
+            // The row F7 acts on is drawn as selected here too.
+            if s.selected == Some(i) {
+                line.patch_style(t.style(Role::Selection))
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(recent), recent_area);
