@@ -40,6 +40,29 @@ pub struct Backends {
     pub production: Health,
 }
 
+/// Splits the app into a screen's context and the parts named (a tab, …) for `$body`: the
+/// context sees the settings, the clock, the active order, who is signed in and the requests,
+/// and nothing of the other tabs.
+macro_rules! with_cx {
+    ($app:ident, $owner:expr, |$cx:ident $(, $part:ident)*| $body:expr) => {{
+        let locked = $app.locked();
+        let room = $app.room();
+        let App { settings, clock, active, access, requests, outbox, $($part,)* .. } = $app;
+        let mut $cx = Ctx {
+            settings,
+            clock,
+            active: active.as_ref(),
+            operator: access.operator.as_ref(),
+            locked,
+            room,
+            owner: $owner,
+            requests,
+            out: outbox,
+        };
+        $body
+    }};
+}
+
 pub struct App {
     pub settings: Settings,
     pub clock: Clock,
@@ -189,49 +212,23 @@ impl App {
 
     /// Runs `f` on a tab with the context it may see; its answers come back to it.
     fn on_tab<R>(&mut self, tab: Tab, f: impl FnOnce(&mut dyn Screen, &mut Ctx) -> R) -> R {
-        let locked = self.locked();
-        let room = self.room();
-        let App {
-            settings, clock, active, access, requests, outbox, packaging, labels, scan, production, print, ..
-        } = self;
-        let mut cx = Ctx {
-            settings,
-            clock,
-            active: active.as_ref(),
-            operator: access.operator.as_ref(),
-            locked,
-            room,
-            owner: Owner::Tab(tab),
-            requests,
-            out: outbox,
-        };
-        let screen: &mut dyn Screen = match tab {
-            Tab::Packaging => packaging,
-            Tab::Labels => labels,
-            Tab::Production => production,
-            Tab::Scan => scan,
-            Tab::Print => print,
-        };
-        f(screen, &mut cx)
+        let this = self;
+        with_cx!(this, Owner::Tab(tab), |cx, packaging, labels, scan, production, print| {
+            let screen: &mut dyn Screen = match tab {
+                Tab::Packaging => packaging,
+                Tab::Labels => labels,
+                Tab::Production => production,
+                Tab::Scan => scan,
+                Tab::Print => print,
+            };
+            f(screen, &mut cx)
+        })
     }
 
     /// The same for the scan panel's own calls.
     fn on_scan<R>(&mut self, f: impl FnOnce(&mut ScanTab, &mut Ctx) -> R) -> R {
-        let locked = self.locked();
-        let room = self.room();
-        let App { settings, clock, active, access, requests, outbox, scan, .. } = self;
-        let mut cx = Ctx {
-            settings,
-            clock,
-            active: active.as_ref(),
-            operator: access.operator.as_ref(),
-            locked,
-            room,
-            owner: Owner::Tab(Tab::Scan),
-            requests,
-            out: outbox,
-        };
-        f(scan, &mut cx)
+        let this = self;
+        with_cx!(this, Owner::Tab(Tab::Scan), |cx, scan| f(scan, &mut cx))
     }
 
     /// Access keeps who is signed in itself, so its context names no operator.
@@ -255,23 +252,12 @@ impl App {
 
     /// The periodic refreshes: the open orders and whether Lagerkoll answers.
     fn refresh(&mut self) {
-        let locked = self.locked();
-        let room = self.room();
-        let App { settings, clock, active, access, requests, outbox, packaging, .. } = self;
-        let mut cx = Ctx {
-            settings,
-            clock,
-            active: active.as_ref(),
-            operator: access.operator.as_ref(),
-            locked,
-            room,
-            owner: Owner::Tab(Tab::Packaging),
-            requests,
-            out: outbox,
-        };
-        packaging.refresh(&mut cx);
-        cx.owner = Owner::App;
-        cx.request(Job::ProductionProbe);
+        let this = self;
+        with_cx!(this, Owner::Tab(Tab::Packaging), |cx, packaging| {
+            packaging.refresh(&mut cx);
+            cx.owner = Owner::App;
+            cx.request(Job::ProductionProbe);
+        })
     }
 
     fn input(&mut self, input: Input) {
@@ -557,21 +543,8 @@ impl App {
 
     /// News from the printers goes to the Print tab, whichever tab is shown.
     fn print_news(&mut self, news: super::msg::PrintNews) {
-        let locked = self.locked();
-        let room = self.room();
-        let App { settings, clock, active, access, requests, outbox, print, .. } = self;
-        let mut cx = Ctx {
-            settings,
-            clock,
-            active: active.as_ref(),
-            operator: access.operator.as_ref(),
-            locked,
-            room,
-            owner: Owner::Tab(Tab::Print),
-            requests,
-            out: outbox,
-        };
-        print.news(news, &mut cx);
+        let this = self;
+        with_cx!(this, Owner::Tab(Tab::Print), |cx, print| print.news(news, &mut cx))
     }
 
     /// Carries out what the screens asked for while a message was handled.
