@@ -13,7 +13,7 @@ pub fn local_after(conn: &Connection, after: i64, limit: usize) -> rusqlite::Res
         "SELECT id, at_utc, utc_offset, station, operator, action, object, old_value, new_value, reason, prev_hash, hash
          FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
-    let rows = q.query_map(params![after, limit as i64], read_local)?;
+    let rows = q.query_map(params![after, limit as i64], crate::scan::audit_store::read)?;
     rows.collect()
 }
 
@@ -25,23 +25,6 @@ pub fn local_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<Entry>> 
 /// The last local row's id (0 when there is none).
 pub fn local_last_id(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COALESCE(max(id), 0) FROM audit", [], |r| r.get(0))
-}
-
-fn read_local(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
-    Ok(Entry {
-        id: r.get(0)?,
-        at_utc: r.get(1)?,
-        utc_offset: r.get(2)?,
-        station: r.get(3)?,
-        operator: r.get(4)?,
-        action: r.get(5)?,
-        object: r.get(6)?,
-        old_value: r.get(7)?,
-        new_value: r.get(8)?,
-        reason: r.get(9)?,
-        prev_hash: r.get(10)?,
-        hash: r.get(11)?,
-    })
 }
 
 /// The head of a station's chain in the store: (last id, its hash).

@@ -60,7 +60,10 @@ pub struct Filter {
     pub operator: Option<String>,
 }
 
-fn read(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
+/// An audit row read in the column order `SELECT id, at_utc, utc_offset, station, operator,
+/// action, object, old_value, new_value, reason, prev_hash, hash` (the line store's copy reads the
+/// local rows with it too).
+pub fn read(r: &rusqlite::Row) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: r.get(0)?,
         at_utc: r.get(1)?,
