@@ -147,7 +147,7 @@ impl Alarm {
             }
             Alarm::Duplicate { serial, first_at } => {
                 let when = time(first_at);
-                format!("Serial {serial} was already scanned at {when}: a second pack with the same code, or the same pack twice.")
+                format!("Serial {serial} was already scanned at {when}: the same pack twice, or two packs with one code. Take this pack off the line.")
             }
             Alarm::NotSaved { message } => {
                 format!("{message}. The scan was NOT accepted: scan it again once this is fixed.")

@@ -424,7 +424,9 @@ impl App {
                 Some(LastScan::Refused(a)) => {
                     format!("it raised {}: see F5 and acknowledge it there", a.headline())
                 }
-                Some(LastScan::Saving(serial) | LastScan::Accepted(serial)) => format!("serial {serial}"),
+                // Still being saved (or claimed): F5 shows whether it was accepted.
+                Some(LastScan::Saving(serial)) => format!("serial {serial}; F5 shows the result"),
+                Some(LastScan::Accepted(serial)) => format!("serial {serial}"),
                 None => String::new(),
             };
             self.flash(Severity::Info, format!("A scan arrived: the Scan panel (F5) took it, {what}"));
