@@ -424,9 +424,7 @@ impl App {
                 Some(LastScan::Refused(a)) => {
                     format!("it raised {}: see F5 and acknowledge it there", a.headline())
                 }
-                // Still being saved (or claimed): F5 shows whether it was accepted.
-                Some(LastScan::Saving(serial)) => format!("serial {serial}; F5 shows the result"),
-                Some(LastScan::Accepted(serial)) => format!("serial {serial}"),
+                Some(LastScan::Saving(serial) | LastScan::Accepted(serial)) => format!("serial {serial}"),
                 None => String::new(),
             };
             self.flash(Severity::Info, format!("A scan arrived: the Scan panel (F5) took it, {what}"));
