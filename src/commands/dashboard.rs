@@ -96,11 +96,13 @@ pub fn run(
         };
         let mut config = config;
         if kiosk {
-            if config.kiosk.supervisor_pin_hash.is_none() {
-                eprintln!("error: --kiosk needs a supervisor PIN, or nobody could ever quit: set [kiosk] supervisor_pin_hash (make it with `shopfloor hash-pin`)");
+            let supervisor = config.signin.operators.iter().any(crate::config::access::Operator::signs);
+            if config.kiosk.supervisor_pin_hash.is_none() && !supervisor {
+                eprintln!("error: --kiosk needs a supervisor, or nobody could ever quit: add one to [[operators]] with role = \"supervisor\" and a pin_hash (make it with `shopfloor hash-pin`)");
                 return Ok(ExitCode::from(EXIT_CONFIG));
             }
             config.kiosk.enabled = true;
+            config.signatures.follow_kiosk(true);
         }
         if config.kiosk.enabled {
             super::ignore_keyboard_signals();

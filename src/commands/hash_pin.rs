@@ -26,7 +26,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
     let hash = hash_pin(&pin).map_err(anyhow::Error::msg)?;
     println!("{hash}");
-    eprintln!("Put it in the config as [kiosk] supervisor_pin_hash = \"...\" or an operator's pin_hash = \"...\".");
+    eprintln!("Put it in the config as a person's pin_hash = \"...\" in [[operators]] (a supervisor has role = \"supervisor\").");
     Ok(ExitCode::SUCCESS)
 }
 

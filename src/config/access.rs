@@ -50,6 +50,41 @@ pub struct OperatorFile {
     #[serde(default)]
     pub name: String,
     pub pin_hash: Option<Secret>,
+    /// "operator" (the default), "supervisor" or "qa".
+    pub role: Option<String>,
+}
+
+/// What a person at the station may do: operators scan; supervisors and QA also sign (unlock,
+/// decommission, allow more, …).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Role {
+    #[default]
+    Operator,
+    Supervisor,
+    Qa,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "operator" => Some(Role::Operator),
+            "supervisor" => Some(Role::Supervisor),
+            "qa" => Some(Role::Qa),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+            Role::Qa => "qa",
+        }
+    }
+
+    pub fn signs(self) -> bool {
+        self != Role::Operator
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,11 +95,12 @@ pub struct KioskConfig {
     pub relock_idle: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Operator {
     pub id: String,
     pub name: String,
     pub pin_hash: Option<Secret>,
+    pub role: Role,
 }
 
 impl Operator {
@@ -74,6 +110,20 @@ impl Operator {
             self.id.clone()
         } else {
             format!("{} ({})", self.name, self.id)
+        }
+    }
+
+    /// A person who may sign: a supervisor or QA with a PIN.
+    pub fn signs(&self) -> bool {
+        self.role.signs() && self.pin_hash.is_some()
+    }
+
+    /// The printed name under a signature (the id when no name is configured).
+    pub fn printed_name(&self) -> &str {
+        if self.name.is_empty() {
+            &self.id
+        } else {
+            &self.name
         }
     }
 }

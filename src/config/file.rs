@@ -24,6 +24,7 @@ pub struct FileConfig {
     pub kiosk: super::access::KioskFile,
     pub signin: super::access::SigninFile,
     pub operators: Vec<super::access::OperatorFile>,
+    pub signatures: super::signatures::SignaturesFile,
     pub printers: Vec<super::printers::PrinterFile>,
     pub printing: super::printers::PrintingFile,
     pub network: super::network::NetworkFile,

@@ -12,6 +12,7 @@ pub mod log;
 pub mod network;
 pub mod printers;
 pub mod secret;
+pub mod signatures;
 pub mod theme;
 
 use file::{FileConfig, HeaderStyle, PathsFile, TagFile, TokenMode};
@@ -51,6 +52,7 @@ pub struct Config {
     pub scan: ScanConfig,
     pub kiosk: access::KioskConfig,
     pub signin: access::SigninConfig,
+    pub signatures: signatures::SignaturesConfig,
     /// The station's own label printers and how their serials are made.
     pub printers: Vec<printers::Printer>,
     pub printing: printers::PrintingConfig,
@@ -323,7 +325,8 @@ pub fn parse(src: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Re
     let (file, mut problems) = read_all(src);
     match validate(file, src, path, env) {
         Ok(config) if problems.is_empty() => {
-            Ok(Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings: Vec::new() })
+            let warnings = access_warnings(&config);
+            Ok(Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings })
         }
         Ok(_) => Err(ConfigError::Invalid { path: path.to_path_buf(), problems }),
         Err(more) => {
@@ -832,6 +835,10 @@ fn validate(
         }
     };
     let (kiosk, signin) = check_access(&mut c, &f.kiosk, &f.signin, &f.operators);
+    let (signatures, sig_problems) = signatures::SignaturesConfig::from_file(&f.signatures, f.kiosk.enabled);
+    for (key, message, expected) in sig_problems {
+        c.push("signatures", &key, message, expected);
+    }
     let (printers, printing) = printers::check(&mut c, &f.printers, &f.printing, path);
     let line_store =
         line_store::check(&mut c, f.line_store.as_ref(), path, env, &f.station.id, &f.station.packaging_line_tag);
@@ -868,12 +875,33 @@ fn validate(
             scan,
             kiosk,
             signin,
+            signatures,
             printers,
             printing,
             log,
             line_store,
         }),
         _ => Err(c.problems),
+    }
+}
+
+/// A supervisor or QA person who can sign (has a PIN).
+fn signs(o: &access::OperatorFile) -> bool {
+    o.pin_hash.is_some() && o.role.as_deref().and_then(access::Role::parse).is_some_and(access::Role::signs)
+}
+
+/// What `check-config` and the dashboard say about a config that loads: a shared supervisor
+/// PIN records no one by name.
+fn access_warnings(c: &Config) -> Vec<String> {
+    let named = c.signin.operators.iter().any(access::Operator::signs);
+    match (&c.kiosk.supervisor_pin_hash, named) {
+        (Some(_), false) => vec![
+            "warning: [kiosk] supervisor_pin_hash is a shared PIN: it identifies no one, so unlocks and overrides are recorded under no supervisor's name. Add each supervisor to [[operators]] with role = \"supervisor\" and their own pin_hash".into(),
+        ],
+        (Some(_), true) => vec![
+            "warning: [kiosk] supervisor_pin_hash is not used: supervisors are named in [[operators]], and each signs with their own PIN. Remove it".into(),
+        ],
+        _ => Vec::new(),
     }
 }
 
@@ -893,12 +921,12 @@ fn check_access(
         if let Err(e) = access::check_hash(h.expose()) {
             c.push("kiosk", "supervisor_pin_hash", e, expected_hash);
         }
-    } else if k.enabled {
+    } else if k.enabled && !ops.iter().any(signs) {
         c.push(
             "kiosk",
             "supervisor_pin_hash",
-            "kiosk mode is on but no supervisor PIN is set, so nobody could ever quit",
-            expected_hash,
+            "kiosk mode is on but no supervisor (or shared supervisor PIN) is set, so nobody could ever quit",
+            "a supervisor in [[operators]] with role = \"supervisor\" and a pin_hash, or an Argon2 hash as printed by `shopfloor hash-pin`",
         );
     }
     if !(10..=86_400).contains(&k.relock_idle_secs) {
@@ -937,7 +965,28 @@ fn check_access(
                 expected: expected_hash.into(),
             });
         }
-        operators.push(access::Operator { id: id.into(), name: o.name.trim().into(), pin_hash: o.pin_hash.clone() });
+        let role = match o.role.as_deref().map(access::Role::parse) {
+            None => access::Role::Operator,
+            Some(Some(r)) => r,
+            Some(None) => {
+                c.problems.push(Problem {
+                    line: None,
+                    key: format!("operators.{id}.role"),
+                    message: format!("\"{}\" is not a role", o.role.as_deref().unwrap_or_default()),
+                    expected: "\"operator\", \"supervisor\" or \"qa\"".into(),
+                });
+                access::Role::Operator
+            }
+        };
+        if role.signs() && o.pin_hash.is_none() {
+            c.problems.push(Problem {
+                line: None,
+                key: format!("operators.{id}.pin_hash"),
+                message: format!("{id} is a {} but has no PIN, so they could never sign", role.name()),
+                expected: expected_hash.into(),
+            });
+        }
+        operators.push(access::Operator { id: id.into(), name: o.name.trim().into(), pin_hash: o.pin_hash.clone(), role });
     }
     let mut tabs = k.tabs.clone();
     if !tabs.iter().any(|t| t == "scan") {

@@ -37,6 +37,71 @@ pub mod actions {
     pub const CLOCK_SKEW: &str = "clock.skew";
     /// A supervisor let an order take more packs than its quantity and tolerance.
     pub const OVERFILL_ALLOWED: &str = "scan.overfill_allowed";
+    /// An electronic signature of the row just before it (see `Signed`).
+    pub const SIGNATURE: &str = "signature";
+    /// A wrong PIN typed by a person signing; counted per person.
+    pub const SIGNATURE_PIN_FAILED: &str = "signature.pin_failed";
+    /// Too many wrong PINs for one person: signing as them is locked for a while (attempted
+    /// misuse).
+    pub const SIGNATURE_LOCKOUT: &str = "signature.lockout";
+}
+
+/// An electronic signature (21 CFR 11.50): who signed, their printed name, when (the row's
+/// time), what the signature means, and why. It is stored as its own audit row right after
+/// the record it signs, carrying that record's id and hash, so it cannot be moved to another
+/// record without `verify` noticing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Signed {
+    /// The signer's id in `[[operators]]`.
+    pub signer: String,
+    /// The signer's printed name (the id when the config names no one).
+    pub name: String,
+    pub role: String,
+    /// performed, reviewed, approved or verified.
+    pub meaning: String,
+    /// Which signed action (the `[signatures]` key), e.g. `decommission`.
+    pub action: String,
+    /// One line saying what was signed, as the dialog showed it.
+    pub summary: String,
+    /// The packaging order the record concerns, when there is one (for the batch report).
+    #[serde(default)]
+    pub order: Option<String>,
+    /// The id and hash of the record signed; set when the signature row is written.
+    #[serde(default)]
+    pub record: i64,
+    #[serde(default)]
+    pub record_hash: String,
+    /// Not part of the JSON: it is the row's own `reason` column.
+    #[serde(skip)]
+    pub reason: Option<String>,
+}
+
+impl Signed {
+    /// The signature row for the record with this id and hash.
+    pub fn entry(&self, station: &str, record: i64, record_hash: &str) -> NewEntry {
+        let body = Signed { record, record_hash: record_hash.to_string(), ..self.clone() };
+        let json = serde_json::to_string(&body).unwrap_or_default();
+        NewEntry {
+            station: station.to_string(),
+            operator: Some(self.signer.clone()),
+            action: actions::SIGNATURE.into(),
+            object: format!("audit #{record}"),
+            old_value: None,
+            new_value: Some(json),
+            reason: self.reason.clone(),
+            signature: None,
+        }
+    }
+
+    /// The signature a signature row holds, if it is one and can be read.
+    pub fn of(row: &Entry) -> Option<Signed> {
+        if row.action != actions::SIGNATURE {
+            return None;
+        }
+        let mut s: Signed = serde_json::from_str(row.new_value.as_deref()?).ok()?;
+        s.reason = row.reason.clone();
+        Some(s)
+    }
 }
 
 /// What a caller records; time, chain and id are added when it is stored.
@@ -49,6 +114,8 @@ pub struct NewEntry {
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     pub reason: Option<String>,
+    /// The signature this record carries: written as the next row, linked to this one.
+    pub signature: Option<Signed>,
 }
 
 impl NewEntry {
@@ -70,6 +137,11 @@ impl NewEntry {
 
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn signed(mut self, signature: Option<Signed>) -> Self {
+        self.signature = signature;
         self
     }
 }
@@ -146,6 +218,7 @@ pub fn verify(rows: impl IntoIterator<Item = Entry>) -> Result<usize, Break> {
 /// when the rows before it were moved to an archive.
 pub fn verify_from(prev: &str, rows: impl IntoIterator<Item = Entry>) -> Result<usize, Break> {
     let mut prev = prev.to_string();
+    let mut prev_id = None;
     let mut n = 0;
     for row in rows {
         if row.prev_hash != prev {
@@ -159,10 +232,36 @@ pub fn verify_from(prev: &str, rows: impl IntoIterator<Item = Entry>) -> Result<
         if row.expected_hash() != row.hash {
             return Err(Break { id: row.id, why: "its content does not match its hash (the row was edited)".into() });
         }
+        if let Some(why) = signature_problem(&row, prev_id) {
+            return Err(Break { id: row.id, why });
+        }
+        prev_id = Some(row.id);
         prev = row.hash;
         n += 1;
     }
     Ok(n)
+}
+
+/// Why a signature row does not belong where it stands, if it does not: it must sign the row
+/// just before it (`prev_id`, `None` when that row is in an archive) and carry that row's hash,
+/// which is also its own `prev_hash`.
+fn signature_problem(row: &Entry, prev_id: Option<i64>) -> Option<String> {
+    if row.action != actions::SIGNATURE {
+        return None;
+    }
+    let Some(s) = Signed::of(row) else {
+        return Some("it is a signature whose content cannot be read (the row was altered)".into());
+    };
+    let moved = s.record_hash != row.prev_hash || prev_id.is_some_and(|p| p != s.record);
+    let altered = s.signer != row.operator.clone().unwrap_or_default() || row.object != format!("audit #{}", s.record);
+    if moved || altered {
+        return Some(format!(
+            "its signature (by {}, {}) does not match the record it stands after: it signed row {} \
+             and was moved or altered",
+            s.signer, s.meaning, s.record
+        ));
+    }
+    None
 }
 
 /// One CSV field: quoted when needed, and a leading `=`, `+`, `-`, `@`, tab or carriage return

@@ -6,8 +6,18 @@
 use crate::domain::audit::{self, Break, Entry, NewEntry, GENESIS};
 use rusqlite::{params, Connection, OptionalExtension};
 
-/// Appends one row inside the caller's transaction (so a scan and its audit row are one write).
+/// Appends one row inside the caller's transaction (so a scan and its audit row are one write);
+/// a signed record is followed at once by its signature row, which carries the record's id and
+/// hash (in the same transaction, so no other row can come between them).
 pub(crate) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
+    let (id, hash) = insert_one(conn, e)?;
+    if let Some(s) = &e.signature {
+        insert_one(conn, &s.entry(&e.station, id, &hash))?;
+    }
+    Ok(())
+}
+
+fn insert_one(conn: &Connection, e: &NewEntry) -> rusqlite::Result<(i64, String)> {
     let last: Option<(i64, String)> = conn
         .query_row("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
@@ -49,7 +59,7 @@ pub(crate) fn insert(conn: &Connection, e: &NewEntry) -> rusqlite::Result<()> {
         row.prev_hash,
         row.hash
     ])?;
-    Ok(())
+    Ok((row.id, row.hash))
 }
 
 /// Which rows `audit` prints.

@@ -27,6 +27,7 @@ pub enum Job {
         row: i64,
         reason: String,
         actor: Actor,
+        signed: Option<crate::domain::audit::Signed>,
     },
     Audit(NewEntry),
     /// Another station of the line claimed this scan's pack first (see `Tx::line_duplicate`).
@@ -174,7 +175,9 @@ fn write(
                 Job::Alarm(alarm, actor) => tx.alarm(&alarm, &actor).map(|_| ()),
                 Job::Ack(actor) => tx.acknowledge(&actor).map(|_| ()),
                 Job::SaveActive(json) => tx.set("active_order", &json),
-                Job::Decommissioned { row, reason, actor } => tx.decommissioned(row, &reason, &actor),
+                Job::Decommissioned { row, reason, actor, signed } => {
+                    tx.decommissioned(row, &reason, &actor, signed.as_ref())
+                }
                 Job::Audit(entry) => tx.audit(&entry),
                 Job::LineDuplicate { row, reason } => tx.line_duplicate(row, &reason),
                 Job::Stats(order_id) => {

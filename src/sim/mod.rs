@@ -352,9 +352,12 @@ pub fn printers_snippet(printers: &[(String, SocketAddr)]) -> String {
 }
 
 /// A config snippet, with the config file's keys, that points shopfloor at a simulator.
-/// The demo supervisor's PIN 2468, as `shopfloor hash-pin` makes it.
+/// The demo supervisor sup-1's PIN 2468, as `shopfloor hash-pin` makes it.
 const SUPERVISOR_PIN_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$T21++hD1ve5M4Zi4BH6f+Q$mK+cap7htBzgrSNEURE04EZYFprYPOv11f9uPkNnmJ8";
+/// The demo QA person qa-1's PIN 3579.
+const QA_PIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$vIXmhAtlsrgVkSAiEKierA$8Wy+J1y0/XQpEY7rQk2b9aGWX9IlBtamudFhMbv2s1k";
 /// The demo operator op-2's PIN 1357.
 const BEN_PIN_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$GkJ38Z3EdvXYVhlEzTC6yg$uExmEPuIfunnK3QD2+E8MEGQsviACiUmGMr526V9KQw";
@@ -393,10 +396,9 @@ description = "GS1 DataMatrix carton label"
 tag = "gs1-128-shipper"
 description = "GS1-128 shipper label"
 
-# Kiosk mode is used with --kiosk. The demo supervisor PIN is 2468.
+# Kiosk mode is used with --kiosk. The supervisor sup-1 (PIN 2468) unlocks it and signs.
 [kiosk]
 tabs = ["scan", "packaging", "labels"]
-supervisor_pin_hash = "{SUPERVISOR_PIN_HASH}"
 
 # Badges are Code 128 codes "OP:<id>"; an id can also be typed. Ben's PIN is 1357.
 [signin]
@@ -414,6 +416,19 @@ pin_hash = "{BEN_PIN_HASH}"
 [[operators]]
 id = "op-3"
 name = "Carla Diaz"
+
+# Supervisors and QA sign: unlocking, decommissioning, allowing more packs, … (PINs 2468, 3579).
+[[operators]]
+id = "sup-1"
+name = "Sam Sousa"
+role = "supervisor"
+pin_hash = "{SUPERVISOR_PIN_HASH}"
+
+[[operators]]
+id = "qa-1"
+name = "Quinn Adler"
+role = "qa"
+pin_hash = "{QA_PIN_HASH}"
 "#,
         credentials::API_KEY,
         credentials::API_SECRET,

@@ -9,6 +9,9 @@
 //! PIN: it is refused with a hint, not counted as a wrong PIN, and its text is kept nowhere.
 
 use super::ctx::{Command, Ctx};
+use super::sign_request::{AfterSign, SignRequest};
+use crate::config::signatures::SignedAction;
+use crate::domain::audit::Signed;
 use super::msg::{AccessSettings, Effect, KeyIn, PinFor, Severity, Tab, Timer};
 use crate::config::access::Operator;
 use crate::config::keys::Action;
@@ -52,6 +55,8 @@ pub struct Access {
     pub locked_out: bool,
     /// Why the last sign-in did not work, for the sign-in screen.
     pub signin_error: Option<String>,
+    /// Supervisors' signatures: the dialog, the session, wrong PINs per person.
+    pub signing: super::signing::Signing,
 }
 
 impl Access {
@@ -85,17 +90,56 @@ impl Access {
         }
         if self.unlocked {
             self.unlocked = false;
+            self.signing.end_session();
             cx.flash(Severity::Ok, "Locked again");
             tracing::info!(station = %cx.settings.station_id, "kiosk locked by hand");
             let e = self.audit(cx, actions::KIOSK_LOCKED, "station").reason("locked by hand");
             cx.effect(Effect::Audit(e));
             return;
         }
+        if super::signing::has_signers(&cx.settings.access.operators) {
+            let summary = format!("Unlock {}: all tabs, changing the order and quitting", cx.settings.station_id);
+            cx.command(Command::Sign(Box::new(SignRequest {
+                action: SignedAction::Unlock,
+                summary,
+                order: None,
+                then: AfterSign::Unlock,
+            })));
+            return;
+        }
         self.open_prompt(PinFor::Supervisor, cx);
+    }
+
+    /// A named supervisor unlocked the station (recorded under them, with their signature when
+    /// the config asks for one).
+    pub fn unlocked_by(&mut self, signer: &Operator, signed: Option<Signed>, cx: &mut Ctx) {
+        self.unlocked = true;
+        let idle = cx.settings.access.relock_idle.as_secs();
+        let key = cx.settings.keys.label(Action::Unlock);
+        cx.flash(
+            Severity::Ok,
+            format!("Unlocked by {}: all tabs and quitting are open; locks after {idle} s idle ({key} locks now)", signer.printed_name()),
+        );
+        tracing::info!(station = %cx.settings.station_id, supervisor = %signer.id, "kiosk unlocked");
+        let e = NewEntry::new(actions::KIOSK_UNLOCKED, "station")
+            .by(&cx.settings.station_id, Some(&signer.id))
+            .signed(signed);
+        cx.effect(Effect::Audit(e));
     }
 
     /// The supervisor's PIN, asked to let a full order take more packs.
     pub fn ask_allow_more(&mut self, cx: &mut Ctx) {
+        if super::signing::has_signers(&cx.settings.access.operators) {
+            let order = cx.active.map(|o| o.order_id.clone());
+            let summary = format!("Allow order {} more packs than its quantity", order.as_deref().unwrap_or("?"));
+            cx.command(Command::Sign(Box::new(SignRequest {
+                action: SignedAction::AllowMore,
+                summary,
+                order,
+                then: AfterSign::AllowMore,
+            })));
+            return;
+        }
         if cx.settings.access.supervisor_pin_hash.is_none() {
             cx.flash(
                 Severity::Warning,
@@ -153,6 +197,7 @@ impl Access {
                     PinFor::Operator(id) => {
                         cx.settings.access.operators.iter().find(|o| &o.id == id).and_then(|o| o.pin_hash.clone())
                     }
+                    PinFor::Signer(_) => None,
                 };
                 let Some(hash) = hash else {
                     self.prompt = None;
@@ -213,6 +258,7 @@ impl Access {
                 self.failures = 0;
                 cx.command(Command::AllowMore);
             }
+            (true, PinFor::Signer(_)) => {}
             (true, PinFor::Operator(id)) => {
                 self.prompt = None;
                 self.failures = 0;
@@ -226,6 +272,8 @@ impl Access {
                     PinFor::Supervisor => (actions::KIOSK_PIN_FAILED, "station".to_string()),
                     PinFor::AllowMore => (actions::KIOSK_PIN_FAILED, "allow more packs".to_string()),
                     PinFor::Operator(id) => (actions::OPERATOR_PIN_FAILED, id.clone()),
+                    // The signing dialog counts its own (per person).
+                    PinFor::Signer(_) => return,
                 };
                 let n = self.failures;
                 let e = self.audit(cx, action, object).reason(format!("wrong PIN, {n} in a row"));
@@ -319,6 +367,8 @@ impl Access {
     }
 
     pub fn sign_out(&mut self, reason: &str, cx: &mut Ctx) {
+        // A signing session does not outlive the operator's.
+        self.signing.end_session();
         let Some(op) = self.operator.take() else { return };
         cx.flash(Severity::Info, format!("Signed out: {} ({reason})", op.shown()));
         cx.effect(Effect::Operator(None));
@@ -332,15 +382,20 @@ impl Access {
     pub fn next_idle_limit(&self, s: &AccessSettings) -> Option<Duration> {
         let relock = (s.kiosk && self.unlocked).then_some(s.relock_idle);
         let signout = self.operator.as_ref().and(s.idle_signout);
-        [relock, signout].into_iter().flatten().min()
+        let session = self.signing.session.as_ref().map(|_| s.signatures.session_idle);
+        [relock, signout, session].into_iter().flatten().min()
     }
 
     /// Nobody pressed a key for `idle`: lock again, sign out. Returns whether the station locked.
     pub fn idle(&mut self, idle: Duration, cx: &mut Ctx) -> bool {
         let s = cx.settings.access.clone();
         let mut relocked = false;
+        if self.signing.session.is_some() && idle >= s.signatures.session_idle {
+            self.signing.end_session();
+        }
         if s.kiosk && self.unlocked && idle >= s.relock_idle {
             self.unlocked = false;
+            self.signing.end_session();
             self.prompt = None;
             relocked = true;
             cx.flash(Severity::Info, "Locked again after no key was pressed for a while");

@@ -13,6 +13,9 @@ use super::clock::Clock;
 use super::confirm::{Answer, Confirm, Then};
 use super::ctx::{Command, Ctx, Outbox, Requests};
 use super::health;
+use super::sign_request::{AfterSign, SignRequest};
+use super::signing::Done;
+use crate::config::signatures::SignedAction;
 use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab, Timer};
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
@@ -47,7 +50,7 @@ macro_rules! with_cx {
     ($app:ident, $owner:expr, |$cx:ident $(, $part:ident)*| $body:expr) => {{
         let locked = $app.locked();
         let room = $app.room();
-        let App { settings, clock, active, access, requests, outbox, $($part,)* .. } = $app;
+        let App { settings, clock, active, access, requests, outbox, signed_now, $($part,)* .. } = $app;
         let mut $cx = Ctx {
             settings,
             clock,
@@ -55,6 +58,7 @@ macro_rules! with_cx {
             operator: access.operator.as_ref(),
             locked,
             room,
+            signed: signed_now.take(),
             owner: $owner,
             requests,
             out: outbox,
@@ -91,6 +95,11 @@ pub struct App {
     line_reported: Option<crate::line_store::StationState>,
     /// The last alarm's headline and when it was raised, for the board.
     last_alarm: Option<(String, chrono::DateTime<chrono::Utc>)>,
+    /// Signatures of requests sent and not yet answered, by request id: the answer's audit row
+    /// carries it.
+    signed_requests: std::collections::HashMap<u64, crate::domain::audit::Signed>,
+    /// The signature for the next context built (taken by it).
+    signed_now: Option<crate::domain::audit::Signed>,
     outbox: Outbox,
 }
 
@@ -136,6 +145,8 @@ impl App {
             line_status: None,
             line_reported: None,
             last_alarm: None,
+            signed_requests: Default::default(),
+            signed_now: None,
             outbox: Outbox::default(),
         };
         app.refresh();
@@ -243,6 +254,7 @@ impl App {
             operator: None,
             locked,
             room,
+            signed: None,
             owner: Owner::App,
             requests,
             out: outbox,
@@ -274,9 +286,12 @@ impl App {
         if !k.burst {
             self.flash = None;
         }
-        // The PIN prompt takes everything while it is open.
+        // The PIN prompt and the signing dialog take everything while open.
         if self.access.prompt.is_some() {
             return self.on_access(|a, cx| a.prompt_key(k, cx));
+        }
+        if self.access.signing.dialog.is_some() {
+            return self.on_access(|a, cx| a.signing.key(k, cx));
         }
         if let Some(c) = self.confirm.take() {
             return self.answer(c, k);
@@ -373,6 +388,13 @@ impl App {
                 self.outbox.effects.push(Effect::Api(*request));
                 self.flash(Severity::Info, format!("Sending ({label})…"));
             }
+            Answer::Chosen(Then::Sign(req), _) => {
+                if self.settings.access.kiosk && self.access.operator.is_none() {
+                    self.flash(Severity::Warning, "Sign in first: scan your badge on the Scan tab (F5); nothing was done");
+                    return;
+                }
+                self.sign(*req);
+            }
             Answer::Chosen(Then::Quit, _) => self.quit_now(),
             Answer::No => self.flash(Severity::Info, "Cancelled; nothing was sent"),
             Answer::TooFast => self.flash(
@@ -381,6 +403,59 @@ impl App {
             ),
             Answer::Other => {
                 self.flash(Severity::Info, "Closed without doing it (only the keys shown answer); nothing was sent")
+            }
+        }
+    }
+
+    /// An action that needs a named supervisor: the signing dialog opens when the config asks
+    /// for a signature (unlocking, allowing more and changing the order while locked always
+    /// need one person named); otherwise it is done at once.
+    fn sign(&mut self, req: SignRequest) {
+        let s = &self.settings.access;
+        let signature = s.signatures.required(req.action);
+        let gated = matches!(req.action, SignedAction::Unlock | SignedAction::AllowMore | SignedAction::ChangeOrder);
+        if !signature && !gated {
+            return self.signed_done(Done { then: req.then, signer: None, signed: None });
+        }
+        if !super::signing::has_signers(&s.operators) {
+            self.flash(
+                Severity::Warning,
+                "Not done: this needs a supervisor's signature, and none is set up. Add one to [[operators]] with role = \"supervisor\" and a pin_hash",
+            );
+            return;
+        }
+        let asked_by = self.access.operator_id().map(String::from);
+        self.on_access(|a, cx| a.signing.open(req, asked_by, cx));
+    }
+
+    /// Carries out a signed action (or one that needed no signature).
+    fn signed_done(&mut self, d: Done) {
+        let by = d.signer.as_ref().map(|s| format!("Signed by {}: ", s.printed_name())).unwrap_or_default();
+        match d.then {
+            AfterSign::Send { request, owner } => {
+                if let Some(s) = d.signed {
+                    self.signed_requests.insert(request.id, s);
+                }
+                self.requests.sent(request.id, owner);
+                self.outbox.effects.push(Effect::Api(*request));
+                let text = if by.is_empty() { "Sending…".to_string() } else { format!("{by}sending…") };
+                self.flash(Severity::Info, text);
+            }
+            AfterSign::Unlock => {
+                if let Some(signer) = d.signer {
+                    self.on_access(|a, cx| a.unlocked_by(&signer, d.signed, cx));
+                }
+            }
+            AfterSign::AllowMore => {
+                self.signed_now = d.signed;
+                self.on_scan(|s, cx| s.allow_more(cx));
+            }
+            AfterSign::SetActive(o) => self.apply_active(*o, d.signed),
+            AfterSign::Audit(e) => {
+                self.outbox.effects.push(Effect::Audit(e.signed(d.signed)));
+                if !by.is_empty() {
+                    self.flash(Severity::Ok, format!("{by}recorded"));
+                }
             }
         }
     }
@@ -399,6 +474,9 @@ impl App {
     fn route_scan(&mut self, raw: String) {
         if self.access.prompt.is_some() {
             return self.on_access(|a, cx| a.prompt_scan(cx));
+        }
+        if self.access.signing.dialog.is_some() {
+            return self.on_access(|a, cx| a.signing.scan(&raw, cx));
         }
         if Access::badge_id(&self.settings.access, &raw).is_some() || self.signin_needed() {
             return self.on_access(|a, cx| a.sign_in_attempt(&raw, cx));
@@ -434,6 +512,9 @@ impl App {
     fn paste(&mut self, text: String) {
         if self.access.prompt.is_some() {
             return self.access.prompt_paste();
+        }
+        if self.access.signing.dialog.is_some() {
+            return self.access.signing.paste();
         }
         if self.confirm.is_some() || self.help {
             self.flash(Severity::Info, "Pasting does nothing while a question or the help is open");
@@ -484,8 +565,23 @@ impl App {
     /// In kiosk mode only an unlocked station changes it.
     fn set_active(&mut self, order: PackagingOrder) {
         if self.locked() {
-            return self.refuse_locked();
+            if !super::signing::has_signers(&self.settings.access.operators) {
+                return self.refuse_locked();
+            }
+            let summary = format!("Make {} ({}) the active order of a locked station", order.order_id, order.product_code);
+            let order_id = Some(order.order_id.clone());
+            return self.sign(SignRequest {
+                action: SignedAction::ChangeOrder,
+                summary,
+                order: order_id,
+                then: AfterSign::SetActive(Box::new(order)),
+            });
         }
+        self.apply_active(order, None);
+    }
+
+    /// Makes the order active (the station is unlocked, or a supervisor signed for it).
+    fn apply_active(&mut self, order: PackagingOrder, signed: Option<crate::domain::audit::Signed>) {
         if let Some(open) = self.print.run_open().filter(|id| *id != order.order_id) {
             let key = self.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
             let text = format!("Order not changed: end the print run for {open} first (Print tab, {key})");
@@ -498,7 +594,8 @@ impl App {
         let old = self.active.replace(order.clone()).map(|o| o.order_id);
         let audit = NewEntry::new(actions::ACTIVE_ORDER_CHANGED, "active order")
             .by(&self.settings.station_id, self.access.operator_id())
-            .change(old, Some(order.order_id.clone()));
+            .change(old, Some(order.order_id.clone()))
+            .signed(signed);
         self.outbox.effects.push(Effect::SaveActive(order.clone()));
         if self.settings.line_store {
             self.outbox.effects.push(Effect::LineWatch(Some(order.order_id.clone())));
@@ -525,9 +622,12 @@ impl App {
                     Health::Offline(format!("rate limited, next try in {} s", wait.as_secs().max(1)));
             }
             outcome => {
+                // A signed request's answer: its audit row carries the signature.
+                self.signed_now = self.signed_requests.remove(&resp.id);
                 if let Some(Owner::Tab(tab)) = owner {
                     self.on_tab(tab, |s, cx| s.answered(resp.id, outcome, cx));
                 }
+                self.signed_now = None;
             }
         }
     }
@@ -568,6 +668,7 @@ impl App {
                     Command::CycleTab { forward } => self.cycle_tab(forward),
                     Command::Scanned(raw) => self.route_scan(raw),
                     Command::AllowMore => self.on_scan(|s, cx| s.allow_more(cx)),
+                    Command::Sign(req) => self.sign(*req),
                 }
             }
         }
@@ -661,6 +762,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Pipeline(p) => app.pipeline(p),
         Msg::Line(e) => app.line_event(e),
         Msg::ScanFound { gtin, serial, row } => app.on_scan(|s, cx| s.found(&gtin, &serial, row.map(|r| *r), cx)),
+        Msg::PinChecked { purpose: super::msg::PinFor::Signer(who), ok } => {
+            let operator = app.access.operator_id().map(String::from);
+            if let Some(done) = app.on_access(|a, cx| a.signing.pin_checked(&who, ok, operator.as_deref(), cx)) {
+                app.signed_done(done);
+            }
+        }
         Msg::PinChecked { purpose, ok } => app.on_access(|a, cx| a.pin_checked(purpose, ok, cx)),
         Msg::Timer(Timer::FlashExpired(seq)) => {
             if seq == app.flash_seq {

@@ -26,6 +26,8 @@ pub enum Then {
         owner: Owner,
     },
     Quit,
+    /// Ask for a supervisor's signature first (see `signing`).
+    Sign(Box<super::sign_request::SignRequest>),
 }
 
 #[derive(Debug, Clone)]

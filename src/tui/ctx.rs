@@ -98,6 +98,8 @@ pub enum Command {
     Scanned(String),
     /// The supervisor's PIN allowed the full active order more packs.
     AllowMore,
+    /// This action needs a named supervisor (and their signature, when the config says so).
+    Sign(Box<super::sign_request::SignRequest>),
 }
 
 /// Effects and commands collected while a message is handled.
@@ -116,6 +118,9 @@ pub struct Ctx<'a> {
     /// Packs the active order still takes before ORDER FULL (`None`: no order, or no limit),
     /// so a screen other than the scan panel cannot over-fill it either.
     pub room: Option<i64>,
+    /// The signature of what this message carries out (a signed request's answer): audit rows
+    /// made with `audit` carry it.
+    pub signed: Option<crate::domain::audit::Signed>,
     pub(super) owner: Owner,
     pub(super) requests: &'a mut Requests,
     pub(super) out: &'a mut Outbox,
@@ -179,7 +184,42 @@ impl Ctx<'_> {
 
     /// An audit row by this station and the operator signed in.
     pub fn audit(&self, action: &str, object: impl Into<String>) -> NewEntry {
-        NewEntry::new(action, object).by(&self.settings.station_id, self.operator_id())
+        NewEntry::new(action, object).by(&self.settings.station_id, self.operator_id()).signed(self.signed.clone())
+    }
+
+    /// As `ask`, for an action that needs a supervisor's signature: after the answer key the
+    /// signing dialog opens (when the config asks for a signature), and the request goes out
+    /// only once it is signed. `summary` is the one line the signer reads.
+    pub fn ask_signed(
+        &mut self,
+        action: crate::config::signatures::SignedAction,
+        summary: impl Into<String>,
+        order: Option<String>,
+        title: impl Into<String>,
+        lines: Vec<String>,
+        choices: Vec<(char, &str, Job)>,
+    ) -> u64 {
+        let id = self.requests.reserve();
+        let owner = self.owner;
+        let summary = summary.into();
+        let choices = choices
+            .into_iter()
+            .map(|(key, label, job)| {
+                let request = Box::new(Request { id, job });
+                Choice {
+                    key,
+                    label: label.to_string(),
+                    then: Then::Sign(Box::new(super::sign_request::SignRequest {
+                        action,
+                        summary: format!("{summary} ({label})"),
+                        order: order.clone(),
+                        then: super::sign_request::AfterSign::Send { request, owner },
+                    })),
+                }
+            })
+            .collect();
+        self.out.commands.push(Command::Confirm(Confirm::new(title, lines, choices)));
+        id
     }
 
     /// Says the station is locked and returns true, when it is.

@@ -22,6 +22,8 @@ pub mod health;
 pub mod msg;
 pub mod print_desk;
 pub mod runtime;
+mod sign_request;
+pub mod signing;
 pub mod tabs;
 pub mod terminal;
 pub mod theme;
@@ -103,6 +105,7 @@ pub fn settings(config: &Config, demo: bool) -> Settings {
             badge_prefix: config.signin.badge_prefix.clone(),
             idle_signout: config.signin.idle_signout,
             operators: config.signin.operators.clone(),
+            signatures: config.signatures.clone(),
         },
         printers: config.printers.iter().map(|p| p.name.clone()).collect(),
     }

@@ -54,6 +54,8 @@ pub struct AccessSettings {
     pub badge_prefix: String,
     pub idle_signout: Option<Duration>,
     pub operators: Vec<Operator>,
+    /// Which actions need a supervisor's electronic signature, and how.
+    pub signatures: crate::config::signatures::SignaturesConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +144,8 @@ pub enum PinFor {
     Operator(String),
     /// The supervisor lets a full order take more packs.
     AllowMore,
+    /// A person signing (their id): the PIN is checked against their hash only.
+    Signer(String),
 }
 
 /// Timers the runtime runs for the app.
@@ -264,6 +268,8 @@ pub enum Effect {
         row: i64,
         reason: String,
         actor: Actor,
+        /// The supervisor's signature, when decommissioning is a signed action.
+        signed: Option<crate::domain::audit::Signed>,
     },
     /// Check a PIN against its Argon2 hash off the UI thread; answered with `Msg::PinChecked`.
     CheckPin {

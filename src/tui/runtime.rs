@@ -313,8 +313,8 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
                 journal(Job::Alarm(Alarm { order_id, kind, raw, message }, actor), &mut failed)
             }
             Effect::AckAlarms(actor) => journal(Job::Ack(actor), &mut failed),
-            Effect::MarkDecommissioned { row, reason, actor } => {
-                journal(Job::Decommissioned { row, reason, actor }, &mut failed)
+            Effect::MarkDecommissioned { row, reason, actor, signed } => {
+                journal(Job::Decommissioned { row, reason, actor, signed }, &mut failed)
             }
             Effect::Audit(entry) => journal(Job::Audit(entry), &mut failed),
             Effect::Operator(id) => crate::instance::set_operator(id.as_deref()),

@@ -28,7 +28,10 @@ fn view_cx(app: &App) -> ViewCx<'_> {
         clock: &app.clock,
         active: app.active.as_ref(),
         requests: &app.requests,
-        focused: app.confirm.is_none() && !app.help && app.access.prompt.is_none(),
+        focused: app.confirm.is_none()
+            && !app.help
+            && app.access.prompt.is_none()
+            && app.access.signing.dialog.is_none(),
     }
 }
 
@@ -82,6 +85,9 @@ fn overlays(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
     }
     if let Some(p) = &app.access.prompt {
         tabs::signin::prompt(&app.settings, p, frame, area, t);
+    }
+    if let Some(d) = &app.access.signing.dialog {
+        tabs::signin::sign_dialog(d, frame, area, t);
     }
 }
 

@@ -31,9 +31,10 @@ fn kiosk_settings() -> AccessSettings {
         badge_prefix: "OP:".into(),
         idle_signout: Some(Duration::from_secs(1800)),
         operators: vec![
-            Operator { id: "op-1".into(), name: "Anna Berg".into(), pin_hash: None },
-            Operator { id: "op-2".into(), name: "Ben Ek".into(), pin_hash: Some(ben) },
+            Operator { id: "op-1".into(), name: "Anna Berg".into(), pin_hash: None, role: Default::default() },
+            Operator { id: "op-2".into(), name: "Ben Ek".into(), pin_hash: Some(ben), role: Default::default() },
         ],
+        signatures: Default::default(),
     }
 }
 

@@ -15,4 +15,5 @@ mod overfill_update;
 mod print_update;
 mod production_update;
 mod scan_update;
+mod signature_update;
 mod terminal_bytes;

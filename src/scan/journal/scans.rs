@@ -92,7 +92,7 @@ impl Journal {
 
     /// A commissioned serial taken out, with the reason (Destroyed, Sampled), and its audit row.
     pub fn decommissioned(&mut self, row: i64, reason: &str, actor: &Actor) -> Result<(), JournalError> {
-        self.one(|t| t.decommissioned(row, reason, actor))
+        self.one(|t| t.decommissioned(row, reason, actor, None))
     }
 
     /// Appends one audit row in a transaction of its own.
@@ -185,6 +185,7 @@ impl Tx<'_> {
         row: i64,
         reason: &str,
         actor: &Actor,
+        signed: Option<&crate::domain::audit::Signed>,
     ) -> Result<(), JournalError> {
         self.step(|c| {
             let (gtin, serial, state): (String, String, String) =
@@ -198,7 +199,8 @@ impl Tx<'_> {
             let entry = NewEntry::new(actions::SERIAL_DECOMMISSIONED, format!("{gtin}/{serial}"))
                 .by(&actor.station, actor.operator.as_deref())
                 .change(Some(state), Some("decommissioned".into()))
-                .reason(reason);
+                .reason(reason)
+                .signed(signed.cloned());
             crate::scan::audit_store::insert(c, &entry)
         })
     }

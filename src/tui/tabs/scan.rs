@@ -295,6 +295,7 @@ impl ScanTab {
             order.order_id.clone(),
         )
         .by(&cx.settings.station_id, cx.operator_id())
+        .signed(cx.signed.clone())
         .change(Some(before.to_string()), Some((before + step).to_string()))
         .reason("a supervisor allowed more packs than the order's quantity");
         cx.effect(Effect::Audit(entry));
@@ -462,7 +463,10 @@ impl ScanTab {
                     },
                     row: r.id,
                 };
-                let id = cx.ask(
+                let id = cx.ask_signed(
+                    crate::config::signatures::SignedAction::Decommission,
+                    format!("Decommission {} serial {}", r.gtin, r.serial),
+                    Some(r.order_id.clone()),
                     format!("Decommission serial {}?", r.serial),
                     lines,
                     vec![
@@ -491,7 +495,8 @@ impl ScanTab {
             Ok(list) => {
                 let serial = list.first().map(|s| s.serial_number.clone()).unwrap_or_default();
                 cx.flash(Severity::Ok, format!("Serial {serial} decommissioned ({reason})"));
-                cx.effect(Effect::MarkDecommissioned { row, reason, actor: cx.actor() });
+                let signed = cx.signed.clone();
+                cx.effect(Effect::MarkDecommissioned { row, reason, actor: cx.actor(), signed });
                 self.refresh_stats(cx);
             }
             Err(e) => {

@@ -3,6 +3,7 @@
 
 use crate::config::keys::Action;
 use crate::tui::access::{Access, PinPrompt};
+use crate::tui::signing::{SignDialog, Step};
 use crate::tui::msg::{PinFor, Settings};
 use crate::tui::theme::{Role, Theme};
 use ratatui::layout::{Alignment, Rect};
@@ -45,7 +46,7 @@ pub fn prompt(s: &Settings, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Th
     let title = match &p.purpose {
         PinFor::Supervisor => " Supervisor PIN ".to_string(),
         PinFor::AllowMore => " Supervisor PIN: allow more packs ".to_string(),
-        PinFor::Operator(id) => {
+        PinFor::Operator(id) | PinFor::Signer(id) => {
             let who = s.access.operators.iter().find(|o| &o.id == id).map(|o| o.shown());
             format!(" PIN for {} ", who.unwrap_or_else(|| id.clone()))
         }
@@ -78,6 +79,63 @@ pub fn prompt(s: &Settings, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Th
             .style(t.style(Role::Base)),
         r,
     );
+}
+
+/// The signing dialog: what is signed, the meaning, the reason, who signs, the PIN as dots, the
+/// last error and the keys. It wraps to fit a 40×16 handheld.
+pub fn sign_dialog(d: &SignDialog, frame: &mut Frame, area: Rect, t: &Theme) {
+    let field = |label: &str, value: String, here: bool| {
+        let style = if here { t.style(Role::InputFocus) } else { t.style(Role::Base) };
+        let mark = if here { "› " } else { "  " };
+        Line::from(vec![
+            Span::styled(mark.to_string(), t.style(Role::Accent)),
+            Span::styled(format!("{label}: "), t.style(Role::Muted)),
+            Span::styled(value, style),
+        ])
+    };
+    let mut lines = vec![Line::from(Span::styled(d.request.summary.clone(), t.style(Role::Base)))];
+    if d.signature {
+        lines.push(field("Meaning", d.meaning.clone(), false));
+    }
+    if d.signature && d.reason_required {
+        let hint = if d.reason.is_empty() { "(required: type it)".to_string() } else { d.reason.clone() };
+        lines.push(field("Reason", hint, d.step == Step::Reason));
+    }
+    let who = match &d.signer {
+        Some(s) => s.shown(),
+        None if d.step == Step::Id => d.id.clone(),
+        None => "-".into(),
+    };
+    lines.push(field(if d.signer.is_some() { "Signer" } else { "Id or badge" }, who, d.step == Step::Id));
+    lines.push(field("PIN", "•".repeat(d.pin.expose().chars().count()), d.step == Step::Pin));
+    lines.push(match (&d.error, d.checking) {
+        (_, true) => Line::from(Span::styled("⧗ checking…", t.style(Role::Muted))),
+        (Some(e), _) => Line::from(Span::styled(format!("✗ {e}"), t.style(Role::Error))),
+        (None, _) if d.continuous && d.step == Step::Pin => {
+            Line::from(Span::styled("Same person as before: the PIN is enough", t.style(Role::Muted)))
+        }
+        (None, _) => Line::from(""),
+    });
+    let keys = if d.continuous && d.step == Step::Pin {
+        "Enter: sign · Tab: another person · Esc: cancel"
+    } else {
+        "Enter: next · Esc: cancel, nothing is done"
+    };
+    lines.push(Line::from(Span::styled(keys, t.style(Role::Muted))));
+    let w = area.width.min(64);
+    let inner = w.saturating_sub(2);
+    let rows: u16 = lines
+        .iter()
+        .map(|l| crate::tui::widgets::wrapped_rows(&l.spans.iter().map(|s| s.content.as_ref()).collect::<String>(), inner))
+        .sum();
+    let h = (rows + 2).min(area.height);
+    let r = crate::tui::widgets::centered(area, w, h);
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Warning))
+        .title(Span::styled(format!(" {} ", d.request.action.title()), t.style(Role::Warning)));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }).style(t.style(Role::Base)), r);
 }
 
 /// Who is signed in and whether the kiosk is locked, for the status bar.

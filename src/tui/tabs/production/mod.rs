@@ -437,7 +437,17 @@ impl ProductionTab {
         if !self.may_change(cx) {
             return;
         }
-        let rid = cx.ask(title, lines, vec![('y', "yes, send it", Job::ProdChange { id, change })]);
+        // Cancelling and finishing are signed (when the config asks for it); other changes are not.
+        let signed = match change {
+            ProdChange::Cancel => Some(crate::config::signatures::SignedAction::CancelProduction),
+            ProdChange::Finish => Some(crate::config::signatures::SignedAction::FinishProduction),
+            _ => None,
+        };
+        let choice = vec![('y', "yes, send it", Job::ProdChange { id, change })];
+        let rid = match signed {
+            Some(action) => cx.ask_signed(action, title.trim_end_matches('?').to_string(), None, title, lines, choice),
+            None => cx.ask(title, lines, choice),
+        };
         self.change_req.start(rid);
     }
 
