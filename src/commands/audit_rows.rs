@@ -1,7 +1,8 @@
 //! Audit rows for people: the table, CSV and JSON lines `audit` and `audit --line-store`
-//! print, and the `--since` / `--before` times they take.
+//! print, and the `--since` / `--before` times they take. A signature row is shown with the
+//! signer's printed name, the meaning and the row it signs, in every format.
 
-use crate::domain::audit::{csv_field, Entry};
+use crate::domain::audit::{csv_field, Entry, Signed};
 use std::io::Write;
 
 /// Writes rows to standard output in the chosen format (table, csv or json).
@@ -11,9 +12,10 @@ pub(super) fn print(format: &str, rows: &[Entry]) -> anyhow::Result<()> {
         "csv" => {
             writeln!(
                 out,
-                "id,at_utc,utc_offset,station,operator,action,object,old_value,new_value,reason,prev_hash,hash"
+                "id,at_utc,utc_offset,station,operator,action,object,old_value,new_value,reason,prev_hash,hash,signer_name,meaning,signs_row"
             )?;
             for r in rows {
+                let s = Signed::of(r);
                 let fields = [
                     r.id.to_string(),
                     r.at_utc.clone(),
@@ -27,13 +29,31 @@ pub(super) fn print(format: &str, rows: &[Entry]) -> anyhow::Result<()> {
                     r.reason.clone().unwrap_or_default(),
                     r.prev_hash.clone(),
                     r.hash.clone(),
+                    s.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
+                    s.as_ref().map(|s| s.meaning.clone()).unwrap_or_default(),
+                    s.as_ref().map(|s| s.record.to_string()).unwrap_or_default(),
                 ];
                 writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
             }
         }
         "json" => {
             for r in rows {
-                writeln!(out, "{}", serde_json::to_string(r)?)?;
+                let mut v = serde_json::to_value(r)?;
+                if let (Some(s), Some(map)) = (Signed::of(r), v.as_object_mut()) {
+                    map.insert(
+                        "signature".into(),
+                        serde_json::json!({
+                            "signer": s.signer,
+                            "name": s.name,
+                            "role": s.role,
+                            "meaning": s.meaning,
+                            "signs_row": s.record,
+                            "summary": s.summary,
+                            "reason": s.reason,
+                        }),
+                    );
+                }
+                writeln!(out, "{}", serde_json::to_string(&v)?)?;
             }
         }
         _ => table(&mut out, rows)?,
@@ -62,9 +82,13 @@ fn table(out: &mut impl Write, rows: &[Entry]) -> std::io::Result<()> {
         "ID", "TIME (STATION LOCAL)", "STATION", "OPERATOR", "ACTION", "OBJECT"
     )?;
     for r in rows {
-        let change = match (&r.old_value, &r.new_value) {
-            (None, None) => String::new(),
-            (old, new) => format!("{} → {}", old.as_deref().unwrap_or("-"), new.as_deref().unwrap_or("-")),
+        let change = match (&r.old_value, &r.new_value, Signed::of(r)) {
+            (_, _, Some(s)) => format!(
+                "SIGNED by {} ({}, {}), meaning: {}, for row {}: {}",
+                s.name, s.signer, s.role, s.meaning, s.record, s.summary
+            ),
+            (None, None, _) => String::new(),
+            (old, new, _) => format!("{} → {}", old.as_deref().unwrap_or("-"), new.as_deref().unwrap_or("-")),
         };
         let reason = r.reason.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
         // Control characters from a scanned code would move the terminal's cursor: shown escaped.

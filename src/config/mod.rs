@@ -986,7 +986,12 @@ fn check_access(
                 expected: expected_hash.into(),
             });
         }
-        operators.push(access::Operator { id: id.into(), name: o.name.trim().into(), pin_hash: o.pin_hash.clone(), role });
+        operators.push(access::Operator {
+            id: id.into(),
+            name: o.name.trim().into(),
+            pin_hash: o.pin_hash.clone(),
+            role,
+        });
     }
     let mut tabs = k.tabs.clone();
     if !tabs.iter().any(|t| t == "scan") {

@@ -9,13 +9,13 @@
 //! PIN: it is refused with a hint, not counted as a wrong PIN, and its text is kept nowhere.
 
 use super::ctx::{Command, Ctx};
-use super::sign_request::{AfterSign, SignRequest};
-use crate::config::signatures::SignedAction;
-use crate::domain::audit::Signed;
 use super::msg::{AccessSettings, Effect, KeyIn, PinFor, Severity, Tab, Timer};
+use super::sign_request::{AfterSign, SignRequest};
 use crate::config::access::Operator;
 use crate::config::keys::Action;
 use crate::config::secret::Secret;
+use crate::config::signatures::SignedAction;
+use crate::domain::audit::Signed;
 use crate::domain::audit::{actions, NewEntry};
 use crate::input::key::Code;
 use crate::input::scanner::strip_symbology;
@@ -118,7 +118,10 @@ impl Access {
         let key = cx.settings.keys.label(Action::Unlock);
         cx.flash(
             Severity::Ok,
-            format!("Unlocked by {}: all tabs and quitting are open; locks after {idle} s idle ({key} locks now)", signer.printed_name()),
+            format!(
+                "Unlocked by {}: all tabs and quitting are open; locks after {idle} s idle ({key} locks now)",
+                signer.printed_name()
+            ),
         );
         tracing::info!(station = %cx.settings.station_id, supervisor = %signer.id, "kiosk unlocked");
         let e = NewEntry::new(actions::KIOSK_UNLOCKED, "station")

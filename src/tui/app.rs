@@ -13,10 +13,9 @@ use super::clock::Clock;
 use super::confirm::{Answer, Confirm, Then};
 use super::ctx::{Command, Ctx, Outbox, Requests};
 use super::health;
+use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab, Timer};
 use super::sign_request::{AfterSign, SignRequest};
 use super::signing::Done;
-use crate::config::signatures::SignedAction;
-use super::msg::{Effect, Flash, Health, KeyIn, Msg, Owner, Settings, Severity, Tab, Timer};
 use super::tabs::labels::LabelsTab;
 use super::tabs::packaging::PackagingTab;
 use super::tabs::print::PrintTab;
@@ -24,6 +23,7 @@ use super::tabs::production::ProductionTab;
 use super::tabs::scan::{LastScan, ScanTab};
 use super::tabs::Screen;
 use crate::config::keys::Action;
+use crate::config::signatures::SignedAction;
 use crate::domain::audit::{actions, NewEntry};
 use crate::domain::manufacturer::PackagingOrder;
 use crate::input::key::Code;
@@ -390,7 +390,10 @@ impl App {
             }
             Answer::Chosen(Then::Sign(req), _) => {
                 if self.settings.access.kiosk && self.access.operator.is_none() {
-                    self.flash(Severity::Warning, "Sign in first: scan your badge on the Scan tab (F5); nothing was done");
+                    self.flash(
+                        Severity::Warning,
+                        "Sign in first: scan your badge on the Scan tab (F5); nothing was done",
+                    );
                     return;
                 }
                 self.sign(*req);
@@ -568,7 +571,8 @@ impl App {
             if !super::signing::has_signers(&self.settings.access.operators) {
                 return self.refuse_locked();
             }
-            let summary = format!("Make {} ({}) the active order of a locked station", order.order_id, order.product_code);
+            let summary =
+                format!("Make {} ({}) the active order of a locked station", order.order_id, order.product_code);
             let order_id = Some(order.order_id.clone());
             return self.sign(SignRequest {
                 action: SignedAction::ChangeOrder,

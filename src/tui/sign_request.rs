@@ -12,7 +12,10 @@ use crate::worker::Request;
 pub enum AfterSign {
     /// Send this request; its answer goes to `owner` with the signature, which goes into the
     /// audit row written for it.
-    Send { request: Box<Request>, owner: super::msg::Owner },
+    Send {
+        request: Box<Request>,
+        owner: super::msg::Owner,
+    },
     Unlock,
     AllowMore,
     SetActive(Box<PackagingOrder>),
@@ -30,4 +33,3 @@ pub struct SignRequest {
     pub order: Option<String>,
     pub then: AfterSign,
 }
-

@@ -11,8 +11,8 @@
 //! runtime (`Effect::CheckPin`) and the answer comes back as a message.
 
 use super::ctx::Ctx;
-pub use super::sign_request::{AfterSign, SignRequest};
 use super::msg::{Effect, KeyIn, PinFor, Severity};
+pub use super::sign_request::{AfterSign, SignRequest};
 use crate::config::access::Operator;
 use crate::config::secret::Secret;
 use crate::domain::audit::{actions, NewEntry, Signed};
@@ -239,14 +239,12 @@ impl Signing {
         let person = cx.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(id)).cloned();
         let problem = match &person {
             None => Some(format!("\"{id}\" is not a person of this station: type your own id, or scan your badge")),
-            Some(p) if !p.signs() => Some(format!(
-                "{} is an operator: a supervisor or QA person signs this; ask one to come",
-                p.shown()
-            )),
-            Some(p) if self.locked_until.get(&p.id).is_some_and(|t| now < *t) => Some(format!(
-                "Too many wrong PINs for {}: signing as them is locked for 5 minutes",
-                p.shown()
-            )),
+            Some(p) if !p.signs() => {
+                Some(format!("{} is an operator: a supervisor or QA person signs this; ask one to come", p.shown()))
+            }
+            Some(p) if self.locked_until.get(&p.id).is_some_and(|t| now < *t) => {
+                Some(format!("Too many wrong PINs for {}: signing as them is locked for 5 minutes", p.shown()))
+            }
             Some(p) => two_person_problem(d, p),
         };
         if let Some(why) = problem {
@@ -352,7 +350,6 @@ impl Signing {
 
 /// Why this person may not sign this request (the two-person rule), if they may not.
 fn two_person_problem(d: &SignDialog, p: &Operator) -> Option<String> {
-    (d.two_person && d.asked_by.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&p.id))).then(|| {
-        format!("A second person must sign: {} asked for this, so someone else signs", p.shown())
-    })
+    (d.two_person && d.asked_by.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&p.id)))
+        .then(|| format!("A second person must sign: {} asked for this, so someone else signs", p.shown()))
 }

@@ -18,4 +18,5 @@ mod journal_maintenance;
 mod journal_upgrade;
 mod line_store_audit;
 mod printing_cli;
+mod signatures;
 mod zebra_status;

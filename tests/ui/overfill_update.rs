@@ -169,3 +169,41 @@ fn with_a_line_store_the_other_stations_packs_fill_the_order_too() {
     assert!(journaled(&effects).is_empty(), "4 here + 6 elsewhere fill the 10");
     assert!(effects.iter().any(|e| matches!(e, Effect::RecordAlarm { kind, .. } if kind == "order_full")));
 }
+
+#[test]
+fn a_named_supervisor_signs_for_more_packs_with_a_reason() {
+    use shopfloor::config::access::{Operator, Role};
+    use shopfloor::config::signatures::SignaturesConfig;
+    let mut settings = settings();
+    settings.scan.overfill_tolerance_percent = 0;
+    settings.access.operators = vec![Operator {
+        id: "sup-1".into(),
+        name: "Sam Sousa".into(),
+        // Never checked here: the test answers the PIN check itself.
+        pin_hash: Some(Secret::new("$argon2id$not-checked-in-this-test")),
+        role: Role::Supervisor,
+    }];
+    settings.access.signatures = SignaturesConfig::from_file(&Default::default(), true).0;
+    let (mut app, first) = App::new(settings, vec![], None, clock(), (80, 24));
+    load_orders(&mut app, &first, vec![sample_order("Order143")]);
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::F(5));
+    fill(&mut app, 0, 10);
+    scan_in(&mut app, &code(10));
+    press(&mut app, KeyCode::F(12));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("allow more packs") && shown.contains("Reason"), "{shown}");
+    for text in ["one more pallet", "sup-1", "2468"] {
+        for c in text.chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        press(&mut app, KeyCode::Enter);
+    }
+    let effects = update(&mut app, Msg::PinChecked { purpose: PinFor::Signer("sup-1".into()), ok: true });
+    let row =
+        effects.iter().find_map(|e| if let Effect::Audit(a) = e { Some(a.clone()) } else { None }).expect("audited");
+    assert_eq!(row.action, "scan.overfill_allowed");
+    let s = row.signature.expect("signed");
+    assert_eq!((s.signer.as_str(), s.reason.as_deref()), ("sup-1", Some("one more pallet")));
+    assert_eq!(journaled(&scan_in(&mut app, &code(10))).len(), 1, "the refused pack goes in now");
+}

@@ -263,7 +263,12 @@ fn wrong_pins_lock_out_that_person_only_and_are_recorded_as_misuse() {
     let kinds: Vec<&str> = rows.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(
         kinds,
-        [actions::SIGNATURE_PIN_FAILED, actions::SIGNATURE_PIN_FAILED, actions::SIGNATURE_PIN_FAILED, actions::SIGNATURE_LOCKOUT]
+        [
+            actions::SIGNATURE_PIN_FAILED,
+            actions::SIGNATURE_PIN_FAILED,
+            actions::SIGNATURE_PIN_FAILED,
+            actions::SIGNATURE_LOCKOUT
+        ]
     );
     assert!(rows.last().unwrap().reason.as_deref().unwrap().contains("attempted misuse"));
     let all = format!("{rows:?}");

@@ -193,7 +193,8 @@ fn feed(app: &mut App, inputs: Vec<Input>) -> Vec<Effect> {
 fn with_operators(mut s: shopfloor::tui::msg::Settings) -> shopfloor::tui::msg::Settings {
     use shopfloor::config::access::Operator;
     s.access.badge_prefix = "OP:".into();
-    s.access.operators = vec![Operator { id: "op-1".into(), name: "Anna Berg".into(), pin_hash: None, role: Default::default() }];
+    s.access.operators =
+        vec![Operator { id: "op-1".into(), name: "Anna Berg".into(), pin_hash: None, role: Default::default() }];
     s
 }
 

@@ -3,8 +3,8 @@
 
 use crate::config::keys::Action;
 use crate::tui::access::{Access, PinPrompt};
-use crate::tui::signing::{SignDialog, Step};
 use crate::tui::msg::{PinFor, Settings};
+use crate::tui::signing::{SignDialog, Step};
 use crate::tui::theme::{Role, Theme};
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -126,7 +126,9 @@ pub fn sign_dialog(d: &SignDialog, frame: &mut Frame, area: Rect, t: &Theme) {
     let inner = w.saturating_sub(2);
     let rows: u16 = lines
         .iter()
-        .map(|l| crate::tui::widgets::wrapped_rows(&l.spans.iter().map(|s| s.content.as_ref()).collect::<String>(), inner))
+        .map(|l| {
+            crate::tui::widgets::wrapped_rows(&l.spans.iter().map(|s| s.content.as_ref()).collect::<String>(), inner)
+        })
         .sum();
     let h = (rows + 2).min(area.height);
     let r = crate::tui::widgets::centered(area, w, h);
