@@ -46,6 +46,48 @@ pub fn run(path: Option<&Path>) -> anyhow::Result<ExitCode> {
     for p in &c.printers {
         writeln!(out, "  printer           {} at {} ({} dpi, {})", p.name, p.address, p.dpi, p.template.describe())?;
     }
+    let people = &c.signin.operators;
+    let named = |role: crate::config::access::Role| {
+        let ids: Vec<&str> = people.iter().filter(|o| o.role == role).map(|o| o.id.as_str()).collect();
+        if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.join(", ")
+        }
+    };
+    use crate::config::access::Role;
+    writeln!(
+        out,
+        "  people            {} operator(s); supervisors: {}; QA: {}",
+        people.iter().filter(|o| o.role == Role::Operator).count(),
+        named(Role::Supervisor),
+        named(Role::Qa)
+    )?;
+    let sig = &c.signatures;
+    let signed: Vec<String> = crate::config::signatures::SignedAction::ALL
+        .iter()
+        .filter(|a| sig.required(**a))
+        .map(|a| {
+            let r = sig.rule(*a);
+            let extra = [(r.reason_required, ", reason"), (r.two_person, ", two persons")]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, t)| *t)
+                .collect::<String>();
+            format!("{} ({}{extra})", a.key(), r.meaning)
+        })
+        .collect();
+    if signed.is_empty() {
+        writeln!(out, "  signatures        off (on by default in kiosk mode)")?;
+    } else {
+        writeln!(
+            out,
+            "  signatures        {}; session ends after {} s idle; {} wrong PINs lock a person",
+            signed.join(", "),
+            sig.session_idle.as_secs(),
+            sig.max_failures
+        )?;
+    }
     let s = &c.printing.serials;
     writeln!(
         out,

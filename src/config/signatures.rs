@@ -174,11 +174,11 @@ impl SignaturesConfig {
     pub fn from_file(f: &SignaturesFile, kiosk: bool) -> (SignaturesConfig, Vec<(String, String, String)>) {
         let mut problems = Vec::new();
         let session_idle = f.session_idle_secs.unwrap_or(DEFAULT_SESSION_IDLE);
-        if !(30..=3600).contains(&session_idle) {
+        if !(5..=3600).contains(&session_idle) {
             problems.push((
                 "session_idle_secs".into(),
                 format!("{session_idle} is out of range"),
-                "seconds from 30 to 3600".into(),
+                "seconds from 5 to 3600".into(),
             ));
         }
         let max_failures = f.max_pin_failures.unwrap_or(DEFAULT_MAX_FAILURES);
@@ -245,7 +245,7 @@ mod tests {
     #[test]
     fn a_wrong_meaning_and_ranges_are_problems() {
         let f: SignaturesFile =
-            toml::from_str("session_idle_secs = 5\nmax_pin_failures = 0\n[decommission]\nmeaning = \"ok\"\n").unwrap();
+            toml::from_str("session_idle_secs = 4\nmax_pin_failures = 0\n[decommission]\nmeaning = \"ok\"\n").unwrap();
         let keys: Vec<String> = SignaturesConfig::from_file(&f, true).1.into_iter().map(|p| p.0).collect();
         assert_eq!(keys, ["session_idle_secs", "max_pin_failures", "decommission.meaning"]);
     }

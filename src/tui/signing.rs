@@ -238,7 +238,8 @@ impl Signing {
         }
         let person = cx.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(id)).cloned();
         let problem = match &person {
-            None => Some(format!("\"{id}\" is not a person of this station: type your own id, or scan your badge")),
+            // What was typed is not repeated: it may have been a PIN typed into the wrong field.
+            None => Some("That id is not a person of this station: type your own id, or scan your badge".to_string()),
             Some(p) if !p.signs() => {
                 Some(format!("{} is an operator: a supervisor or QA person signs this; ask one to come", p.shown()))
             }

@@ -45,23 +45,25 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     assert!(!pty.screen().contains("Production orders —"), "Production is not a kiosk tab");
     still_running(&mut pty);
 
+    // Unlocking is signed by a named supervisor: the id first, then the PIN.
     pty.send(F12);
-    pty.wait_text("Supervisor PIN");
+    pty.wait_text("Sign: unlock the station");
+    pty.type_keys("sup-1\r");
+    pty.wait_text("Sam Sousa (sup-1)");
     for n in 1..=4 {
         pty.type_keys("0000\r");
         pty.wait_text(&format!("Wrong PIN: {} more tries", 5 - n));
     }
     pty.type_keys("0000\r");
-    pty.wait_text("locked for a minute");
-    // Locked out, the prompt stays and swallows what is typed: the right PIN now is not
-    // checked, not journaled, not taken as a scan.
+    pty.wait_text("locked for 5 minutes");
+    // Locked out, sup-1 cannot sign; the right PIN typed now is not checked, and what is
+    // typed into the id field is not repeated on screen.
+    pty.type_keys("sup-1\r");
+    pty.wait_text("signing as them is locked");
     pty.type_keys("2468\r");
-    pty.wait_text("Too many wrong PINs: wait a minute");
+    pty.wait_text("That id is not a person of this station");
     pty.send(b"\x1b");
-    pty.wait_for("the prompt closed", Duration::from_secs(5), |s| !s.contains("Supervisor PIN"));
-    pty.send(F12);
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(!pty.screen().contains("Supervisor PIN"), "no prompt during the lockout");
+    pty.wait_for("the dialog closed", Duration::from_secs(5), |s| !s.contains("Sign: unlock"));
     pty.press("q");
     std::thread::sleep(Duration::from_millis(200));
     still_running(&mut pty);
@@ -73,7 +75,7 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     assert!(pty.cooked(), "the terminal is restored");
 
     let text = audit_json(home.path());
-    for action in ["operator.signed_in", "kiosk.pin_failed", "kiosk.pin_lockout", "operator.signed_out"] {
+    for action in ["operator.signed_in", "signature.pin_failed", "signature.lockout", "operator.signed_out"] {
         assert!(text.contains(&format!("\"action\":\"{action}\"")), "{action} missing in {text}");
     }
 }
@@ -110,9 +112,11 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     pty.wait_text("Signed in");
     // The supervisor unlocks, and the order barcode makes the order active.
     pty.send(F12);
-    pty.wait_text("Supervisor PIN");
+    pty.wait_text("Sign: unlock the station");
+    pty.type_keys("sup-1\r");
+    pty.wait_text("Sam Sousa (sup-1)");
     pty.type_keys("2468\r");
-    pty.wait_text("Unlocked");
+    pty.wait_text("Unlocked by Sam Sousa");
     pty.type_keys("ORDER:Order143\r");
     pty.wait_text("● active Order143");
     for s in shopfloor::sim::demo_scans("Order143", 3, 11).unwrap() {
@@ -132,9 +136,11 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     pty.wait_text("Order143");
     pty.wait_text("Scanned 3");
     pty.send(F12);
-    pty.wait_text("Supervisor PIN");
+    pty.wait_text("Sign: unlock the station");
+    pty.type_keys("sup-1\r");
+    pty.wait_text("Sam Sousa (sup-1)");
     pty.type_keys("2468\r");
-    pty.wait_text("Unlocked");
+    pty.wait_text("Unlocked by Sam Sousa");
     pty.send(b"\x11"); // Ctrl-Q
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
     drop(sim);

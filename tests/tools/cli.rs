@@ -273,6 +273,28 @@ fn hash_pin_prints_a_hash_the_config_accepts_and_never_the_pin() {
     std::fs::write(&path, config).unwrap();
     let checked = shopfloor(home.path()).args(["check-config", path.to_str().unwrap()]).output().unwrap();
     assert!(checked.status.success(), "{}{}", text(&checked.stdout), text(&checked.stderr));
+    // A shared PIN names no one: check-config says so.
+    assert!(text(&checked.stderr).contains("identifies no one"), "{}", text(&checked.stderr));
+    // With a supervisor named, the station signs by person and the shared PIN is not used.
+    let named = std::fs::read_to_string(&path).unwrap()
+        + &format!(
+            "\n[[operators]]\nid = \"sup-1\"\nname = \"Sam Sousa\"\nrole = \"supervisor\"\npin_hash = \"{hash}\"\n"
+        );
+    std::fs::write(&path, named).unwrap();
+    let checked = shopfloor(home.path()).args(["check-config", path.to_str().unwrap()]).output().unwrap();
+    let (out, err) = (text(&checked.stdout), text(&checked.stderr));
+    assert!(checked.status.success(), "{out}{err}");
+    assert!(out.contains("supervisors: sup-1") && out.contains("decommission (approved)"), "{out}");
+    assert!(err.contains("supervisor_pin_hash is not used"), "{err}");
+    assert!(!out.contains(&hash) && !err.contains(&hash), "no PIN hash is printed");
+    // A role that does not exist, and a supervisor without a PIN, are problems.
+    let bad = std::fs::read_to_string(fixture("good.toml")).unwrap()
+        + "\n[[operators]]\nid = \"sup-2\"\nrole = \"boss\"\n\n[[operators]]\nid = \"sup-3\"\nrole = \"supervisor\"\n";
+    std::fs::write(&path, bad).unwrap();
+    let checked = shopfloor(home.path()).args(["check-config", path.to_str().unwrap()]).output().unwrap();
+    let err = text(&checked.stderr);
+    assert_eq!(checked.status.code(), Some(2), "{err}");
+    assert!(err.contains("operators.sup-2.role") && err.contains("could never sign"), "{err}");
     // Too short a PIN: nothing printed.
     let short = hash_of("12");
     assert_eq!(short.status.code(), Some(1));

@@ -456,7 +456,9 @@ fn the_station_set_up_as_written_works_over_a_real_sshd() {
 
     // A supervisor quits: the loop resets the terminal and connects again.
     terminal.send(b"\x1b[24~"); // F12
-    terminal.wait_text("Supervisor PIN");
+    terminal.wait_text("Sign: unlock the station");
+    terminal.type_keys("sup-1\r");
+    terminal.wait_text("Sam Sousa (sup-1)");
     terminal.type_keys("2468\r");
     terminal.wait_text("Unlocked");
     terminal.send(b"\x11"); // Ctrl-Q
