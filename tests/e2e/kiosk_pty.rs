@@ -59,7 +59,7 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     // Locked out, sup-1 cannot sign; the right PIN typed now is not checked, and what is
     // typed into the id field is not repeated on screen.
     pty.type_keys("sup-1\r");
-    pty.wait_text("signing as them is locked");
+    pty.wait_text("Too many wrong PINs for Sam Sousa");
     pty.type_keys("2468\r");
     pty.wait_text("That id is not a person of this station");
     pty.send(b"\x1b");

@@ -14,4 +14,5 @@ mod log_pty;
 mod print_pty;
 mod production_pty;
 mod scan_pty;
+mod signature_pty;
 mod terminal_input_pty;
