@@ -350,3 +350,28 @@ fn cancelling_a_production_order_is_signed_and_its_audit_row_carries_it() {
     let s = row.signature.expect("signed");
     assert_eq!((s.action.as_str(), s.reason.as_deref()), ("cancel_production", Some("customer withdrew")));
 }
+
+#[test]
+fn the_dialog_fits_a_handheld_with_nothing_cut() {
+    let mut app = station("");
+    press(&mut app, KeyCode::F(2));
+    app.packaging.orders = vec![sample_order("PO-2611-001")];
+    press(&mut app, KeyCode::Char('a'));
+    type_text(&mut app, "line 2 down");
+    press(&mut app, KeyCode::Enter);
+    enter(&mut app, "sup-1");
+    for (w, h) in [(80, 24), (40, 16)] {
+        let shown = screen(&app, w, h);
+        for words in [
+            "Sign: change the active",
+            "Make PO-2611-001",
+            "Meaning: approved",
+            "Reason: line 2 down",
+            "Signer: Sam Sousa",
+            "PIN:",
+            "Esc: cancel",
+        ] {
+            assert!(shown.contains(words), "{w}x{h} shows {words:?}:\n{shown}");
+        }
+    }
+}

@@ -116,10 +116,10 @@ pub fn sign_dialog(d: &SignDialog, frame: &mut Frame, area: Rect, t: &Theme) {
         }
         (None, _) => Line::from(""),
     });
-    let keys = if d.continuous && d.step == Step::Pin {
-        "Enter: sign · Tab: another person · Esc: cancel"
-    } else {
-        "Enter: next · Esc: cancel, nothing is done"
+    let keys = match d.step {
+        Step::Pin if d.continuous => "Enter: sign · Tab: another person · Esc: cancel",
+        Step::Pin => "Enter: sign · Esc: cancel",
+        _ => "Enter: next · Esc: cancel",
     };
     lines.push(Line::from(Span::styled(keys, t.style(Role::Muted))));
     let w = area.width.min(64);
@@ -137,7 +137,7 @@ pub fn sign_dialog(d: &SignDialog, frame: &mut Frame, area: Rect, t: &Theme) {
         .borders(Borders::ALL)
         .border_style(t.style(Role::Warning))
         .title(Span::styled(format!(" {} ", d.request.action.title()), t.style(Role::Warning)));
-    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }).style(t.style(Role::Base)), r);
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).style(t.style(Role::Base)), r);
 }
 
 /// Who is signed in and whether the kiosk is locked, for the status bar.
