@@ -57,7 +57,13 @@ pub fn view(s: &Snapshot, f: &mut Frame) {
         if s.rows.len() == 1 { "" } else { "s" },
         lines.len(),
         if lines.len() == 1 { "" } else { "s" },
-        s.now.map(|t| format!(" · {}", local(t))).unwrap_or_default()
+        // The zone is named once, beside the clock; every other time on the board is in it.
+        s.now
+            .map(|t| {
+                let offset = t.with_timezone(&Local).offset().local_minus_utc();
+                format!(" · {} {}", local(t), crate::tui::clock::zone_label(offset))
+            })
+            .unwrap_or_default()
     );
     f.render_widget(Paragraph::new(heading).style(Style::new().add_modifier(Modifier::BOLD)), title);
     let footer = match &s.problem {
@@ -184,6 +190,8 @@ mod tests {
         };
         let text = draw(&s, 80, 24);
         assert!(text.contains("3 stations on 2 lines"), "{text}");
+        let heading = text.lines().next().unwrap_or_default();
+        assert!(heading.contains(&format!("{} UTC", local(now))), "the zone is named beside the clock: {heading}");
         assert!(text.contains("▸ line-1 · 82 packs/min") && text.contains("▸ line-2 · 41 packs/min"), "{text}");
         for want in ["l1-station-a", "op-117", "PO-2611-001", "2500/2400/100", " 41 ", "DUPLICATE", "● online"] {
             assert!(text.contains(want), "{want} missing:\n{text}");

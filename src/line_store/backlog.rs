@@ -76,7 +76,9 @@ pub fn waiting(conn: &Connection) -> rusqlite::Result<i64> {
 
 /// Records the store's answers for every scan up to `through`, in one transaction.
 pub fn record(conn: &mut Connection, through: i64, conflicts: &[Conflict]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
+    // IMMEDIATE, like the journal's own writes: a deferred transaction that reads first could
+    // not take the write lock later while the journal writer holds it (SQLITE_BUSY at once).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut q = tx.prepare_cached(
             "INSERT OR IGNORE INTO line_conflicts (scan_id, kind, gtin, serial, order_id, scanned_at, other_station,

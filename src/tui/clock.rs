@@ -100,18 +100,22 @@ impl Clock {
     /// The zone's name as shown once on screen, beside the clock: "UTC", "UTC+1", "UTC+5:30".
     /// Every other time on screen is in this zone and does not repeat it.
     pub fn zone_name(&self) -> String {
-        let secs = self.zone.offset_at(self.now.utc).local_minus_utc();
-        let sign = if secs < 0 { '-' } else { '+' };
-        let m = secs.abs() / 60;
-        match (m / 60, m % 60) {
-            (0, 0) => "UTC".into(),
-            (h, 0) => format!("UTC{sign}{h}"),
-            (h, min) => format!("UTC{sign}{h}:{min:02}"),
-        }
+        zone_label(self.zone.offset_at(self.now.utc).local_minus_utc())
     }
 
     /// "HH:MM UTC+1": the clock with its zone, the one place the zone is named.
     pub fn hh_mm_zone(&self) -> String {
         format!("{} {}", self.hh_mm(), self.zone_name())
+    }
+}
+
+/// A UTC offset in seconds as people read it: "UTC", "UTC+1", "UTC-3:30".
+pub fn zone_label(secs: i32) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let m = secs.abs() / 60;
+    match (m / 60, m % 60) {
+        (0, 0) => "UTC".into(),
+        (h, 0) => format!("UTC{sign}{h}"),
+        (h, min) => format!("UTC{sign}{h}:{min:02}"),
     }
 }

@@ -622,3 +622,19 @@ fn the_order_screen_and_its_questions_say_what_they_mean() {
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("done 0 of 0") && !shown.contains("-0"), "{shown}");
 }
+
+#[test]
+fn accuracy_is_blank_until_something_is_finished() {
+    let mut app = opened();
+    press(&mut app, KeyCode::Down);
+    let req = one(&press(&mut app, KeyCode::Enter));
+    let mut fresh = order(2, OrderState::New);
+    fresh.articles[0].finished = Some(0.0);
+    fresh.articles[0].waste = Some(0.0);
+    fresh.articles[0].accuracy = Some(-100.0);
+    answer(&mut app, req.id, Backend::Production, Outcome::ProdOrder(Ok(fresh)));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("ART-PCM-20") && !shown.contains("-100.0%"), "{shown}");
+    let app = order_screen();
+    assert!(screen(&app, 80, 24).contains("-75.0%"), "a real accuracy is shown");
+}

@@ -300,7 +300,14 @@ fn articles(p: &ProductionTab, cx: &ViewCx, o: &ProductionOrder, frame: &mut Fra
                 right(amount(a.amount)),
                 right(amount(a.finished)),
                 right(amount(a.waste)),
-                right(a.accuracy.map(|x| format!("{x:+.1}%")).unwrap_or_else(|| "-".into())),
+                // Before anything is finished or wasted the backend's accuracy reads -100 %,
+                // which says nothing yet: shown as "-".
+                right(
+                    a.accuracy
+                        .filter(|_| a.finished.unwrap_or(0.0) + a.waste.unwrap_or(0.0) > 0.0)
+                        .map(|x| format!("{x:+.1}%"))
+                        .unwrap_or_else(|| "-".into()),
+                ),
                 right(article_status(a.status)),
             ])
         })
