@@ -375,3 +375,14 @@ fn the_dialog_fits_a_handheld_with_nothing_cut() {
         }
     }
 }
+
+#[test]
+fn an_order_barcode_on_a_locked_station_asks_for_the_signature() {
+    let mut app = station("");
+    let effects = scan_in(&mut app, "ORDER:PO-2611-001");
+    let req = requests(&effects).remove(0);
+    assert!(matches!(&req.job, Job::OrderDetails { order_id } if order_id == "PO-2611-001"), "{:?}", req.job);
+    answer(&mut app, req.id, Backend::Manufacturer, Outcome::OrderDetails(Ok(sample_order("PO-2611-001"))));
+    assert_eq!(step(&app), Some(Step::Reason), "{}", flash(&app));
+    assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("Order143"), "not changed before it is signed");
+}

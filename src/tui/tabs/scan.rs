@@ -155,7 +155,10 @@ impl ScanTab {
         if !cfg.order_barcode_prefix.is_empty() {
             if let Some(id) = code.strip_prefix(cfg.order_barcode_prefix.as_str()) {
                 let id = id.trim().to_string();
-                if cx.refuse_if_locked() {
+                // A locked station changes its order only with a named supervisor's signature,
+                // asked once the order is found; without one named it is refused here.
+                let signers = crate::tui::signing::has_signers(&cx.settings.access.operators);
+                if !signers && cx.refuse_if_locked() {
                     return;
                 }
                 cx.flash(Severity::Info, format!("Looking up order {id}…"));
