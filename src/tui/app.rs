@@ -742,6 +742,7 @@ impl App {
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    let (flash_at_start, alarm_at_start) = (app.flash.clone(), app.scan.alarm.is_some());
     match msg {
         Msg::Input(input, at) => {
             app.clock.now = at;
@@ -797,6 +798,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     let before = app.flash.clone();
     app.finish();
     app.report_to_line();
+    // A new alarm speaks for itself in its banner: an older message ("Alarm acknowledged…")
+    // left under it would contradict it.
+    if !alarm_at_start && app.scan.alarm.is_some() && app.flash.is_some() && app.flash == flash_at_start {
+        app.flash = None;
+    }
     if app.flash.is_some() && app.flash != before {
         // A message stays until the next key, the next tab, or this long.
         app.flash_seq += 1;

@@ -432,3 +432,16 @@ fn the_selected_serial_is_drawn_on_a_handheld_too() {
     let y = text(&buf).lines().position(|l| l.starts_with("SECOND")).unwrap() as u16;
     assert!(!buf[(0, y)].modifier.contains(ratatui::style::Modifier::REVERSED));
 }
+
+#[test]
+fn a_new_alarm_does_not_keep_the_last_message_under_it() {
+    let mut app = on_scan_tab();
+    scan(&mut app, "(01)02022090117459(17)290512(10)OTHER(21)X");
+    press(&mut app, KeyCode::F(9));
+    assert!(app.flash.as_ref().unwrap().text.contains("Alarm acknowledged"));
+    // The next scan arrives from the scanner (no key of a person's clears the line first).
+    scan_in(&mut app, "(01)02026041310005(17)290512(10)B2405121(21)X");
+    assert!(app.scan.alarm.is_some());
+    let shown = screen(&app, 80, 24);
+    assert!(!shown.contains("Alarm acknowledged"), "the old message is gone under the new alarm:\n{shown}");
+}
