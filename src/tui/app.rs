@@ -755,7 +755,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 format!("{n} unreadable bytes ignored (not a key or a scan): if a scan was cut, scan it again"),
             );
         }
-        Msg::Resize(w, h) => app.size = (w, h),
+        Msg::Resize(w, h) => {
+            // Another size is most likely another terminal (a tmux or screen session attached
+            // from elsewhere): whoever signed before may not be the one at it now.
+            if app.size != (w, h) {
+                app.access.signing.end_session();
+            }
+            app.size = (w, h);
+        }
         Msg::Tick(clock) => app.clock = clock,
         Msg::RefreshDue => app.refresh(),
         Msg::Api(resp) => app.api(*resp),

@@ -386,3 +386,18 @@ fn an_order_barcode_on_a_locked_station_asks_for_the_signature() {
     assert_eq!(step(&app), Some(Step::Reason), "{}", flash(&app));
     assert_eq!(app.active.as_ref().map(|o| o.order_id.as_str()), Some("Order143"), "not changed before it is signed");
 }
+
+#[test]
+fn another_terminal_size_ends_the_session_and_the_dialog_looks_the_same_each_time() {
+    let mut app = station("");
+    press(&mut app, KeyCode::F(12));
+    enter(&mut app, "sup-1");
+    insta::assert_snapshot!("signature_dialog_80x24", screen(&app, 80, 24));
+    insta::assert_snapshot!("signature_dialog_40x16", screen(&app, 40, 16));
+    enter(&mut app, "2468");
+    assert!(app.access.signing.session.is_some());
+    update(&mut app, Msg::Resize(80, 24));
+    assert!(app.access.signing.session.is_some(), "the same size is the same terminal");
+    update(&mut app, Msg::Resize(120, 40));
+    assert!(app.access.signing.session.is_none(), "a reattached terminal signs in full again");
+}
