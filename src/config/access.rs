@@ -168,6 +168,12 @@ fn getrandom(buf: &mut [u8]) -> Result<(), String> {
         .map_err(|e| format!("cannot read random bytes from /dev/urandom: {e}"))
 }
 
+/// The person's id in a badge scan (`[signin] badge_prefix` then the id), if it is one.
+pub fn badge_id(prefix: &str, raw: &str) -> Option<String> {
+    let text = crate::input::scanner::strip_symbology(raw);
+    (!prefix.is_empty()).then(|| text.strip_prefix(prefix).map(|id| id.trim().to_string())).flatten()
+}
+
 /// A PIN people can type on a line terminal: 4 to 32 characters, no blanks or control keys.
 pub fn check_pin(pin: &str) -> Result<(), &'static str> {
     let n = pin.chars().count();

@@ -321,9 +321,7 @@ impl Access {
 
     /// The operator id in a badge scan (`[signin] badge_prefix` then the id), if it is one.
     pub fn badge_id(s: &AccessSettings, raw: &str) -> Option<String> {
-        let prefix = &s.badge_prefix;
-        let text = strip_symbology(raw);
-        (!prefix.is_empty()).then(|| text.strip_prefix(prefix.as_str()).map(|id| id.trim().to_string())).flatten()
+        crate::config::access::badge_id(&s.badge_prefix, raw)
     }
 
     /// A badge scanned, or an id typed on the sign-in screen.

@@ -264,7 +264,7 @@ impl Signing {
     pub fn scan(&mut self, raw: &str, cx: &mut Ctx) {
         let now = cx.clock.mono();
         let Some(d) = self.dialog.as_mut() else { return };
-        let badge = super::access::Access::badge_id(&cx.settings.access, raw);
+        let badge = crate::config::access::badge_id(&cx.settings.access.badge_prefix, raw);
         match (d.step, badge) {
             (Step::Id, Some(id)) if !d.checking => self.identify(&id, now, cx),
             (step, _) => {
