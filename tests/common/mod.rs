@@ -42,6 +42,33 @@ pub fn sim_process(mut cmd: std::process::Command) -> (std::process::Child, Stri
     (child, snippet, port)
 }
 
+/// A real station beside its own simulator process: the simulator started, the config file
+/// written (mode 0600, with `extra` appended) into `home`. The simulator ends with the guard,
+/// however the test ends.
+#[cfg(unix)]
+pub fn station_with_sim(home: &Path, extra: &str) -> (SimGuard, std::path::PathBuf) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shopfloor"));
+    cmd.args(["sim", "--listen", "127.0.0.1:0"]);
+    let (sim, _, port) = sim_process(cmd);
+    let guard = SimGuard(sim);
+    // The whole snippet, with its [kiosk] and people (the process's first lines stop short).
+    let snippet = sim::config_snippet(std::net::SocketAddr::from(([127, 0, 0, 1], port))) + extra;
+    let config = home.join("config.toml");
+    std::fs::write(&config, snippet).unwrap();
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    (guard, config)
+}
+
+/// Kills the simulator process when dropped.
+pub struct SimGuard(pub std::process::Child);
+
+impl Drop for SimGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 pub async fn start_sim() -> SimHandle {
     sim::start(SimOptions::default()).await.expect("simulator starts on loopback")
 }
@@ -221,6 +248,20 @@ pub mod dashboard {
         for c in text.chars() {
             press(app, KeyCode::Char(c));
         }
+    }
+
+    /// What the runtime does with `Effect::CheckPin`, done here at once (hashes really checked).
+    pub fn pins_checked(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut out = Vec::new();
+        for e in effects {
+            if let Effect::CheckPin { pin, hash, purpose } = e {
+                let ok = shopfloor::config::access::pin_matches(&pin, &hash);
+                out.extend(update(app, Msg::PinChecked { purpose, ok }));
+            } else {
+                out.push(e);
+            }
+        }
+        out
     }
 
     /// The effects without the message line's own timers.

@@ -86,23 +86,7 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
 async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path().to_str().unwrap().to_string();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shopfloor"));
-    cmd.args(["sim", "--listen", "127.0.0.1:0"]);
-    let (sim, _, port) = crate::common::sim_process(cmd);
-    // Ended however the test ends, so a failure leaves no simulator running.
-    struct Ends(std::process::Child);
-    impl Drop for Ends {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let sim = Ends(sim);
-    // The whole snippet, with its [kiosk] and operators (the process's first lines stop short).
-    let snippet = shopfloor::sim::config_snippet(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-    let config = home.path().join("config.toml");
-    std::fs::write(&config, snippet).unwrap();
-    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let (sim, config) = crate::common::station_with_sim(home.path(), "");
     let cfg = config.to_str().unwrap().to_string();
     let station = || Pty::spawn(&["--config", &cfg, "--kiosk"], &[("HOME", &h), ("XDG_DATA_HOME", &h)], 80, 24);
 

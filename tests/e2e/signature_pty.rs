@@ -10,15 +10,6 @@ use std::time::Duration;
 const F12: &[u8] = b"\x1b[24~";
 const DOWN: &[u8] = b"\x1b[B";
 
-/// Ended however the test ends, so a failure leaves no simulator running.
-struct Ends(std::process::Child);
-impl Drop for Ends {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn shopfloor(home: &std::path::Path, args: &[&str]) -> (i32, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_shopfloor"))
         .args(args)
@@ -44,15 +35,8 @@ fn decommission_next(pty: &mut Pty) {
 async fn a_session_signs_with_the_pin_alone_until_idle_and_two_persons_are_enforced() {
     let home = tempfile::tempdir().unwrap();
     let h = home.path().to_str().unwrap().to_string();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_shopfloor"));
-    cmd.args(["sim", "--listen", "127.0.0.1:0"]);
-    let (sim, _, port) = crate::common::sim_process(cmd);
-    let _sim = Ends(sim);
-    let snippet = shopfloor::sim::config_snippet(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
-        + "\n[signatures]\nsession_idle_secs = 5\n\n[signatures.decommission]\ntwo_person = true\n";
-    let config = home.path().join("config.toml");
-    std::fs::write(&config, snippet).unwrap();
-    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let extra = "\n[signatures]\nsession_idle_secs = 5\n\n[signatures.decommission]\ntwo_person = true\n";
+    let (_sim, config) = crate::common::station_with_sim(home.path(), extra);
     let cfg = config.to_str().unwrap().to_string();
     let mut pty = Pty::spawn(&["--config", &cfg, "--kiosk"], &[("HOME", &h), ("XDG_DATA_HOME", &h)], 80, 24);
     pty.wait_text("Sign in");

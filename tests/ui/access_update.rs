@@ -2,7 +2,7 @@
 //! rows each step asks for, and the Scan tab and sign-in screen at 40×16.
 
 use crate::common::dashboard::*;
-use shopfloor::config::access::{hash_pin, pin_matches, Operator};
+use shopfloor::config::access::{hash_pin, Operator};
 use shopfloor::config::secret::Secret;
 use shopfloor::domain::audit::actions;
 use shopfloor::domain::production::{OrderState, OrdersPage, ProductionOrder};
@@ -46,24 +46,10 @@ fn kiosk_app() -> App {
     app
 }
 
-/// What the runtime does with `Effect::CheckPin`, done here at once.
-fn checked(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for e in effects {
-        if let Effect::CheckPin { pin, hash, purpose } = e {
-            let ok = pin_matches(&pin, &hash);
-            out.extend(update(app, Msg::PinChecked { purpose, ok }));
-        } else {
-            out.push(e);
-        }
-    }
-    out
-}
-
 fn enter_pin(app: &mut App, pin: &str) -> Vec<Effect> {
     type_text(app, pin);
     let effects = press(app, KeyCode::Enter);
-    checked(app, effects)
+    pins_checked(app, effects)
 }
 
 fn audited(effects: &[Effect]) -> Vec<(String, Option<String>)> {

@@ -3,7 +3,7 @@
 //! continuous); the two-person rule; wrong PINs counted per person; scans in the dialog.
 
 use crate::common::dashboard::*;
-use shopfloor::config::access::{hash_pin, pin_matches, Operator, Role};
+use shopfloor::config::access::{hash_pin, Operator, Role};
 use shopfloor::config::secret::Secret;
 use shopfloor::config::signatures::{SignaturesConfig, SignaturesFile};
 use shopfloor::domain::audit::{actions, NewEntry};
@@ -57,24 +57,10 @@ fn station(signatures: &str) -> App {
     app
 }
 
-/// What the runtime does with `Effect::CheckPin`, done here at once.
-fn checked(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
-    let mut out = Vec::new();
-    for e in effects {
-        if let Effect::CheckPin { pin, hash, purpose } = e {
-            let ok = pin_matches(&pin, &hash);
-            out.extend(update(app, Msg::PinChecked { purpose, ok }));
-        } else {
-            out.push(e);
-        }
-    }
-    out
-}
-
 fn enter(app: &mut App, text: &str) -> Vec<Effect> {
     type_text(app, text);
     let effects = press(app, KeyCode::Enter);
-    checked(app, effects)
+    pins_checked(app, effects)
 }
 
 fn audits(effects: &[Effect]) -> Vec<NewEntry> {
@@ -210,7 +196,7 @@ fn a_continuous_session_takes_the_pin_alone_until_idle_or_a_lock_ends_it() {
     }
     // qa-1's PIN is checked against sup-1's hash only: refused.
     let typed = press(&mut app, KeyCode::Enter);
-    let effects = checked(&mut app, typed);
+    let effects = pins_checked(&mut app, typed);
     assert!(requests(&effects).is_empty());
     assert!(audits(&effects).iter().any(|a| a.action == actions::SIGNATURE_PIN_FAILED && a.object == "sup-1"));
     let effects = enter(&mut app, "2468");
@@ -237,7 +223,7 @@ fn a_two_person_action_is_refused_when_the_doer_signs() {
     let mut app = station("[decommission]\ntwo_person = true\n");
     // sup-1 signs in as the operator at the station…
     let effects = scan_in(&mut app, "OP:sup-1");
-    checked(&mut app, effects);
+    pins_checked(&mut app, effects);
     enter(&mut app, "2468");
     assert_eq!(app.access.operator_id(), Some("sup-1"));
     // …so cannot sign their own decommissioning.
