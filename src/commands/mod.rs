@@ -39,12 +39,19 @@ pub const EXIT_CONFIG: u8 = 2;
 /// Finds and checks the config file, printing warnings; on a problem prints it and gives the
 /// exit code to leave with (before any terminal mode changes).
 fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, ExitCode> {
+    load_config_controls(path).map(|(c, _)| c)
+}
+
+/// As `load_config`, with the snapshot a starting station records in its audit trail.
+fn load_config_controls(
+    path: Option<&std::path::Path>,
+) -> Result<(crate::config::Config, crate::config::controls::Snapshot), ExitCode> {
     match crate::config::load(path, &crate::config::process_env) {
         Ok(loaded) => {
             for w in &loaded.warnings {
                 eprintln!("{w}");
             }
-            Ok(loaded.config)
+            Ok((loaded.config, loaded.controls))
         }
         Err(e) => {
             eprintln!("error: {e}");

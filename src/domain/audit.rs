@@ -37,6 +37,9 @@ pub mod actions {
     pub const CLOCK_SKEW: &str = "clock.skew";
     /// A supervisor let an order take more packs than its quantity and tolerance.
     pub const OVERFILL_ALLOWED: &str = "scan.overfill_allowed";
+    /// The station started with this config: its hash and settings (secrets as fingerprints),
+    /// and what changed since the start before, weakened controls named as such.
+    pub const CONFIG_LOADED: &str = "config.loaded";
 }
 
 /// What a caller records; time, chain and id are added when it is stored.

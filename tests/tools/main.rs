@@ -7,6 +7,7 @@ mod common;
 
 mod audit;
 mod cli;
+mod config_audit;
 mod config_check;
 mod deployment_docs;
 mod gs1_code_lists;
