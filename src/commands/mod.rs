@@ -14,6 +14,7 @@ mod headless;
 mod labels;
 mod line_store;
 mod printer;
+mod report;
 mod scanner_check;
 mod sim;
 
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Audit(args)) => audit::run(args, cli.config.as_deref()),
         Some(Command::Printer { action }) => printer::run(cli.config.as_deref(), action),
         Some(Command::Labels(args)) => labels::run(args),
+        Some(Command::Report(args)) => report::run(args, cli.config.as_deref()),
         Some(Command::Backup(args)) => backup::run(args),
         Some(Command::Archive(args)) => archive::run(args),
         Some(Command::LineStore(c)) => line_store::run(c, cli.config.as_deref()),

@@ -6,6 +6,7 @@
 mod common;
 
 mod audit;
+mod batch_report;
 mod cli;
 mod config_audit;
 mod config_check;

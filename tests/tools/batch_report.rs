@@ -1,0 +1,207 @@
+//! `shopfloor report --order ID` on a journal the real stack wrote: the demo dashboard in a
+//! pseudo-terminal scans packs of Order143 (commissioned by the simulator), a duplicate and a
+//! wrong batch (alarms acknowledged with F9); then what the screens of other tests drive — a
+//! decommission, a refusal by the service, printed and voided labels — and signature rows as
+//! the signature step writes them are added through the library. The report shows it all in
+//! table, CSV and JSON, and lists only the signatures concerning the order.
+
+use crate::common::pty::Pty;
+use shopfloor::domain::audit::{actions, NewEntry};
+use shopfloor::printing::store::{self, Actor as LabelActor, LabelState, LabelStore, NewLabel};
+use shopfloor::scan::journal::{Actor, Journal, NewScan, State};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const GTIN: &str = "02022090117459";
+
+fn report(journal: &Path, format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfloor"))
+        .args(["report", "--order", "Order143", "--journal", journal.to_str().unwrap(), "--format", format])
+        .env("TZ", "Europe/Stockholm")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The demo station scans four packs, one of them twice, and one of a wrong batch.
+fn run_the_demo(home: &Path) -> Vec<String> {
+    let h = home.to_str().unwrap();
+    let mut pty = Pty::spawn(&["--demo"], &[("HOME", h), ("XDG_DATA_HOME", h)], 80, 24);
+    pty.wait_text("● active Order143");
+    pty.send(b"\x1b[15~"); // F5
+    pty.wait_text("READY");
+    let codes = shopfloor::sim::demo_scans("Order143", 4, 7).unwrap();
+    for c in &codes {
+        pty.type_keys(&format!("{c}\r"));
+    }
+    pty.wait_for("all commissioned", Duration::from_secs(30), |s| s.contains("Commissioned 4 "));
+    pty.type_keys(&format!("{}\r", codes[0]));
+    pty.wait_text("DUPLICATE");
+    pty.send(b"\x1b[20~"); // F9 acknowledges
+    pty.wait_text("Alarm acknowledged");
+    pty.type_keys("(01)02022090117459(17)290512(10)B2405122(21)WRONGBATCH1\r");
+    pty.wait_text("WRONG BATCH");
+    pty.send(b"\x1b[20~");
+    pty.wait_text("Alarm acknowledged");
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(20)), 0, "{}", pty.screen());
+    codes.iter().map(|c| c.rsplit("\u{1d}21").next().unwrap().to_string()).collect()
+}
+
+fn audit_id(j: &Path, action: &str, object: &str) -> i64 {
+    let c = rusqlite::Connection::open(j).unwrap();
+    c.query_row("SELECT id FROM audit WHERE action = ?1 AND object = ?2 ORDER BY id LIMIT 1", [action, object], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
+/// A signature row as the signature step writes it (the lead's issue 15 items 2–3).
+fn signature(record: i64, order: Option<&str>, meaning: &str, summary: &str, reason: Option<&str>) -> NewEntry {
+    let json = serde_json::json!({
+        "signer": "sup-1", "name": "Sam Super", "role": "supervisor", "meaning": meaning,
+        "action": "decommission", "record": record, "record_hash": "0".repeat(64), "order": order,
+        "summary": summary,
+    });
+    let mut e = NewEntry::new("signature", format!("audit #{record}"))
+        .by("demo-station-1", Some("sup-1"))
+        .change(None, Some(json.to_string()));
+    e.reason = reason.map(String::from);
+    e
+}
+
+#[test]
+fn the_batch_release_report_shows_an_orders_packs_labels_alarms_and_signatures() {
+    let home = tempfile::tempdir().unwrap();
+    let serials = run_the_demo(home.path());
+    let path = home.path().join("shopfloor/demo/journal.db");
+
+    let mut j = Journal::open(&path).unwrap();
+    let sup = Actor { station: "demo-station-1".into(), operator: Some("sup-1".into()) };
+    let sampled = j.find_scan(GTIN, &serials[1]).unwrap().unwrap();
+    j.decommissioned(sampled.id, "Sampled", &sup).unwrap();
+    // A pack the service refuses.
+    let refused = NewScan {
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        station: "demo-station-1".into(),
+        operator: None,
+        order_id: "Order143".into(),
+        gtin: GTIN.into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: "=REFUSED1".into(),
+        raw: "x".into(),
+    };
+    j.append(&[refused]).unwrap();
+    let b = j.take_batch(10).unwrap().unwrap();
+    j.mark(&[b.rows[0].0], State::Rejected, Some("Serial not in the order's range")).unwrap();
+    // Signatures: one naming the order, one whose signed record (a scan of the order) names it,
+    // one of another order.
+    let decommission_row = audit_id(&path, actions::SERIAL_DECOMMISSIONED, &format!("{GTIN}/{}", serials[1]));
+    let scan_row = audit_id(&path, actions::SCAN_ACCEPTED, &format!("{GTIN}/{}", serials[2]));
+    j.audit(&signature(
+        decommission_row,
+        Some("Order143"),
+        "approved",
+        &format!("decommission {} (Sampled)", serials[1]),
+        Some("QC sample"),
+    ))
+    .unwrap();
+    j.audit(&signature(scan_row, None, "reviewed", "accepted scan reviewed", None)).unwrap();
+    j.audit(&signature(1, Some("PO-2611-001"), "approved", "another order", None)).unwrap();
+    drop(j);
+    // Labels: two printed, one verified, one voided after printing.
+    let labels = LabelStore::open(&path).unwrap();
+    let actor = LabelActor { station: "demo-station-1".into(), operator: None };
+    labels
+        .write_now(|c| {
+            store::start_run(c, "r1", "Order143", "zebra-1", Some(2), &actor)?;
+            let mut ids = Vec::new();
+            for serial in ["L1", "L2"] {
+                let l = NewLabel {
+                    run_id: "r1",
+                    order_id: "Order143",
+                    printer: "zebra-1",
+                    gtin: GTIN,
+                    batch: "B2405121",
+                    expiry: "290512",
+                    serial,
+                };
+                ids.push(store::allocate(c, &l, &actor)?.unwrap().id);
+            }
+            for id in &ids {
+                store::transition(c, *id, LabelState::Sent, None, &actor)?;
+                store::transition(c, *id, LabelState::Printed, None, &actor)?;
+            }
+            store::transition(c, ids[0], LabelState::Verified, None, &actor)?;
+            store::transition(c, ids[1], LabelState::Voided, Some("smudged"), &actor)?;
+            Ok(())
+        })
+        .unwrap();
+    drop(labels);
+
+    let table = report(&path, "table");
+    for line in [
+        "Batch-release report: order Order143",
+        "Times in Europe/Stockholm",
+        "  scanned 7 = accepted 5 + refused at the station 1 + duplicates 1",
+        "  accepted 5 = commissioned 3 + decommissioned 1 + refused by the service 1 + waiting 0",
+        "  Sampled                  1",
+        "  printed 2 = verified 1 + voided 1 + waiting 0",
+        "Sam Super (sup-1, supervisor)  approved  decommission",
+        "      reason: QC sample",
+        "Sam Super (sup-1, supervisor)  reviewed  decommission",
+    ] {
+        assert!(table.contains(line), "{line:?} in\n{table}");
+    }
+    assert!(table.contains("=REFUSED1  Serial not in the order's range"), "{table}");
+    assert!(table.contains(&format!("{GTIN}/{}  scanned twice here", serials[0])), "{table}");
+    assert!(table.contains("smudged"), "{table}");
+    assert!(table.contains("duplicate: ") && table.contains("wrong_batch: "), "both alarms:\n{table}");
+    assert_eq!(table.matches("acknowledged ").count(), 2, "{table}");
+    assert!(table.contains("by nobody signed in"), "the demo has nobody signed in:\n{table}");
+    assert!(!table.contains("another order"), "{table}");
+    assert!(table.contains(" +01:00") || table.contains(" +02:00"), "times in Stockholm's local time:\n{table}");
+
+    let csv = report(&path, "csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("order,section,at_utc,what,count,station,gtin,serial,who,meaning,reason,acknowledged_at_utc,detail")
+    );
+    assert!(csv.contains("Order143,packs,,commissioned,3,"), "{csv}");
+    assert!(csv.contains("Order143,decommissioned,,decommissioned,1,,,,,,Sampled,,"), "{csv}");
+    assert!(csv.contains("\"'=REFUSED1\""), "a serial a spreadsheet would run is text: {csv}");
+    let sig = csv.lines().find(|l| l.contains(",signature,") && l.contains("approved")).unwrap();
+    assert!(
+        sig.contains("Z,decommission,1,demo-station-1,,,\"sup-1 (Sam Super, supervisor)\",approved,QC sample"),
+        "{sig}"
+    );
+    assert_eq!(csv.lines().filter(|l| l.contains(",signature,")).count(), 2);
+    assert_eq!(csv.lines().filter(|l| l.contains(",alarm,")).count(), 2);
+
+    let v: serde_json::Value = serde_json::from_str(&report(&path, "json")).unwrap();
+    assert_eq!(v["order_id"], "Order143");
+    assert_eq!(v["packs"]["commissioned"], 3);
+    assert_eq!(v["packs"]["refused_by_service"], 1);
+    assert_eq!(v["decommissioned"][0]["reason"], "Sampled");
+    assert_eq!(v["refused_by_service"][0]["reason"], "Serial not in the order's range");
+    assert_eq!(v["duplicates"][0]["kind"], "duplicate");
+    assert_eq!(v["labels"]["voided_labels"][0]["reason"], "smudged");
+    let sigs = v["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0]["record"], decommission_row);
+    assert_eq!(sigs[1]["record"], scan_row);
+    assert!(sigs[0]["at_utc"].as_str().unwrap().ends_with('Z'), "UTC in JSON");
+    assert!(v["alarms"].as_array().unwrap().iter().all(|a| a["acknowledged_at_utc"].is_string()));
+
+    // The report reads and never writes: the trail still verifies, and a missing file is named.
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfloor"))
+        .args(["report", "--order", "Order143", "--journal", home.path().join("none.db").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no journal"));
+}
