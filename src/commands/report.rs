@@ -2,8 +2,9 @@
 //! packs commissioned, decommissioned by reason, refused by the service, duplicates (late ones
 //! too), labels printed / verified / voided, alarms and who acknowledged them, and every
 //! signature concerning the order. As a table (local times, the zone named), CSV (one row per
-//! item, formula-safe, UTC) or one JSON object (UTC). Read from the station's journal, which is
-//! opened read-only.
+//! item, formula-safe, UTC) or one JSON object (UTC). Read from the line store (every station
+//! of the line) when the config has one and it answers, else from the station's journal, which
+//! is opened read-only.
 
 use crate::cli::ReportArgs;
 use crate::domain::audit::csv_field;
@@ -14,20 +15,53 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(args: ReportArgs, _config: Option<&Path>) -> anyhow::Result<ExitCode> {
+pub fn run(args: ReportArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> {
+    // A journal named on the command line is read as it is; otherwise the line store, if any.
+    let mut unreachable = None;
+    if args.journal.is_none() && !args.demo {
+        let cfg = match super::audit_line::line_store_config(config) {
+            Ok(c) => c,
+            Err(code) => return Ok(code),
+        };
+        if let Some(cfg) = cfg {
+            let read = super::audit_line::runtime()?.block_on(async {
+                let (client, _n) = crate::line_store::connect::connect(&cfg, "shopfloor report").await?;
+                crate::line_store::report::batch_report(&client, &args.order).await
+            });
+            match read {
+                Ok(mut r) => {
+                    r.source = format!("line store {}", cfg.describe());
+                    return print(&args.format, &r);
+                }
+                Err(e) => unreachable = Some(e.to_string()),
+            }
+        }
+    }
     let path = super::audit::journal_path(args.journal.clone(), args.demo)?;
-    let report = match from_journal(&path, &args.order) {
+    let mut report = match from_journal(&path, &args.order) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(super::EXIT_CONFIG));
         }
     };
+    if let Some(why) = unreachable {
+        let note = format!(
+            "The line store could not be read ({why}); this report has this station's packs only. Run it again when \
+             the store answers for the whole line."
+        );
+        eprintln!("warning: {note}");
+        report.notes.push(note);
+    }
+    print(&args.format, &report)
+}
+
+fn print(format: &str, report: &BatchReport) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format.as_str() {
-        "csv" => csv(&mut out, &report)?,
-        "json" => writeln!(out, "{}", serde_json::to_string(&report)?)?,
-        _ => table(&mut out, &report, &Zone::local())?,
+    match format {
+        "csv" => csv(&mut out, report)?,
+        "json" => writeln!(out, "{}", serde_json::to_string(report)?)?,
+        _ => table(&mut out, report, &Zone::local())?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -104,6 +138,9 @@ fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<
     writeln!(out, "Batch-release report: order {}", clean(&r.order_id))?;
     writeln!(out, "From the {}", r.source)?;
     writeln!(out, "Times in {} (UTC offset shown); CSV and JSON give UTC.", zone.name)?;
+    for n in &r.notes {
+        writeln!(out, "Note: {}", clean(n))?;
+    }
     writeln!(out)?;
     writeln!(out, "PACKS")?;
     writeln!(
@@ -241,6 +278,9 @@ fn csv(out: &mut impl Write, r: &BatchReport) -> std::io::Result<()> {
         all.extend(fields.iter().map(|f| csv_field(f)));
         writeln!(out, "{}", all.join(","))
     };
+    for n in &r.notes {
+        row(["note", "", "", "", "", "", "", "", "", "", "", n])?;
+    }
     let p = &r.packs;
     for (what, n) in [
         ("scanned", p.scanned),

@@ -20,6 +20,8 @@ pub struct BatchReport {
     pub labels: Labels,
     pub alarms: Vec<AlarmRow>,
     pub signatures: Vec<Signature>,
+    /// What a reader must know about where the figures come from.
+    pub notes: Vec<String>,
 }
 
 /// The order's packs by what became of them.

@@ -205,3 +205,125 @@ fn the_batch_release_report_shows_an_orders_packs_labels_alarms_and_signatures()
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("there is no journal"));
 }
+
+/// Two stations of one line copy their trails to a real PostgreSQL line store; with
+/// `[line_store]` in the config, `report` reads the whole line from it.
+#[test]
+fn with_a_line_store_the_report_covers_every_station_of_the_line() {
+    use crate::common::pg::Pg;
+    use shopfloor::line_store::LineStore;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+    const A: &str = "line-1-station-a";
+    const B: &str = "line-1-station-b";
+    let pg = Pg::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(pg.init(&[A, B]));
+    let dir = tempfile::tempdir().unwrap();
+    let scan = |station: &str, serial: &str| NewScan {
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        station: station.into(),
+        operator: Some("op-1".into()),
+        order_id: "Order143".into(),
+        gtin: GTIN.into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: serial.into(),
+        raw: serial.into(),
+    };
+    let mut stations = Vec::new();
+    for (name, serials) in [(A, ["A1", "A2"]), (B, ["B1", "B2"])] {
+        let path = dir.path().join(format!("{name}.db"));
+        let mut j = Journal::open(&path).unwrap();
+        j.append(&serials.iter().map(|s| scan(name, s)).collect::<Vec<_>>()).unwrap();
+        stations.push((name, path, j));
+    }
+    // Station a decommissions a pack, with a signature naming the order; station b has an
+    // alarm, acknowledged, and the service refuses one of its packs.
+    {
+        let (_, path_a, j) = &mut stations[0];
+        let a1 = j.find_scan(GTIN, "A1").unwrap().unwrap();
+        j.decommissioned(a1.id, "Destroyed", &Actor { station: A.into(), operator: Some("sup-1".into()) }).unwrap();
+        let row = audit_id(path_a, actions::SERIAL_DECOMMISSIONED, &format!("{GTIN}/A1"));
+        let mut sig = signature(row, Some("Order143"), "approved", "decommission A1 (Destroyed)", Some("crushed"));
+        sig.station = A.into();
+        j.audit(&sig).unwrap();
+    }
+    {
+        let (_, _, j) = &mut stations[1];
+        let b = j.take_batch(10).unwrap().unwrap();
+        j.mark(&[b.rows[0].0], State::Rejected, Some("Serial unknown")).unwrap();
+        let alarm = shopfloor::scan::journal::Alarm {
+            order_id: Some("Order143".into()),
+            kind: "wrong_batch".into(),
+            raw: "(10)X".into(),
+            message: "This pack is batch X".into(),
+        };
+        let actor = Actor { station: B.into(), operator: Some("op-2".into()) };
+        j.record_alarm(&alarm, &actor).unwrap();
+        j.acknowledge_alarms(&actor).unwrap();
+    }
+    // Each station copies its trail to the store.
+    rt.block_on(async {
+        let admin = pg.admin().await;
+        for (name, path, j) in stations.drain(..) {
+            let local: i64 = rusqlite::Connection::open(&path)
+                .unwrap()
+                .query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+                .unwrap();
+            let j = Arc::new(Mutex::new(j));
+            let sink: shopfloor::line_store::AuditSink = Arc::new(move |e| j.lock().unwrap().audit(&e).unwrap());
+            let (store, _events) = LineStore::start(&pg.config(name, name, "line-1"), &path, sink).unwrap();
+            store.audit_written();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let n: i64 = admin
+                    .query_one("SELECT count(*) FROM shopfloor.audit WHERE chain = $1", &[&name])
+                    .await
+                    .unwrap()
+                    .get(0);
+                if n >= local {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "{name}'s audit rows were not copied: {n} of {local}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            store.stop().await;
+        }
+    });
+
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("{}\n{}", shopfloor::config::EXAMPLE, pg.section(A))).unwrap();
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_shopfloor"))
+            .arg("--config")
+            .arg(&config)
+            .args(["report", "--order", "Order143", "--format", format])
+            .env("SHOPFLOOR_MANUFACTURER_TOKEN", "t")
+            .env("SHOPFLOOR_MANUFACTURER_CHANNEL_KEY", "c")
+            .env("SHOPFLOOR_PRODUCTION_API_KEY", "k")
+            .env("SHOPFLOOR_PRODUCTION_STORE", "s")
+            .env("HOME", dir.path())
+            .env("TZ", "UTC")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let v: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    assert!(v["source"].as_str().unwrap().starts_with("line store"), "{v}");
+    assert_eq!(v["packs"]["accepted"], 4, "both stations' packs: {v}");
+    assert_eq!(v["packs"]["decommissioned"], 1);
+    assert_eq!(v["packs"]["refused_by_service"], 1);
+    assert_eq!(v["packs"]["commissioned"], 2);
+    assert_eq!(v["packs"]["refused_at_station"], 1);
+    assert_eq!(v["alarms"][0]["station"], B);
+    assert_eq!(v["alarms"][0]["acknowledged_by"], "op-2");
+    assert_eq!(v["signatures"][0]["station"], A);
+    assert_eq!(v["signatures"][0]["reason"], "crushed");
+    let table = run("table");
+    assert!(table.contains("Note: From the line store"), "{table}");
+    assert!(table.contains("Destroyed") && table.contains("Serial unknown"), "{table}");
+    let csv = run("csv");
+    assert!(csv.contains(",signature,") && csv.contains(",alarm,"), "{csv}");
+}
