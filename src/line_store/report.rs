@@ -179,7 +179,14 @@ pub fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> Bat
                 sig.record = Signature::record_of_object(&e.object);
             }
             let record = sig.record.and_then(|id| signed.get(&(e.station.clone(), id)));
-            if batch_report::concerns(order.as_deref(), record.map(|(o, v)| (o.as_str(), v.as_deref())), order_id) {
+            // A record about one pack or label ("gtin/serial") concerns the order that pack is in.
+            let of_order = record.is_some_and(|(object, _)| {
+                let k = (e.station.clone(), object.clone());
+                packs.contains(&k) || labels.contains_key(&k)
+            });
+            if of_order
+                || batch_report::concerns(order.as_deref(), record.map(|(o, v)| (o.as_str(), v.as_deref())), order_id)
+            {
                 r.signatures.push(sig);
             }
         }
@@ -359,9 +366,11 @@ mod tests {
                 None,
             ),
             row("b", 7, SIGNATURE_ACTION, "audit #2", Some(r#"{"signer":"sup-2","record":2,"order":null}"#), None),
+            row("a", 12, SIGNATURE_ACTION, "audit #3", Some(r#"{"signer":"qa-1","record":3,"order":null}"#), None),
         ];
         let mut signed = SignedRecords::new();
         signed.insert(("b".into(), 1), ("G/3".into(), o1.map(String::from)));
+        signed.insert(("a".into(), 3), ("G/1".into(), Some("decommissioned".into())));
         signed.insert(("b".into(), 2), ("G/9".into(), Some("order O2 batch B expiry 290512".into())));
         let r = from_trail("O1", &rows, &signed);
         let p = r.packs;
@@ -374,7 +383,11 @@ mod tests {
         assert_eq!((r.labels.printed, r.labels.voided), (1, 1));
         assert_eq!(r.labels.voided_labels[0].reason.as_deref(), Some("smudged"));
         let signers: Vec<&str> = r.signatures.iter().map(|s| s.signer.as_str()).collect();
-        assert_eq!(signers, ["sup-2", "sup-1"], "by its record at station b, and by its order; in time order");
+        assert_eq!(
+            signers,
+            ["sup-2", "sup-1", "qa-1"],
+            "by its record at station b, by its order, and by the pack its record is about; in time order"
+        );
         assert_eq!(r.notes, [COMMISSIONED_NOTE]);
     }
 }

@@ -228,6 +228,7 @@ fn signatures(c: &Connection, order_id: &str) -> rusqlite::Result<Vec<Signature>
         "SELECT id, at_utc, station, operator, object, new_value, reason FROM audit WHERE action = ?1 ORDER BY id",
     )?;
     let mut signed = c.prepare("SELECT object, new_value FROM audit WHERE id = ?1")?;
+    let labels = has_table(c, "printed_labels")?;
     let mut out = Vec::new();
     let rows = q.query_map(params![SIGNATURE_ACTION], |r| {
         Ok((
@@ -257,11 +258,34 @@ fn signatures(c: &Connection, order_id: &str) -> rusqlite::Result<Vec<Signature>
             None => None,
         };
         let record_ref = record.as_ref().map(|(o, v)| (o.as_str(), v.as_deref()));
-        if batch_report::concerns(order.as_deref(), record_ref, order_id) {
+        // A record about one pack or label ("gtin/serial") concerns the order that pack is in.
+        let of_order = match &record {
+            Some((object, _)) => pack_or_label_of(c, object, order_id, labels)?,
+            None => false,
+        };
+        if of_order || batch_report::concerns(order.as_deref(), record_ref, order_id) {
             out.push(sig);
         }
     }
     Ok(out)
+}
+
+/// Whether `object` (`gtin/serial`) is a pack scanned for the order or a label printed for it.
+fn pack_or_label_of(c: &Connection, object: &str, order_id: &str, labels: bool) -> rusqlite::Result<bool> {
+    let Some((gtin, serial)) = object.split_once('/') else { return Ok(false) };
+    let pack: bool = c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM scans WHERE gtin = ?1 AND serial = ?2 AND order_id = ?3)",
+        params![gtin, serial, order_id],
+        |r| r.get(0),
+    )?;
+    if pack || !labels {
+        return Ok(pack);
+    }
+    c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM printed_labels WHERE gtin = ?1 AND serial = ?2 AND order_id = ?3)",
+        params![gtin, serial, order_id],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]
@@ -305,7 +329,8 @@ mod tests {
         let scan_row: i64 =
             j.conn.query_row("SELECT id FROM audit WHERE action = 'scan.accepted' LIMIT 1", [], |r| r.get(0)).unwrap();
         j.audit(&sign(scan_row, "null")).unwrap();
-        j.audit(&sign(decommission_row, "\"O1\"")).unwrap();
+        // A decommission (whose row names only the pack) concerns the order of that pack.
+        j.audit(&sign(decommission_row, "null")).unwrap();
         let ack_row: i64 =
             j.conn.query_row("SELECT id FROM audit WHERE action = 'alarm.acknowledged'", [], |r| r.get(0)).unwrap();
         j.audit(&sign(ack_row, "\"O2\"")).unwrap();
