@@ -133,28 +133,50 @@ fn or_dash(s: Option<&str>) -> String {
     clean(s.unwrap_or("-"))
 }
 
-fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<()> {
+/// A line of text under an item, indented and wrapped at 80 columns (long words stay whole).
+fn wrapped(out: &mut dyn Write, text: &str) -> std::io::Result<()> {
+    wrapped_at(out, "      ", text)
+}
+
+fn wrapped_at(out: &mut dyn Write, indent: &str, text: &str) -> std::io::Result<()> {
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && indent.len() + line.chars().count() + 1 + word.chars().count() > 80 {
+            writeln!(out, "{indent}{line}")?;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    writeln!(out, "{indent}{line}")
+}
+
+fn table(out: &mut dyn Write, r: &BatchReport, zone: &Zone) -> std::io::Result<()> {
     let p = &r.packs;
     writeln!(out, "Batch-release report: order {}", clean(&r.order_id))?;
-    writeln!(out, "From the {}", r.source)?;
-    writeln!(out, "Times in {} (UTC offset shown); CSV and JSON give UTC.", zone.name)?;
+    wrapped_at(out, "", &format!("From the {}", r.source))?;
+    wrapped_at(out, "", &format!("Times in {} (UTC offset shown); CSV and JSON give UTC.", zone.name))?;
     for n in &r.notes {
-        writeln!(out, "Note: {}", clean(n))?;
+        wrapped_at(out, "", &format!("Note: {}", clean(n)))?;
     }
     writeln!(out)?;
     writeln!(out, "PACKS")?;
-    writeln!(
-        out,
-        "  scanned {} = accepted {} + refused at the station {} + duplicates {}",
-        p.scanned, p.accepted, p.refused_at_station, p.duplicates
-    )?;
-    writeln!(
-        out,
-        "  accepted {} = commissioned {} + decommissioned {} + refused by the service {} + waiting {}",
-        p.accepted, p.commissioned, p.decommissioned, p.refused_by_service, p.pending
-    )?;
+    let figure = |out: &mut dyn Write, what: &str, n: i64| writeln!(out, "  {what:<28}{n:>8}");
+    figure(out, "scanned", p.scanned)?;
+    figure(out, "  accepted", p.accepted)?;
+    figure(out, "    commissioned", p.commissioned)?;
+    figure(out, "    decommissioned", p.decommissioned)?;
+    figure(out, "    refused by the service", p.refused_by_service)?;
+    figure(out, "    waiting for the service", p.pending)?;
+    figure(out, "  refused at the station", p.refused_at_station)?;
+    figure(out, "  duplicates", p.duplicates)?;
     if p.pending > 0 {
-        writeln!(out, "  {} pack(s) still wait for the service's answer: the order is not complete yet", p.pending)?;
+        wrapped(
+            out,
+            &format!("{} pack(s) still wait for the service's answer: the order is not complete yet", p.pending),
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "DECOMMISSIONED BY REASON")?;
@@ -162,22 +184,23 @@ fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<
         writeln!(out, "  none")?;
     }
     for d in &r.decommissioned {
-        writeln!(out, "  {:<24} {}", clean(&d.reason), d.count)?;
+        writeln!(out, "  {:<28}{:>8}", clean(&d.reason), d.count)?;
     }
+    let pack = |gtin: &str, serial: &str| {
+        if gtin.is_empty() {
+            clean(serial)
+        } else {
+            format!("{}/{}", clean(gtin), clean(serial))
+        }
+    };
     writeln!(out)?;
     writeln!(out, "REFUSED BY THE SERVICE")?;
     if r.refused_by_service.is_empty() {
         writeln!(out, "  none")?;
     }
     for e in &r.refused_by_service {
-        writeln!(
-            out,
-            "  {}  {}/{}  {}",
-            zone.show(&e.at_utc),
-            clean(&e.gtin),
-            clean(&e.serial),
-            or_dash(e.reason.as_deref())
-        )?;
+        writeln!(out, "  {}  {}", zone.show(&e.at_utc), pack(&e.gtin, &e.serial))?;
+        wrapped(out, &or_dash(e.reason.as_deref()))?;
     }
     writeln!(out)?;
     writeln!(out, "DUPLICATES")?;
@@ -191,14 +214,13 @@ fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<
             "late_duplicate" => "LATE duplicate (found after an offline spell)",
             other => other,
         };
-        let pack =
-            if d.gtin.is_empty() { clean(&d.serial) } else { format!("{}/{}", clean(&d.gtin), clean(&d.serial)) };
-        writeln!(out, "  {}  {}  {}  {}", zone.show(&d.at_utc), clean(&d.station), pack, kind)?;
+        writeln!(out, "  {}  {}  {}", zone.show(&d.at_utc), clean(&d.station), pack(&d.gtin, &d.serial))?;
+        wrapped(out, kind)?;
         if let Some(f) = &d.first {
-            writeln!(out, "      first: {}", clean(f))?;
+            wrapped(out, &format!("first: {}", clean(f)))?;
         }
         if let Some(x) = &d.resolution {
-            writeln!(out, "      resolved: {}", clean(x))?;
+            wrapped(out, &format!("resolved: {}", clean(x)))?;
         }
     }
     writeln!(out)?;
@@ -206,24 +228,20 @@ fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<
     writeln!(out, "LABELS")?;
     writeln!(out, "  printed {} = verified {} + voided {} + waiting {}", l.printed, l.verified, l.voided, l.waiting)?;
     if l.to_check_and_remove > 0 {
-        writeln!(
+        wrapped(
             out,
-            "  {} label(s) were sent, never confirmed printed, then voided: find and remove them before release",
-            l.to_check_and_remove
+            &format!(
+                "{} label(s) were sent, never confirmed printed, then voided: find and remove them before release",
+                l.to_check_and_remove
+            ),
         )?;
     }
     if l.voided_unsent + l.in_flight > 0 {
         writeln!(out, "  voided before sending {}, with a printer now {}", l.voided_unsent, l.in_flight)?;
     }
     for v in &l.voided_labels {
-        writeln!(
-            out,
-            "  voided {}  {}/{}  {}",
-            zone.show(&v.at_utc),
-            clean(&v.gtin),
-            clean(&v.serial),
-            or_dash(v.reason.as_deref())
-        )?;
+        writeln!(out, "  voided {}  {}", zone.show(&v.at_utc), pack(&v.gtin, &v.serial))?;
+        wrapped(out, &or_dash(v.reason.as_deref()))?;
     }
     writeln!(out)?;
     writeln!(out, "ALARMS")?;
@@ -231,15 +249,18 @@ fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<
         writeln!(out, "  none")?;
     }
     for a in &r.alarms {
-        writeln!(out, "  {}  {}  {}: {}", zone.show(&a.at_utc), clean(&a.station), clean(&a.kind), clean(&a.message))?;
+        writeln!(out, "  {}  {}  {}", zone.show(&a.at_utc), clean(&a.station), clean(&a.kind))?;
+        wrapped(out, &clean(&a.message))?;
         match &a.acknowledged_at_utc {
-            Some(t) => writeln!(
+            Some(t) => wrapped(
                 out,
-                "      acknowledged {} by {}",
-                zone.show(t),
-                a.acknowledged_by.as_deref().map(clean).unwrap_or_else(|| "nobody signed in".into())
+                &format!(
+                    "acknowledged {} by {}",
+                    zone.show(t),
+                    a.acknowledged_by.as_deref().map(clean).unwrap_or_else(|| "nobody signed in".into())
+                ),
             )?,
-            None => writeln!(out, "      NOT acknowledged")?,
+            None => wrapped(out, "NOT acknowledged")?,
         }
     }
     writeln!(out)?;
@@ -253,18 +274,12 @@ fn table(out: &mut impl Write, r: &BatchReport, zone: &Zone) -> std::io::Result<
             (Some(n), None) => format!("{} ({})", clean(n), clean(&s.signer)),
             _ => clean(&s.signer),
         };
-        writeln!(
-            out,
-            "  {}  {}  {}  {}",
-            zone.show(&s.at_utc),
-            who,
-            or_dash(s.meaning.as_deref()),
-            or_dash(s.action.as_deref())
-        )?;
+        writeln!(out, "  {}  {}", zone.show(&s.at_utc), who)?;
+        wrapped(out, &format!("{}: {}", or_dash(s.meaning.as_deref()), or_dash(s.action.as_deref())))?;
         let record = s.record.map(|r| format!("audit row {r}")).unwrap_or_else(|| "no record".into());
-        writeln!(out, "      signed {record}: {}", or_dash(s.summary.as_deref()))?;
+        wrapped(out, &format!("signed {record}: {}", or_dash(s.summary.as_deref())))?;
         if let Some(reason) = &s.reason {
-            writeln!(out, "      reason: {}", clean(reason))?;
+            wrapped(out, &format!("reason: {}", clean(reason)))?;
         }
     }
     Ok(())
