@@ -330,3 +330,50 @@ fn with_a_line_store_the_report_covers_every_station_of_the_line() {
     let csv = run("csv");
     assert!(csv.contains(",signature,") && csv.contains(",alarm,"), "{csv}");
 }
+
+/// A line store that does not answer: the report is this station's, and says so.
+#[test]
+fn an_unreachable_line_store_leaves_the_stations_own_report_with_a_note() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data");
+    let mut j = Journal::open(&data.join("shopfloor/journal.db")).unwrap();
+    let scan = NewScan {
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        station: "line-1-station-a".into(),
+        operator: None,
+        order_id: "Order143".into(),
+        gtin: GTIN.into(),
+        batch: "B2405121".into(),
+        expiry: "290512".into(),
+        serial: "S1".into(),
+        raw: "S1".into(),
+    };
+    j.append(&[scan]).unwrap();
+    drop(j);
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let config = home.path().join("config.toml");
+    let section = format!(
+        "[line_store]\nurl = \"postgres://line-1-station-a@127.0.0.1:{port}/postgres\"\nsslmode = \"disable\"\n"
+    );
+    std::fs::write(&config, format!("{}\n{section}", shopfloor::config::EXAMPLE)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfloor"))
+        .arg("--config")
+        .arg(&config)
+        .args(["report", "--order", "Order143"])
+        .env("SHOPFLOOR_MANUFACTURER_TOKEN", "t")
+        .env("SHOPFLOOR_MANUFACTURER_CHANNEL_KEY", "c")
+        .env("SHOPFLOOR_PRODUCTION_API_KEY", "k")
+        .env("SHOPFLOOR_PRODUCTION_STORE", "s")
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stderr.contains("warning: The line store could not be read"), "{stderr}");
+    assert!(stdout.contains("Note: The line store could not be read"), "{stdout}");
+    assert!(stdout.contains("this station's packs only"), "{stdout}");
+    assert!(stdout.contains("From the journal"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("    accepted") && l.ends_with(" 1")), "{stdout}");
+}
