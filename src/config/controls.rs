@@ -68,13 +68,13 @@ const SECRET_KEYS: &[&str] = &["production.store"];
 
 /// Whether the value under this dotted key is a secret. Only the last part of the key counts
 /// (`keys.quit` is a key binding; `manufacturer.api_key` is a secret).
-pub fn is_secret(key: &str) -> bool {
+fn is_secret(key: &str) -> bool {
     let leaf = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
     SECRET_WORDS.iter().any(|w| leaf.contains(w)) || SECRET_KEYS.contains(&key)
 }
 
 /// What is recorded instead of a secret: enough to see that it changed, never what it is.
-pub fn fingerprint(value: &str) -> String {
+fn fingerprint(value: &str) -> String {
     format!("sha256:{}", &sha256_hex(value.as_bytes())[..16])
 }
 
@@ -92,7 +92,7 @@ fn holds_password(value: &str) -> bool {
 /// The table flattened to dotted keys; tables in an array are named by their `id` or `name`
 /// (`operators.sup-1.role`), else by their place (`labels.templates.0.file`). Secrets are
 /// replaced by their fingerprint.
-pub fn flatten(table: &toml::Table) -> Values {
+fn flatten(table: &toml::Table) -> Values {
     let mut out = Values::new();
     walk_table(table, "", &mut out);
     out
@@ -139,7 +139,7 @@ fn walk(v: &toml::Value, key: &str, out: &mut Values) {
 }
 
 /// Keys added, removed or changed between two snapshots, sorted.
-pub fn changed_keys(old: &Values, new: &Values) -> Vec<String> {
+fn changed_keys(old: &Values, new: &Values) -> Vec<String> {
     let mut keys: Vec<String> = old.keys().chain(new.keys()).filter(|k| old.get(*k) != new.get(*k)).cloned().collect();
     keys.sort();
     keys.dedup();
@@ -180,7 +180,7 @@ const STRONG_ROLES: &[&str] = &["supervisor", "qa"];
 /// Each change that weakens a control, in words, e.g.
 /// `signatures.decommission.enabled true → false`, `scan.overfill_tolerance_percent 2 → 10`,
 /// `supervisor added: operators.sup-9`, `kiosk.supervisor_pin_hash changed`.
-pub fn weakened(old: &Values, new: &Values) -> Vec<String> {
+fn weakened(old: &Values, new: &Values) -> Vec<String> {
     let mut out = Vec::new();
     for key in changed_keys(old, new) {
         let (was, now) = (old.get(&key).map(String::as_str), new.get(&key).map(String::as_str));

@@ -162,7 +162,7 @@ impl Signature {
 
 /// Whether `text` names the order `id` as a whole word: `Order143` is in "order Order143 batch
 /// B1" and in "Order143/7", but not in "Order1430".
-pub fn mentions(text: &str, id: &str) -> bool {
+fn mentions(text: &str, id: &str) -> bool {
     if id.is_empty() {
         return false;
     }

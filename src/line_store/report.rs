@@ -14,12 +14,12 @@ use crate::printing::store::{LabelRow, LabelState, Reconciliation};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the report says about commissioning when it was read from the line store.
-pub const COMMISSIONED_NOTE: &str = "From the line store: it does not record commissioning pack by pack, so \
+const COMMISSIONED_NOTE: &str = "From the line store: it does not record commissioning pack by pack, so \
      'commissioned' counts the accepted packs neither refused by the service nor decommissioned (some may \
      still wait for the service's answer; a station's journal, --journal PATH, tells exactly).";
 
 /// The audited record a signature points at: (station, audit id) → (object, new value).
-pub type SignedRecords = HashMap<(String, i64), (String, Option<String>)>;
+type SignedRecords = HashMap<(String, i64), (String, Option<String>)>;
 
 fn label_action_state(action: &str) -> Option<LabelState> {
     use crate::printing::store::actions as a;
@@ -34,7 +34,7 @@ fn label_action_state(action: &str) -> Option<LabelState> {
 }
 
 /// The report of `order_id` from the line's audit rows (any order of rows; every station's).
-pub fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchReport {
+fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchReport {
     let mut rows: Vec<&Entry> = rows.iter().collect();
     rows.sort_by(|a, b| a.station.cmp(&b.station).then(a.id.cmp(&b.id)));
     let mut r = BatchReport { order_id: order_id.into(), ..BatchReport::default() };
