@@ -94,18 +94,6 @@ pub fn run(
                 (c, Some((handle, loaded.controls)))
             }
         };
-        // What the station starts with goes to the audit trail before it acts on any of it.
-        if let Some(snapshot) = controls.as_ref().or(demo_sim.as_ref().map(|(_, s)| s)) {
-            // `--kiosk` turns the kiosk on whatever the file says: the control in force is
-            // recorded, so a start without it shows as the kiosk turned off.
-            let mut values = snapshot.values.clone();
-            if kiosk {
-                values.insert("kiosk.enabled".into(), "true".into());
-            }
-            let snapshot = crate::config::controls::Snapshot::of_values(values);
-            crate::station::record_config(&config, &data_dir, &snapshot)
-                .context("cannot record the config in the audit trail")?;
-        }
         let mut config = config;
         if kiosk {
             if config.kiosk.supervisor_pin_hash.is_none() {
@@ -116,6 +104,19 @@ pub fn run(
         }
         if config.kiosk.enabled {
             super::ignore_keyboard_signals();
+        }
+        // What the station starts with goes to the audit trail before it acts on any of it
+        // (a start refused above records nothing).
+        if let Some(snapshot) = controls.as_ref().or(demo_sim.as_ref().map(|(_, s)| s)) {
+            // `--kiosk` turns the kiosk on whatever the file says: the control in force is
+            // recorded, so a start without it shows as the kiosk turned off.
+            let mut values = snapshot.values.clone();
+            if kiosk {
+                values.insert("kiosk.enabled".into(), "true".into());
+            }
+            let snapshot = crate::config::controls::Snapshot::of_values(values);
+            crate::station::record_config(&config, &data_dir, &snapshot)
+                .context("cannot record the config in the audit trail")?;
         }
         let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.
