@@ -303,7 +303,54 @@ pub async fn batch_report(client: &tokio_postgres::Client, order_id: &str) -> Re
             signed.insert((e.station.clone(), id), (row.get(0), row.get(1)));
         }
     }
-    Ok(from_trail(order_id, &rows, &signed))
+    let mut report = from_trail(order_id, &rows, &signed);
+    // The line's list of late duplicates knows how each was resolved, and has those whose
+    // station's audit rows have not reached the store yet.
+    let late = client
+        .query(
+            "SELECT station, gtin, serial, scanned_at, first_station, first_operator, first_order_id, first_scanned_at,
+                    resolved_at, resolved_by, resolution
+             FROM late_duplicates WHERE order_id = $1 ORDER BY id",
+            &[&order_id],
+        )
+        .await
+        .map_err(Error::db)?;
+    let utc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    for row in late {
+        let (station, gtin, serial): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        let resolved_at: Option<chrono::DateTime<chrono::Utc>> = row.get(8);
+        let resolution = resolved_at.map(|at| {
+            let by: Option<String> = row.get(9);
+            let what: Option<String> = row.get(10);
+            format!("{} (by {}, {})", what.unwrap_or_default(), by.as_deref().unwrap_or("-"), utc(at))
+        });
+        let known = report
+            .duplicates
+            .iter_mut()
+            .find(|d| d.kind == "late_duplicate" && d.station == station && d.gtin == gtin && d.serial == serial);
+        match known {
+            Some(d) => d.resolution = resolution,
+            None => {
+                let first_operator: Option<String> = row.get(5);
+                report.duplicates.push(Duplicate {
+                    kind: "late_duplicate".into(),
+                    at_utc: utc(row.get(3)),
+                    station,
+                    gtin,
+                    serial,
+                    first: Some(format!(
+                        "claimed first by {} (order {}, operator {}, {})",
+                        row.get::<_, String>(4),
+                        row.get::<_, String>(6),
+                        first_operator.as_deref().unwrap_or("-"),
+                        utc(row.get(7))
+                    )),
+                    resolution,
+                });
+            }
+        }
+    }
+    Ok(report)
 }
 
 #[cfg(test)]

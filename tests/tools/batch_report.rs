@@ -293,6 +293,17 @@ fn with_a_line_store_the_report_covers_every_station_of_the_line() {
             }
             store.stop().await;
         }
+        // A late duplicate on the line's list, resolved by QA.
+        admin
+            .batch_execute(
+                "INSERT INTO shopfloor.late_duplicates (gtin, serial, station, pack, operator, order_id, scanned_at,
+                     first_station, first_pack, first_operator, first_order_id, first_scanned_at, resolved_at,
+                     resolved_by, resolution)
+                 VALUES ('02022090117459', 'LD1', 'line-1-station-b', 99, 'op-2', 'Order143', now(),
+                     'line-1-station-a', 5, 'op-1', 'Order143', now(), now(), 'qa-1', 'pack destroyed')",
+            )
+            .await
+            .unwrap();
     });
 
     let config = dir.path().join("config.toml");
@@ -324,6 +335,9 @@ fn with_a_line_store_the_report_covers_every_station_of_the_line() {
     assert_eq!(v["alarms"][0]["acknowledged_by"], "op-2");
     assert_eq!(v["signatures"][0]["station"], A);
     assert_eq!(v["signatures"][0]["reason"], "crushed");
+    let late = &v["duplicates"].as_array().unwrap().iter().find(|d| d["kind"] == "late_duplicate").unwrap().clone();
+    assert_eq!(late["serial"], "LD1");
+    assert!(late["resolution"].as_str().unwrap().starts_with("pack destroyed (by qa-1, "), "{late}");
     let table = run("table");
     assert!(table.contains("Note: From the line store"), "{table}");
     assert!(table.contains("Destroyed") && table.contains("Serial unknown"), "{table}");
