@@ -61,6 +61,9 @@ pub enum Command {
     },
     /// The labels printed for an order and how they add up: printed = verified + voided + waiting.
     Labels(LabelsArgs),
+    /// The batch-release report of an order for QA: packs, decommissions, refusals, duplicates,
+    /// labels, alarms and who acknowledged them, and every signature concerning the order.
+    Report(ReportArgs),
     /// Copy the journal (also of a running station) with SQLite's online backup and check the
     /// copy: integrity check and audit chain.
     Backup(BackupArgs),
@@ -103,6 +106,24 @@ pub enum PrinterAction {
         /// The printer's name in [[printers]].
         name: String,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The packaging order to report on.
+    #[arg(long, value_name = "ID")]
+    pub order: String,
+    /// table (for reading; local times), csv (for a spreadsheet; formula-safe; UTC) or json (one
+    /// object; UTC).
+    #[arg(long, default_value = "table", value_parser = ["table", "csv", "json"])]
+    pub format: String,
+    /// The journal to read (default: journal.db in the data directory). With [line_store] in the
+    /// config and no --journal, the whole line is read from the line store instead.
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Read the demo station's journal.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -113,6 +113,36 @@ impl Station {
     }
 }
 
+/// Records in the station's audit trail that it starts with this config (`config.loaded`): the
+/// snapshot's hash and settings and, when they differ from the last start's, the keys that
+/// changed and the controls that were weakened. Runs before the journal's writer starts, so the
+/// row comes before anything the station does with the config. The row's object is the file
+/// (`(demo)` for the demo's).
+pub fn record_config(
+    config: &Config,
+    data_dir: &Path,
+    snapshot: &crate::config::controls::Snapshot,
+) -> anyhow::Result<()> {
+    use crate::config::controls;
+    use crate::domain::audit::{actions, NewEntry};
+    let mut journal = Journal::open(&data_dir.join("journal.db"))?;
+    let previous = journal
+        .last_audit_entry(actions::CONFIG_LOADED)?
+        .and_then(|e| e.new_value)
+        .and_then(|v| controls::Snapshot::from_json(&v));
+    let compared = controls::compare(previous.as_ref(), snapshot);
+    let object = match &config.source {
+        Some(p) => std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).display().to_string(),
+        None => "(demo)".to_string(),
+    };
+    let mut entry = NewEntry::new(actions::CONFIG_LOADED, object)
+        .by(&config.station.id, None)
+        .change(compared.old_hash, Some(snapshot.to_json()));
+    entry.reason = compared.reason;
+    journal.audit(&entry)?;
+    Ok(())
+}
+
 /// Claims what the journal accepted, in the order it was journaled, and passes the journal's
 /// answers on with the line store's verdict folded in. A claim waits at most
 /// `line_store::CLAIM_WAIT`; what is not answered by then (the store is slow or gone) passes as

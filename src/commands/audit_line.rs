@@ -15,14 +15,14 @@ pub const EXIT_STORE_UNREACHABLE: u8 = 3;
 
 /// The config's `[line_store]`: from `--config` (which must load), else from the usual place
 /// when a config is there; `None` when there is no line store.
-fn line_store_config(config: Option<&Path>) -> Result<Option<LineStoreConfig>, ExitCode> {
+pub(super) fn line_store_config(config: Option<&Path>) -> Result<Option<LineStoreConfig>, ExitCode> {
     match config {
         Some(p) => super::load_config(Some(p)).map(|c| c.line_store),
         None => Ok(crate::config::load(None, &crate::config::process_env).ok().and_then(|l| l.config.line_store)),
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")
 }
 

@@ -87,6 +87,15 @@ fn table(out: &mut impl Write, rows: &[Entry]) -> std::io::Result<()> {
                 "SIGNED by {} ({}, {}), meaning: {}, for row {}: {}",
                 s.name, s.signer, s.role, s.meaning, s.record, s.summary
             ),
+            // The settings themselves are in the JSON and CSV forms; the table names the hash.
+            (old, Some(new), _) if r.action == crate::domain::audit::actions::CONFIG_LOADED => {
+                let hash = serde_json::from_str::<serde_json::Value>(new)
+                    .ok()
+                    .and_then(|v| v["hash"].as_str().map(|h| h.chars().take(12).collect::<String>()))
+                    .unwrap_or_default();
+                let was = old.as_deref().map(|o| format!("{}… → ", o.chars().take(12).collect::<String>()));
+                format!("config {}{hash}…", was.unwrap_or_default())
+            }
             (None, None, _) => String::new(),
             (old, new, _) => format!("{} → {}", old.as_deref().unwrap_or("-"), new.as_deref().unwrap_or("-")),
         };

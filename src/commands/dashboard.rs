@@ -33,11 +33,11 @@ pub fn run(
         return Ok(ExitCode::from(EXIT_CONFIG));
     }
     // A user's config is checked first: its problems are the ones to fix first.
-    let user_config = if demo {
-        None
+    let (user_config, controls) = if demo {
+        (None, None)
     } else {
-        match super::load_config(config_path) {
-            Ok(c) => Some(c),
+        match super::load_config_controls(config_path) {
+            Ok((c, s)) => (Some(c), Some(s)),
             Err(code) => return Ok(code),
         }
     };
@@ -72,7 +72,7 @@ pub fn run(
     );
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let result = rt.block_on(async {
-        let (config, _sim) = match user_config {
+        let (config, demo_sim) = match user_config {
             Some(c) => (c, None),
             None => {
                 let listen = sim_listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
@@ -91,7 +91,7 @@ pub fn run(
                 let loaded = config::parse(&snippet, Path::new("(demo)"), &env).context("the demo config is invalid")?;
                 let mut c = loaded.config;
                 c.source = None;
-                (c, Some(handle))
+                (c, Some((handle, loaded.controls)))
             }
         };
         let mut config = config;
@@ -106,6 +106,19 @@ pub fn run(
         }
         if config.kiosk.enabled {
             super::ignore_keyboard_signals();
+        }
+        // What the station starts with goes to the audit trail before it acts on any of it
+        // (a start refused above records nothing).
+        if let Some(snapshot) = controls.as_ref().or(demo_sim.as_ref().map(|(_, s)| s)) {
+            // `--kiosk` turns the kiosk on whatever the file says: the control in force is
+            // recorded, so a start without it shows as the kiosk turned off.
+            let mut values = snapshot.values.clone();
+            if kiosk {
+                values.insert("kiosk.enabled".into(), "true".into());
+            }
+            let snapshot = crate::config::controls::Snapshot::of_values(values);
+            crate::station::record_config(&config, &data_dir, &snapshot)
+                .context("cannot record the config in the audit trail")?;
         }
         let clients = clients(&config, &data_dir)?;
         // The demo station starts with an order to scan for.

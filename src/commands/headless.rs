@@ -19,6 +19,7 @@ use std::time::Duration;
 
 pub async fn run(
     config: Config,
+    controls: &crate::config::controls::Snapshot,
     data_dir: &Path,
     order_id: &str,
     operator: &str,
@@ -31,6 +32,8 @@ pub async fn run(
         .packaging_order(order_id)
         .await
         .with_context(|| format!("cannot read packaging order {order_id}"))?;
+    crate::station::record_config(&config, data_dir, controls)
+        .context("cannot record the config in the audit trail")?;
     let (mut station, journal_thread) =
         crate::station::Station::start(&config, clients, data_dir, Some(order.clone()))?;
     // Emptied at the end, so the journal's thread sees its last sender go and finishes.

@@ -132,11 +132,11 @@ pub fn run(cmd: LineStoreCommand, config: Option<&Path>) -> anyhow::Result<ExitC
             }
         }
         LineStoreCommand::Station { data_dir, order, operator, burst } => {
-            let c = match super::load_config(config) {
+            let (c, controls) = match super::load_config_controls(config) {
                 Ok(c) => c,
                 Err(code) => return Ok(code),
             };
-            rt.block_on(super::headless::run(c, &data_dir, &order, &operator, burst))
+            rt.block_on(super::headless::run(c, &controls, &data_dir, &order, &operator, burst))
         }
     }
 }

@@ -14,6 +14,7 @@ mod headless;
 mod labels;
 mod line_store;
 mod printer;
+mod report;
 mod scanner_check;
 mod sim;
 
@@ -39,12 +40,19 @@ pub const EXIT_CONFIG: u8 = 2;
 /// Finds and checks the config file, printing warnings; on a problem prints it and gives the
 /// exit code to leave with (before any terminal mode changes).
 fn load_config(path: Option<&std::path::Path>) -> Result<crate::config::Config, ExitCode> {
+    load_config_controls(path).map(|(c, _)| c)
+}
+
+/// As `load_config`, with the snapshot a starting station records in its audit trail.
+fn load_config_controls(
+    path: Option<&std::path::Path>,
+) -> Result<(crate::config::Config, crate::config::controls::Snapshot), ExitCode> {
     match crate::config::load(path, &crate::config::process_env) {
         Ok(loaded) => {
             for w in &loaded.warnings {
                 eprintln!("{w}");
             }
-            Ok(loaded.config)
+            Ok((loaded.config, loaded.controls))
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -67,6 +75,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Audit(args)) => audit::run(args, cli.config.as_deref()),
         Some(Command::Printer { action }) => printer::run(cli.config.as_deref(), action),
         Some(Command::Labels(args)) => labels::run(args),
+        Some(Command::Report(args)) => report::run(args, cli.config.as_deref()),
         Some(Command::Backup(args)) => backup::run(args),
         Some(Command::Archive(args)) => archive::run(args),
         Some(Command::LineStore(c)) => line_store::run(c, cli.config.as_deref()),

@@ -5,6 +5,7 @@
 //! the line, the key and the form that was expected, so a plant's IT person can fix it blind.
 
 pub mod access;
+pub mod controls;
 pub mod file;
 pub mod keys;
 pub mod line_store;
@@ -279,6 +280,8 @@ pub fn read_small_file(path: &Path, limit: u64) -> std::io::Result<String> {
 pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<String>,
+    /// The file's settings as the audit trail records them at each start (secrets replaced).
+    pub controls: controls::Snapshot,
 }
 
 /// Where the config file is: `--config`, then `SHOPFLOOR_CONFIG`, then the platform's config
@@ -326,7 +329,13 @@ pub fn parse(src: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Re
     match validate(file, src, path, env) {
         Ok(config) if problems.is_empty() => {
             let warnings = access_warnings(&config);
-            Ok(Loaded { config: Config { source: Some(path.to_path_buf()), ..config }, warnings })
+            Ok(Loaded {
+                config: Config { source: Some(path.to_path_buf()), ..config },
+                warnings,
+                controls: controls::Snapshot::of_toml(src).unwrap_or_else(|e| {
+                    controls::Snapshot::of_values([("(unreadable)".to_string(), e)].into_iter().collect())
+                }),
+            })
         }
         Ok(_) => Err(ConfigError::Invalid { path: path.to_path_buf(), problems }),
         Err(more) => {

@@ -44,6 +44,9 @@ pub mod actions {
     /// Too many wrong PINs for one person: signing as them is locked for a while (attempted
     /// misuse).
     pub const SIGNATURE_LOCKOUT: &str = "signature.lockout";
+    /// The station started with this config: its hash and settings (secrets as fingerprints),
+    /// and what changed since the start before, weakened controls named as such.
+    pub const CONFIG_LOADED: &str = "config.loaded";
 }
 
 /// An electronic signature (21 CFR 11.50): who signed, their printed name, when (the row's

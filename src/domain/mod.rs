@@ -4,6 +4,7 @@
 //! simulator (which enforces the same rules as the real backends), so a rule lives in one place.
 
 pub mod audit;
+pub mod batch_report;
 pub mod date;
 pub mod gtin;
 pub mod manufacturer;

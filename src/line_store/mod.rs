@@ -14,6 +14,7 @@ pub mod claims;
 pub mod clock;
 pub mod connect;
 pub mod heartbeat;
+pub mod report;
 pub mod schema;
 mod tasks;
 

@@ -287,6 +287,25 @@ pub fn by_order(conn: &Connection, order_id: &str) -> rusqlite::Result<Vec<Label
     rows.collect()
 }
 
+/// Labels of an order read from a journal file without changing it (what a report reads): none
+/// when the file is older than the label tables.
+pub fn read_order_labels(path: &Path, order_id: &str) -> Result<Vec<LabelRow>, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'printed_labels')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    Ok(by_order(&conn, order_id)?)
+}
+
 /// Labels of a run, in order.
 pub fn by_run(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<LabelRow>> {
     let mut q = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE run_id = ?1 ORDER BY id"))?;

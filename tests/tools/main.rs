@@ -6,7 +6,9 @@
 mod common;
 
 mod audit;
+mod batch_report;
 mod cli;
+mod config_audit;
 mod config_check;
 mod deployment_docs;
 mod gs1_code_lists;

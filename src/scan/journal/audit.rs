@@ -62,6 +62,21 @@ impl Journal {
         Ok(audit_store::entries(&self.conn, f)?)
     }
 
+    /// The newest row of an action (e.g. the last `config.loaded`), read backwards from the end.
+    pub fn last_audit_entry(&self, action: &str) -> Result<Option<Entry>, JournalError> {
+        let has_audit: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit')",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_audit {
+            return Ok(None);
+        }
+        let sql = "SELECT id, at_utc, utc_offset, station, operator, action, object, old_value, new_value, reason, \
+                   prev_hash, hash FROM audit WHERE action = ?1 ORDER BY id DESC LIMIT 1";
+        Ok(self.conn.query_row(sql, params![action], audit_store::read).optional()?)
+    }
+
     /// Walks the audit trail's chain from its start (or checkpoint): the number of rows, or
     /// where it first breaks.
     pub fn verify_audit(&self) -> Result<Result<usize, Break>, JournalError> {

@@ -14,6 +14,7 @@ mod archive;
 mod audit;
 mod backup;
 mod read;
+mod report;
 mod scans;
 mod schema;
 
