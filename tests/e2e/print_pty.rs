@@ -2,7 +2,8 @@
 //! fake Zebra printer: twenty labels printed, scanned back from what the printer put out (the
 //! simulator's record of each label, read over loopback) and commissioned; and paper out at
 //! label 7: no serial on two labels, the voided label listed, nothing commissioned before its
-//! scan, and the voided label refused when scanned.
+//! scan, and the voided label refused when scanned; and a connection reset mid-job: the label out
+//! is voided, never sent again, and new serials replace it.
 #![cfg(unix)]
 
 use crate::common::pty::{free_port, Pty};
@@ -187,4 +188,58 @@ async fn paper_out_at_label_7_voids_the_label_out_and_prints_no_serial_twice() {
     assert_eq!(voided_rows.len(), 1);
     assert_eq!(voided_rows[0].0, voided);
     assert!(voided_rows[0].1.as_deref().unwrap_or("").contains("paper out"), "{voided_rows:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_reset_mid_job_voids_the_label_out_and_prints_new_serials() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut pty = print_tab(&home, port).await;
+    // The printer drops the connection right after it has taken the 5th label's job.
+    faults(port, serde_json::json!({ "reset_after": 5 })).await;
+    pty.press("1");
+    pty.press("0");
+    pty.wait_text("Labels to print: 10");
+    pty.send(b"\r");
+    pty.wait_text("1 label(s) to check and remove from the roll");
+    pty.wait_text("Printing halted, printer offline");
+    let voided = {
+        let screen = pty.screen();
+        let line = screen.lines().find(|l| l.contains("Voided (1): ")).map(str::to_string);
+        line.and_then(|l| l.split("Voided (1): ").nth(1)?.split_whitespace().next().map(String::from))
+            .unwrap_or_else(|| panic!("the voided serial is listed:\n{screen}"))
+    };
+    assert!(commissioned(port).await.is_empty(), "none commissioned without its scan");
+
+    // The printer answers again: r goes on with new serials.
+    pty.wait_text(&format!("{PRINTER} ready"));
+    pty.press("r");
+    pty.wait_text("All 10 labels printed");
+    let all = labels(port).await;
+    let every: Vec<String> = all.iter().map(|(_, s)| serial_of(s)).collect();
+    let distinct: BTreeSet<&String> = every.iter().collect();
+    assert_eq!(distinct.len(), every.len(), "no serial on two labels: {every:?}");
+    // The voided label may have come out before the reset; it is never printed again.
+    assert!(every.iter().filter(|s| **s == voided).count() <= 1, "{every:?}");
+    let good: Vec<String> = all.iter().map(|(_, s)| s.clone()).filter(|s| serial_of(s) != voided).collect();
+    assert_eq!(good.len(), 10, "ten labels besides the voided one: {all:?}");
+    // The screen still says how many labels to look for and remove.
+    pty.wait_text("1 label(s) to check and remove from the roll");
+
+    // The voided label, if it is on a pack, is refused; the others are verified and commissioned.
+    let voided_scan = all.iter().map(|(_, s)| s.clone()).find(|s| serial_of(s) == voided);
+    if let Some(v) = voided_scan {
+        scan_back(&mut pty, &[v]);
+        pty.wait_text("was voided");
+    }
+    scan_back(&mut pty, &good);
+    pty.wait_text("printed 10 = verified 10 + voided 0 + waiting 0");
+    let expected: BTreeSet<String> = good.iter().map(|s| serial_of(s)).collect();
+    let got = wait_commissioned(port, 10).await;
+    assert_eq!(got, expected, "exactly the scanned labels are commissioned\n{}", journal_story(&home));
+    assert!(!got.contains(&voided), "the voided serial is never commissioned");
+    pty.press("f");
+    pty.wait_text("Run ended");
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }
