@@ -402,8 +402,8 @@ impl Run {
         let rows = self
             .store
             .write(move |c| {
-                // Verified labels the pipeline has commissioned since are shown as such.
-                store::sync_commissioned(c, &actor)?;
+                // Labels scanned or commissioned since are shown as such.
+                store::sync_with_scans(c, &actor)?;
                 Ok(store::by_run(c, &id)?)
             })
             .await?;
