@@ -298,7 +298,7 @@ fn the_help_lists_the_print_keys_uncut() {
     for what in [
         "end the print run (labels all scanned or voided)",
         "stop sending labels to the printer",
-        "void waiting labels (damaged or lost); asks first",
+        "void waiting labels, with a reason; asks first",
     ] {
         assert!(s.contains(what), "{what} in\n{s}");
     }
@@ -317,28 +317,61 @@ fn print_tab_snapshots() {
     }
 }
 
+fn void_reason(effects: &[Effect]) -> Option<String> {
+    effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::VoidWaiting(r)) => Some(r.clone()),
+        _ => None,
+    })
+}
+
 #[test]
-fn waiting_labels_damaged_or_lost_are_voided_only_after_a_persons_yes() {
+fn waiting_labels_are_voided_only_after_a_persons_yes_and_reason() {
     let mut app = running(3);
     news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 1, 0, 2))));
     // Any key but y leaves them.
     press(&mut app, KeyCode::F(7));
-    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s) as damaged or lost?"));
+    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s)? y: choose why"), "{}", screen(&app, 80, 24));
     let effects = press(&mut app, KeyCode::Char('n'));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    assert!(void_reason(&effects).is_none());
     assert!(flash(&app).contains("Nothing was voided"));
-    // A scanner's burst cannot answer for the person.
+    // A scanner's burst cannot answer for the person, at either step.
     press(&mut app, KeyCode::F(7));
     let effects = burst_key(&mut app, KeyCode::Char('y'));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    assert!(void_reason(&effects).is_none());
     let effects = press(&mut app, KeyCode::Char('y'));
-    let reason = effects.iter().find_map(|e| match e {
-        Effect::Print(PrintJob::VoidWaiting(r)) => Some(r.clone()),
-        _ => None,
-    });
-    assert!(reason.expect("y voids them").contains("damaged or lost"));
+    assert!(void_reason(&effects).is_none(), "y alone voids nothing: the reason comes first");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Why void them? d damaged · l lost · a not applied · any other key: no"), "{s}");
+    let effects = burst_key(&mut app, KeyCode::Char('d'));
+    assert!(void_reason(&effects).is_none());
+    // A key other than a reason's voids nothing.
+    let effects = press(&mut app, KeyCode::Char('z'));
+    assert!(void_reason(&effects).is_none());
+    assert!(flash(&app).contains("Nothing was voided"));
+    news(&mut app, PrintNews::VoidedWaiting(Ok(0)));
+
+    // Each reason has its key, and its words go to the label records and their audit rows.
+    for (key, word) in [('d', "damaged"), ('l', "lost"), ('a', "not applied")] {
+        press(&mut app, KeyCode::F(7));
+        press(&mut app, KeyCode::Char('y'));
+        let effects = press(&mut app, KeyCode::Char(key));
+        let reason = void_reason(&effects).unwrap_or_else(|| panic!("{key} voids them"));
+        assert!(reason.starts_with(&format!("{word}:")), "{key}: {reason}");
+        assert!(flash(&app).contains(&format!("as {word}")), "{}", flash(&app));
+    }
     news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
     assert!(flash(&app).contains("2 waiting label(s) voided"), "{}", flash(&app));
+}
+
+#[test]
+fn a_key_right_after_the_void_question_appears_does_not_answer_it() {
+    let mut app = running(3);
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 1, 0, 2))));
+    press(&mut app, KeyCode::F(7));
+    let soon = later(&app, 100);
+    let k = shopfloor::input::router::Input::Key { key: Key::plain(KeyCode::Char('y')), burst: false };
+    update(&mut app, Msg::Input(k, soon));
+    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s)?"), "the question waits for a deliberate key");
 }
 
 /// Every label printed is a pack to come: the Print tab cannot over-fill the order either.

@@ -14,8 +14,10 @@ use crate::config::keys::Action;
 use crate::config::KeyMap;
 use crate::domain::zebra::PrinterState;
 use crate::input::key::Code;
+use crate::input::Millis;
 use crate::scan::journal::NewScan;
 use crate::tui::clock::Clock;
+use crate::tui::confirm::SETTLE;
 use crate::tui::ctx::{Ctx, ViewCx};
 use crate::tui::msg::{
     Effect, KeyIn, LabelActor, PrintJob, PrintNews, PrintOrder, PrinterStatus, Reconciliation, RunEvent, Severity,
@@ -79,12 +81,25 @@ pub struct PrintTab {
     pub last: Option<LastCheck>,
     /// The whole of the last problem (the message line gets a short form: it has one row).
     pub note: Option<String>,
-    /// The question "void the waiting labels?" is on screen: `y` voids them, any other key not.
-    pub asking_void: bool,
+    /// The question about voiding the waiting labels on screen, and when it appeared (a key
+    /// answers it only once it has been there for `SETTLE`).
+    pub asking_void: Option<(VoidQuestion, Millis)>,
 }
 
-/// The reason recorded for labels voided from the Print screen.
-pub const VOID_REASON: &str = "not applied: damaged or lost at the station (voided at the Print screen)";
+/// The two steps of voiding the waiting labels: sure (`y`), then why (one key per reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoidQuestion {
+    Sure,
+    Why,
+}
+
+/// The reasons a waiting label is voided at the Print screen: (key, word, what the label
+/// record and its audit row say). None uses `y` or `n`, which answer the question before.
+pub const VOID_REASONS: [(char, &str, &str); 3] = [
+    ('d', "damaged", "damaged: the label cannot go on a pack (voided at the Print screen)"),
+    ('l', "lost", "lost: the label is not at the station (voided at the Print screen)"),
+    ('a', "not applied", "not applied: left over, on no pack (voided at the Print screen)"),
+];
 
 impl PrintTab {
     pub fn new(printers: &[String]) -> PrintTab {
@@ -96,7 +111,7 @@ impl PrintTab {
             ended: None,
             last: None,
             note: None,
-            asking_void: false,
+            asking_void: None,
         }
     }
 
@@ -370,12 +385,21 @@ impl Screen for PrintTab {
         if k.burst {
             return;
         }
-        if std::mem::take(&mut self.asking_void) {
-            if k.key.code == Code::Char('y') {
-                cx.effect(Effect::Print(PrintJob::VoidWaiting(VOID_REASON.into())));
-                cx.flash(Severity::Info, "Voiding the waiting labels…");
-            } else {
-                cx.flash(Severity::Info, "Nothing was voided");
+        if let Some((step, at)) = self.asking_void {
+            // Irreversible: only a key made once the question has been read answers it.
+            if cx.clock.mono() < at + SETTLE {
+                return;
+            }
+            self.asking_void = None;
+            let c = k.key.text().map(|c| c.to_ascii_lowercase());
+            match (step, c) {
+                (VoidQuestion::Sure, Some('y')) => self.asking_void = Some((VoidQuestion::Why, cx.clock.mono())),
+                (VoidQuestion::Why, Some(c)) if VOID_REASONS.iter().any(|r| r.0 == c) => {
+                    let (_, word, reason) = VOID_REASONS.iter().find(|r| r.0 == c).copied().unwrap_or(VOID_REASONS[0]);
+                    cx.effect(Effect::Print(PrintJob::VoidWaiting(reason.into())));
+                    cx.flash(Severity::Info, format!("Voiding the waiting labels as {word}…"));
+                }
+                _ => cx.flash(Severity::Info, "Nothing was voided"),
             }
             return;
         }
@@ -410,7 +434,7 @@ impl Screen for PrintTab {
                 if waiting == 0 {
                     cx.flash(Severity::Info, "No printed label waits for its scan: nothing to void");
                 } else {
-                    self.asking_void = true;
+                    self.asking_void = Some((VoidQuestion::Sure, cx.clock.mono()));
                 }
             }
             (_, Some(Action::Refresh)) => {
@@ -462,7 +486,7 @@ impl Screen for PrintTab {
             (Action::FinishOrder, "end the print run (labels all scanned or voided)"),
             (Action::CancelOrder, "stop sending labels to the printer"),
             (Action::Refresh, "go on after a printer fault, once it is ready"),
-            (Action::Decommission, "void waiting labels (damaged or lost); asks first"),
+            (Action::Decommission, "void waiting labels, with a reason; asks first"),
         ]
     }
 
@@ -594,11 +618,19 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             if let Some(h) = &r.halted {
                 lines.push(Line::from(Span::styled(format!("Halted: {h}"), t.style(Role::Error))));
             }
-            if tab.asking_void {
-                lines.push(Line::from(Span::styled(
-                    format!("Void the {} waiting label(s) as damaged or lost? y voids, any other key not", b.waiting),
+            match tab.asking_void {
+                Some((VoidQuestion::Sure, _)) => lines.push(Line::from(Span::styled(
+                    format!("Void the {} waiting label(s)? y: choose why · any other key: no", b.waiting),
                     t.style(Role::Warning),
-                )));
+                ))),
+                Some((VoidQuestion::Why, _)) => {
+                    let keys: Vec<String> = VOID_REASONS.iter().map(|(k, w, _)| format!("{k} {w}")).collect();
+                    lines.push(Line::from(Span::styled(
+                        format!("Why void them? {} · any other key: no", keys.join(" · ")),
+                        t.style(Role::Warning),
+                    )));
+                }
+                None => {}
             }
             if !r.voided.is_empty() {
                 let serials: Vec<&str> = r.voided.iter().map(|(s, _)| s.as_str()).collect();
