@@ -37,6 +37,8 @@ pub mod actions {
     pub const CLOCK_SKEW: &str = "clock.skew";
     /// A supervisor let an order take more packs than its quantity and tolerance.
     pub const OVERFILL_ALLOWED: &str = "scan.overfill_allowed";
+    /// Voided labels (a print fault, or voided at the Print screen) were found and removed.
+    pub const LABELS_REMOVAL_CONFIRMED: &str = "labels.removal_confirmed";
 }
 
 /// What a caller records; time, chain and id are added when it is stored.

@@ -70,8 +70,9 @@ pub enum RunEvent {
     Verified {
         serial: String,
     },
-    /// Labels voided, with why; `check_and_remove` of them may be on the roll and must be found
-    /// and removed.
+    /// Labels voided, with why. `check_and_remove` is 0 (none was printed) or all of them: they
+    /// may be on the roll (sent, never confirmed) or are at the station (printed, voided by the
+    /// operator), and must be found and removed.
     Voided {
         serials: Vec<String>,
         reason: String,
@@ -244,13 +245,16 @@ pub async fn start(
             Ok(voided)
         })
         .await?;
-    if !leftovers.is_empty() {
-        let check_and_remove = leftovers.iter().filter(|l| l.to_check_and_remove()).count();
-        let _ = events.send(RunEvent::Voided {
-            serials: leftovers.into_iter().map(|l| l.serial).collect(),
-            reason: "the station stopped before the printer confirmed these labels".into(),
-            check_and_remove,
-        });
+    // Two events: the labels that may be out (to find and remove) apart from those never sent.
+    let (out, unsent): (Vec<LabelRow>, Vec<LabelRow>) = leftovers.into_iter().partition(|l| l.to_check_and_remove());
+    for (labels, check) in [(out, true), (unsent, false)] {
+        if !labels.is_empty() {
+            let _ = events.send(RunEvent::Voided {
+                check_and_remove: if check { labels.len() } else { 0 },
+                serials: labels.into_iter().map(|l| l.serial).collect(),
+                reason: "the station stopped before the printer confirmed these labels".into(),
+            });
+        }
     }
     let _ = events.send(RunEvent::Printer(status.clone()));
     let (tx, rx) = mpsc::unbounded_channel();
@@ -617,7 +621,9 @@ impl Run {
             return Err(RunError::InFlight(1));
         }
         let row = self.move_to(label.id, LabelState::Voided, Some(reason.to_string())).await?;
-        self.emit(RunEvent::Voided { serials: vec![row.serial], reason: reason.into(), check_and_remove: 0 });
+        // A printed label is a real label at the station: it must be taken away.
+        let check_and_remove = usize::from(row.printed_at.is_some());
+        self.emit(RunEvent::Voided { serials: vec![row.serial], reason: reason.into(), check_and_remove });
         self.say_balance().await;
         Ok(())
     }

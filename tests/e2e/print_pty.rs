@@ -139,7 +139,7 @@ async fn paper_out_at_label_7_voids_the_label_out_and_prints_no_serial_twice() {
     let mut pty = print_tab(&home, port).await;
     faults(port, serde_json::json!({ "paper_out_after": 7 })).await;
     print_20(&mut pty);
-    pty.wait_text("1 label(s) to check and remove from the roll");
+    pty.wait_text("1 voided label(s): check and remove them");
     pty.wait_text("paper out");
     pty.wait_text("Printing halted, printer paper out");
     let so_far = labels(port).await;
@@ -202,7 +202,7 @@ async fn a_connection_reset_mid_job_voids_the_label_out_and_prints_new_serials()
     pty.press("0");
     pty.wait_text("Labels to print: 10");
     pty.send(b"\r");
-    pty.wait_text("1 label(s) to check and remove from the roll");
+    pty.wait_text("1 voided label(s): check and remove them");
     pty.wait_text("Printing halted, printer offline");
     let voided = {
         let screen = pty.screen();
@@ -225,7 +225,7 @@ async fn a_connection_reset_mid_job_voids_the_label_out_and_prints_new_serials()
     let good: Vec<String> = all.iter().map(|(_, s)| s.clone()).filter(|s| serial_of(s) != voided).collect();
     assert_eq!(good.len(), 10, "ten labels besides the voided one: {all:?}");
     // The screen still says how many labels to look for and remove.
-    pty.wait_text("1 label(s) to check and remove from the roll");
+    pty.wait_text("1 voided label(s): check and remove them");
 
     // The voided label, if it is on a pack, is refused; the others are verified and commissioned.
     let voided_scan = all.iter().map(|(_, s)| s.clone()).find(|s| serial_of(s) == voided);

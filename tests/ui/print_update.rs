@@ -267,7 +267,7 @@ fn after_paper_out() -> App {
 fn after_a_fault_the_screen_says_how_many_labels_to_remove_and_r_resumes() {
     let mut app = after_paper_out();
     let s = screen(&app, 80, 24);
-    assert!(s.contains("1 label(s) to check and remove"), "{s}");
+    assert!(s.contains("1 voided label(s): check and remove them"), "{s}");
     assert!(s.contains("printed 7 = verified 5 + voided 0 + waiting 2"), "{s}");
     assert!(s.contains("Voided (1): S8"), "{s}");
     assert!(s.contains("paper out"), "{s}");
@@ -396,4 +396,53 @@ fn no_more_labels_than_the_order_takes_and_no_verify_on_a_full_order() {
     let effects = scan_in(&mut app, SCAN);
     assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Verify(_)))), "{effects:?}");
     assert!(screen(&app, 80, 24).contains("ORDER FULL"), "{}", screen(&app, 80, 24));
+}
+
+fn audits(effects: &[Effect]) -> Vec<shopfloor::domain::audit::NewEntry> {
+    effects.iter().filter_map(|e| if let Effect::Audit(a) = e { Some(a.clone()) } else { None }).collect()
+}
+
+#[test]
+fn voided_labels_stay_on_screen_until_someone_confirms_they_were_removed() {
+    // A fault voided S8 while it was out; later two waiting labels were voided at F7.
+    let mut app = after_paper_out();
+    let removal = "voided label(s): check and remove them · Ctrl+S when removed";
+    assert!(screen(&app, 80, 24).contains(&format!("1 {removal}")), "{}", screen(&app, 80, 24));
+    for serial in ["S6", "S7"] {
+        news(
+            &mut app,
+            PrintNews::Run(RunEvent::Voided {
+                serials: vec![serial.into()],
+                reason: "damaged: the label cannot go on a pack (voided at the Print screen)".into(),
+                check_and_remove: 1,
+            }),
+        );
+    }
+    news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
+    assert!(flash(&app).contains("remove them, then Ctrl+S"), "{}", flash(&app));
+    // The run ends; the labels to remove are still there to find.
+    news(&mut app, PrintNews::Finished(Ok(balance(7, 5, 2, 0))));
+    assert!(app.print.run.is_none());
+    let s = screen(&app, 80, 24);
+    assert!(s.contains(&format!("3 {removal}")), "{s}");
+    let small = screen(&app, 40, 16);
+    assert!(small.contains("3 voided label(s): check and remove"), "{small}");
+    // A scanner's burst does not confirm it.
+    let effects = burst_key(&mut app, KeyCode::F(10));
+    assert!(audits(&effects).is_empty());
+
+    let effects = press(&mut app, KeyCode::F(10));
+    let rows = audits(&effects);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let a = &rows[0];
+    assert_eq!(a.action, shopfloor::domain::audit::actions::LABELS_REMOVAL_CONFIRMED);
+    assert_eq!(a.object, "Order143");
+    assert_eq!(a.reason.as_deref(), Some("3 voided labels found and removed"));
+    assert_eq!(a.new_value.as_deref(), Some("S8,S6,S7"));
+    assert_eq!(a.station, "demo-station-1");
+    assert!(!screen(&app, 80, 24).contains(removal), "{}", screen(&app, 80, 24));
+    assert!(flash(&app).contains("3 voided label(s) confirmed removed"), "{}", flash(&app));
+    // Nothing left to confirm: nothing more is written.
+    let effects = press(&mut app, KeyCode::F(10));
+    assert!(audits(&effects).is_empty());
 }

@@ -12,6 +12,7 @@
 use super::Screen;
 use crate::config::keys::Action;
 use crate::config::KeyMap;
+use crate::domain::audit::actions;
 use crate::domain::zebra::PrinterState;
 use crate::input::key::Code;
 use crate::input::Millis;
@@ -53,8 +54,6 @@ pub struct RunView {
     pub balance: Reconciliation,
     /// Why nothing is sent until resumed.
     pub halted: Option<String>,
-    /// Labels voided while out: they may be on the roll and must be found and removed.
-    pub check_and_remove: usize,
     /// Voided labels (serial, why), oldest first.
     pub voided: Vec<(String, String)>,
     pub stopped: bool,
@@ -84,6 +83,9 @@ pub struct PrintTab {
     /// The question about voiding the waiting labels on screen, and when it appeared (a key
     /// answers it only once it has been there for `SETTLE`).
     pub asking_void: Option<(VoidQuestion, Millis)>,
+    /// Voided labels that are, or may be, out there: (order, serial), oldest first. Shown until
+    /// someone confirms they were found and removed (`confirm_labels_removed`), runs ended or not.
+    pub to_remove: Vec<(String, String)>,
 }
 
 /// The two steps of voiding the waiting labels: sure (`y`), then why (one key per reason).
@@ -112,6 +114,7 @@ impl PrintTab {
             last: None,
             note: None,
             asking_void: None,
+            to_remove: Vec::new(),
         }
     }
 
@@ -259,7 +262,11 @@ impl PrintTab {
             }
             PrintNews::Refused(e) => self.problem(cx, Severity::Warning, "Not done (see why above)", e),
             PrintNews::VoidedWaiting(Ok(n)) => {
-                cx.flash(Severity::Ok, format!("{n} waiting label(s) voided; they are never commissioned"))
+                let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+                cx.flash(
+                    Severity::Ok,
+                    format!("{n} waiting label(s) voided, never commissioned: remove them, then {key}"),
+                )
             }
             PrintNews::VoidedWaiting(Err(e)) => {
                 self.problem(cx, Severity::Error, "The labels were not voided (see why above)", e)
@@ -293,15 +300,18 @@ impl PrintTab {
             RunEvent::Sent { n, .. } => r.sent = n,
             RunEvent::Printed { .. } => r.printed += 1,
             RunEvent::Voided { serials, reason, check_and_remove } => {
-                r.voided.extend(serials.into_iter().map(|s| (s, reason.clone())));
-                r.check_and_remove += check_and_remove;
                 if check_and_remove > 0 {
+                    let order = r.order_id.clone();
+                    self.to_remove.extend(serials.iter().map(|s| (order.clone(), s.clone())));
                     cx.bell();
+                    let key =
+                        cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
                     cx.flash(
                         Severity::Error,
-                        format!("{check_and_remove} label(s) voided: find them on the roll and remove them"),
+                        format!("{check_and_remove} label(s) voided: find and remove them, then {key}"),
                     );
                 }
+                r.voided.extend(serials.into_iter().map(|s| (s, reason.clone())));
             }
             RunEvent::Halted { state, message } => {
                 cx.bell();
@@ -352,6 +362,30 @@ impl PrintTab {
             Ok(VerifyOutcome::Refused { reason, .. }) => self.alarm(raw, reason, cx),
             Err(e) => self.alarm(raw, e, cx),
         }
+    }
+
+    /// The voided labels were found and removed: says so in the audit trail (one row per order:
+    /// the serials and how many) and clears the notice. The one place this confirmation is made.
+    fn confirm_labels_removed(&mut self, cx: &mut Ctx) {
+        if self.to_remove.is_empty() {
+            return cx.flash(Severity::Info, "No voided label waits to be removed");
+        }
+        let labels = std::mem::take(&mut self.to_remove);
+        let mut orders: Vec<&str> = Vec::new();
+        for (o, _) in &labels {
+            if !orders.contains(&o.as_str()) {
+                orders.push(o);
+            }
+        }
+        for order in orders {
+            let serials: Vec<&str> = labels.iter().filter(|(o, _)| o == order).map(|(_, s)| s.as_str()).collect();
+            let entry = cx
+                .audit(actions::LABELS_REMOVAL_CONFIRMED, order)
+                .change(None, Some(serials.join(",")))
+                .reason(format!("{} voided labels found and removed", serials.len()));
+            cx.effect(Effect::Audit(entry));
+        }
+        cx.flash(Severity::Ok, format!("{} voided label(s) confirmed removed", labels.len()));
     }
 
     fn alarm(&mut self, raw: String, reason: String, cx: &mut Ctx) {
@@ -422,6 +456,7 @@ impl Screen for PrintTab {
                 self.selected = (self.selected + 1).min(self.printers.len().saturating_sub(1))
             }
             (_, Some(Action::FinishOrder)) => self.finish(cx),
+            (_, Some(Action::Submit)) => self.confirm_labels_removed(cx),
             (_, Some(Action::CancelOrder)) => {
                 if self.run.is_some() {
                     cx.effect(Effect::Print(PrintJob::Stop));
@@ -487,6 +522,7 @@ impl Screen for PrintTab {
             (Action::CancelOrder, "stop sending labels to the printer"),
             (Action::Refresh, "go on after a printer fault, once it is ready"),
             (Action::Decommission, "void waiting labels, with a reason; asks first"),
+            (Action::Submit, "the voided labels were found and removed"),
         ]
     }
 
@@ -609,12 +645,6 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                     t.style(Role::Muted),
                 )));
             }
-            if r.check_and_remove > 0 {
-                lines.push(Line::from(Span::styled(
-                    format!("! {} label(s) to check and remove from the roll", r.check_and_remove),
-                    t.style(Role::Error),
-                )));
-            }
             if let Some(h) = &r.halted {
                 lines.push(Line::from(Span::styled(format!("Halted: {h}"), t.style(Role::Error))));
             }
@@ -640,6 +670,13 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 )));
             }
         }
+    }
+    if !tab.to_remove.is_empty() {
+        let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+        lines.push(Line::from(Span::styled(
+            format!("! {} voided label(s): check and remove them · {key} when removed", tab.to_remove.len()),
+            t.style(Role::Error),
+        )));
     }
     if let Some(n) = &tab.note {
         lines.push(Line::from(Span::styled(format!("! {n}"), t.style(Role::Warning))));
