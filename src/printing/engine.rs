@@ -33,8 +33,12 @@ pub struct PrintOrder {
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     pub order: PrintOrder,
-    /// Labels to print; `None` prints until `stop()`.
+    /// Labels to print; `None` prints until `stop()`. In a continuous run (`ahead`), the most
+    /// labels that may go on packs (printed and not voided): the order's room.
     pub count: Option<u32>,
+    /// A continuous run: keeps this many printed labels waiting for their scan, printing the
+    /// next one each time one is verified or voided, until stopped or `count` is reached.
+    pub ahead: Option<u32>,
     pub actor: Actor,
 }
 
@@ -232,8 +236,10 @@ pub async fn start(
     }
     let run_id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"), printer.name());
     let (events, rx_events) = mpsc::unbounded_channel();
+    // A continuous run is recorded as such (its audit row says "continuous").
+    let requested = if spec.ahead.is_some() { None } else { spec.count };
     let (ptr, o, actor, id, count) =
-        (printer.name().to_string(), spec.order.clone(), spec.actor.clone(), run_id.clone(), spec.count);
+        (printer.name().to_string(), spec.order.clone(), spec.actor.clone(), run_id.clone(), requested);
     let leftovers = store
         .write(move |c| {
             let mut voided = Vec::new();
@@ -272,6 +278,8 @@ pub async fn start(
         in_flight: None,
         sent: 0,
         printed: 0,
+        verified: 0,
+        voided_printed: 0,
         halted: None,
         stopping: false,
         all_printed_said: false,
@@ -311,6 +319,9 @@ struct Run {
     in_flight: Option<InFlight>,
     sent: u32,
     printed: u32,
+    /// Of the printed labels of this run: verified by their scan, and voided.
+    verified: u32,
+    voided_printed: u32,
     /// Why the run halted (a fault or a broken connection), until resumed.
     halted: Option<PrinterState>,
     stopping: bool,
@@ -324,7 +335,23 @@ impl Run {
     }
 
     fn wants_more(&self) -> bool {
-        !self.stopping && self.halted.is_none() && self.spec.count.is_none_or(|n| self.printed < n)
+        if self.stopping || self.halted.is_some() {
+            return false;
+        }
+        match self.spec.ahead {
+            None => self.spec.count.is_none_or(|n| self.printed < n),
+            Some(ahead) => self.waiting() < ahead && self.spec.count.is_none_or(|n| self.live() < n),
+        }
+    }
+
+    /// Printed labels of this run still waiting for their scan.
+    fn waiting(&self) -> u32 {
+        self.printed.saturating_sub(self.verified + self.voided_printed)
+    }
+
+    /// Printed labels of this run that are, or may yet be, on a pack.
+    fn live(&self) -> u32 {
+        self.printed.saturating_sub(self.voided_printed)
     }
 
     async fn go(mut self) {
@@ -584,8 +611,9 @@ impl Run {
         self.printed += 1;
         self.emit(RunEvent::Printed { serial: row.serial, n: f.n });
         self.say_balance().await;
+        let done = if self.spec.ahead.is_some() { self.live() } else { self.printed };
         if let Some(n) = self.spec.count {
-            if self.printed >= n && !self.all_printed_said {
+            if done >= n && !self.all_printed_said {
                 self.all_printed_said = true;
                 self.emit(RunEvent::AllPrinted { printed: self.printed });
             }
@@ -621,6 +649,14 @@ impl Run {
             return Err(RunError::InFlight(1));
         }
         let row = self.move_to(label.id, LabelState::Voided, Some(reason.to_string())).await?;
+        match label.state {
+            LabelState::Printed => self.voided_printed += 1,
+            LabelState::Verified => {
+                self.verified = self.verified.saturating_sub(1);
+                self.voided_printed += 1;
+            }
+            _ => {}
+        }
         // A printed label is a real label at the station: it must be taken away.
         let check_and_remove = usize::from(row.printed_at.is_some());
         self.emit(RunEvent::Voided { serials: vec![row.serial], reason: reason.into(), check_and_remove });
@@ -671,6 +707,9 @@ impl Run {
             .await?;
         match result {
             Ok(row) => {
+                if row.run_id == self.id {
+                    self.verified += 1;
+                }
                 self.emit(RunEvent::Verified { serial: row.serial.clone() });
                 self.say_balance().await;
                 Ok(VerifyOutcome::Verified(Box::new(row)))

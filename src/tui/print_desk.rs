@@ -70,7 +70,7 @@ impl PrintDesk {
                     w.extend(self.printers.iter().map(|p| p.watch()));
                 }
             }
-            PrintJob::Start { printer, order, count, actor } => {
+            PrintJob::Start { printer, order, count, ahead, actor } => {
                 let Some(p) = self.printers.iter().find(|p| p.name() == printer).cloned() else {
                     return self.send(PrintNews::Started(Err(format!("there is no printer named {printer}"))));
                 };
@@ -78,7 +78,7 @@ impl PrintDesk {
                     (self.store.clone(), self.serials.clone(), self.to_app.clone(), self.run.clone());
                 tokio::spawn(async move {
                     let source = Box::new(LocalSerials::new(spec));
-                    let run = RunSpec { order, count: Some(count), actor };
+                    let run = RunSpec { order, count: Some(count), ahead, actor };
                     match engine::start(p, store, source, None, run, engine::Settings::default()).await {
                         Ok((handle, mut events)) => {
                             let id = handle.run_id.clone();

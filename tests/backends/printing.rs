@@ -50,9 +50,18 @@ fn order() -> PrintOrder {
 
 impl Bench {
     async fn start(&self, count: u32) -> Result<(RunHandle, UnboundedReceiver<RunEvent>), engine::RunError> {
+        self.start_with(count, None).await
+    }
+
+    async fn start_with(
+        &self,
+        count: u32,
+        ahead: Option<u32>,
+    ) -> Result<(RunHandle, UnboundedReceiver<RunEvent>), engine::RunError> {
         let spec = RunSpec {
             order: order(),
             count: Some(count),
+            ahead,
             actor: Actor { station: "st-1".into(), operator: Some("op-1".into()) },
         };
         let settings = Settings { poll: Duration::from_millis(10), ..Settings::default() };
@@ -396,4 +405,53 @@ async fn wait_labels(b: &Bench, n: usize) -> Vec<serde_json::Value> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("fewer than {n} labels came out");
+}
+
+/// The serial of label `n` of the run, once it is printed.
+async fn printed_n(rx: &mut UnboundedReceiver<RunEvent>, seen: &mut Vec<RunEvent>, n: u32) -> String {
+    match until(rx, seen, |e| matches!(e, RunEvent::Printed { n: k, .. } if *k == n)).await {
+        RunEvent::Printed { serial, .. } => serial,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_continuous_run_keeps_two_labels_ahead_and_never_more_than_the_order_takes() {
+    let b = bench().await;
+    // The order takes 4 more packs; two labels are kept waiting for their scan.
+    let (run, mut rx) = b.start_with(4, Some(2)).await.unwrap();
+    let mut seen = Vec::new();
+    let mut scans = std::collections::BTreeMap::new();
+    let s1 = printed_n(&mut rx, &mut seen, 1).await;
+    let s2 = printed_n(&mut rx, &mut seen, 2).await;
+    let bal = run.balance().await.unwrap();
+    assert_eq!((bal.printed, bal.waiting, bal.in_flight), (2, 2, 0), "two ahead, then it waits");
+    for l in b.labels().await {
+        scans.insert(serial_of(&scan_of(&l)), scan_of(&l));
+    }
+    // Each label settled (verified or voided) lets one more out.
+    assert!(matches!(run.verify(&scans[&s1]).await.unwrap(), VerifyOutcome::Verified(_)));
+    let s3 = printed_n(&mut rx, &mut seen, 3).await;
+    run.void(&s2, "damaged: the label cannot go on a pack").await.unwrap();
+    let s4 = printed_n(&mut rx, &mut seen, 4).await;
+    let bal = run.balance().await.unwrap();
+    assert_eq!((bal.printed, bal.waiting), (4, 2));
+    for l in b.labels().await {
+        scans.insert(serial_of(&scan_of(&l)), scan_of(&l));
+    }
+    assert!(matches!(run.verify(&scans[&s3]).await.unwrap(), VerifyOutcome::Verified(_)));
+    // The fifth is the last: 1, 3, 4, 5 fill the order's four packs (2 was voided).
+    let s5 = printed_n(&mut rx, &mut seen, 5).await;
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::AllPrinted { printed: 5 })).await;
+    for l in b.labels().await {
+        scans.insert(serial_of(&scan_of(&l)), scan_of(&l));
+    }
+    for s in [&s4, &s5] {
+        assert!(matches!(run.verify(&scans[s]).await.unwrap(), VerifyOutcome::Verified(_)));
+    }
+    let bal = run.balance().await.unwrap();
+    assert_eq!((bal.printed, bal.verified, bal.voided, bal.waiting, bal.in_flight), (5, 4, 1, 0, 0));
+    let r = run.finish("done").await.unwrap();
+    assert_eq!(r.printed, 5, "nothing printed beyond the order's room");
+    assert_eq!(printed(&b.labels().await).len(), 5);
 }

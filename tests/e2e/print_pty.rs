@@ -297,3 +297,29 @@ async fn a_wrong_label_scanned_back_raises_its_alarm_and_is_not_commissioned() {
     pty.send(b"\x11");
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_continuous_run_prints_the_next_label_as_each_is_scanned() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut pty = print_tab(&home, port).await;
+    pty.press("p");
+    pty.wait_text("continuous, 2 ahead");
+    pty.wait_text("printed 2 = verified 0 + voided 0 + waiting 2");
+    let first: Vec<String> = labels(port).await.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(first.len(), 2, "two labels ahead, no more: {first:?}");
+    scan_back(&mut pty, &first[..1]);
+    pty.wait_text("printed 3 = verified 1 + voided 0 + waiting 2");
+    // Stopped: what is printed is scanned, and the run ends.
+    pty.press("x");
+    let rest: Vec<String> = labels(port).await.into_iter().map(|(_, s)| s).skip(1).collect();
+    assert_eq!(rest.len(), 2, "{rest:?}");
+    scan_back(&mut pty, &rest);
+    pty.wait_text("printed 3 = verified 3 + voided 0 + waiting 0");
+    let got = wait_commissioned(port, 3).await;
+    assert_eq!(got.len(), 3, "{}", journal_story(&home));
+    pty.press("f");
+    pty.wait_text("Run ended");
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+}

@@ -446,3 +446,47 @@ fn voided_labels_stay_on_screen_until_someone_confirms_they_were_removed() {
     let effects = press(&mut app, KeyCode::F(10));
     assert!(audits(&effects).is_empty());
 }
+
+fn start_of(effects: &[Effect]) -> Option<(u32, Option<u32>)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::Start { count, ahead, .. }) => Some((*count, *ahead)),
+        _ => None,
+    })
+}
+
+#[test]
+fn p_starts_a_continuous_run_that_keeps_two_labels_ahead_within_the_orders_room() {
+    // The sample order takes 10 packs: the continuous run never prints more than that.
+    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    press(&mut app, KeyCode::F(6));
+    news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    assert!(screen(&app, 80, 24).contains("p continuous"), "{}", screen(&app, 80, 24));
+    let effects = burst_key(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), None, "a scanner's burst starts nothing");
+    let effects = press(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), Some((10, Some(2))));
+    assert!(flash(&app).contains("Starting a continuous run for Order143"), "{}", flash(&app));
+    news(&mut app, PrintNews::Started(Ok("run-1".into())));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Run on line1-zebra: continuous, 2 ahead"), "{s}");
+    // It is stopped like any run; nothing else starts while it is open.
+    let effects = press(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), None);
+    let effects = press(&mut app, KeyCode::Char('x'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))));
+    news(&mut app, PrintNews::Run(RunEvent::AllPrinted { printed: 10 }));
+    assert!(flash(&app).contains("All 10 labels the order takes printed"), "{}", flash(&app));
+
+    // A full order starts no continuous run.
+    let mut app = running(2);
+    news(&mut app, PrintNews::Finished(Ok(balance(0, 0, 0, 0))));
+    let full = shopfloor::scan::journal::ScanStats {
+        order_id: "Order143".into(),
+        counts: shopfloor::scan::journal::Counts { accepted: 1_000, ..Default::default() },
+        ..Default::default()
+    };
+    update(&mut app, Msg::ScanStats(Box::new(full)));
+    let effects = press(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), None);
+    assert!(flash(&app).contains("Order143 is full"), "{}", flash(&app));
+}

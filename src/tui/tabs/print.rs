@@ -33,6 +33,9 @@ use ratatui::Frame;
 
 /// The most labels one run prints (four digits).
 const MAX_COUNT: u32 = 9999;
+/// Printed labels a continuous run keeps waiting for their scan: enough that the operator never
+/// waits for the printer, few enough that little is voided when a run stops.
+pub const CONTINUOUS_AHEAD: u32 = 2;
 
 /// One of the station's printers, as last learnt.
 #[derive(Debug, Clone)]
@@ -48,7 +51,10 @@ pub struct RunView {
     pub run_id: Option<String>,
     pub printer: String,
     pub order_id: String,
+    /// The most labels (a continuous run: the order's room when it started).
     pub requested: u32,
+    /// A continuous run keeping this many labels waiting.
+    pub ahead: Option<u32>,
     pub sent: u32,
     pub printed: u32,
     pub balance: Reconciliation,
@@ -160,7 +166,9 @@ impl PrintTab {
         self.note = Some(whole);
     }
 
-    fn start(&mut self, cx: &mut Ctx) {
+    /// Starts a run: the count typed, or (`continuous`) one that keeps `CONTINUOUS_AHEAD`
+    /// labels waiting for their scan, up to what the order still takes.
+    fn start(&mut self, cx: &mut Ctx, continuous: bool) {
         if self.run.is_some() {
             cx.flash(Severity::Info, "A run is open: end it (f) before printing another");
             return;
@@ -184,9 +192,23 @@ impl PrintTab {
             return;
         };
         let count: u32 = match self.count.parse() {
+            // A continuous run prints up to the order's room (never more than one run may).
+            _ if continuous => match cx.room {
+                Some(r) if r <= 0 => {
+                    cx.bell();
+                    return cx.flash(
+                        Severity::Warning,
+                        format!("Nothing printed: {} is full. Ask a supervisor (F12 on the Scan tab)", o.order_id),
+                    );
+                }
+                Some(r) => u32::try_from(r).unwrap_or(MAX_COUNT).min(MAX_COUNT),
+                None => MAX_COUNT,
+            },
             Ok(n) if n > 0 => n,
             _ => {
-                cx.flash(Severity::Info, "Type how many labels to print (digits), then Enter");
+                let key = cx.settings.keys.keys(Action::StartProduction).first().map(ToString::to_string);
+                let key = key.unwrap_or_default();
+                cx.flash(Severity::Info, format!("Type how many labels, then Enter (or {key}: a continuous run)"));
                 return;
             }
         };
@@ -212,16 +234,19 @@ impl PrintTab {
         let order = PrintOrder { order_id: o.order_id.clone(), gtin: o.product_code.clone(), batch, expiry };
         let actor =
             LabelActor { station: cx.settings.station_id.clone(), operator: cx.operator_id().map(String::from) };
+        let ahead = continuous.then_some(CONTINUOUS_AHEAD);
         self.run = Some(RunView {
             printer: printer.name.clone(),
             order_id: order.order_id.clone(),
             requested: count,
+            ahead,
             ..RunView::default()
         });
         self.last = None;
         self.note = None;
-        cx.flash(Severity::Info, format!("Starting {count} labels for {} on {}…", order.order_id, printer.name));
-        cx.effect(Effect::Print(PrintJob::Start { printer: printer.name.clone(), order, count, actor }));
+        let what = if continuous { "a continuous run".to_string() } else { format!("{count} labels") };
+        cx.flash(Severity::Info, format!("Starting {what} for {} on {}…", order.order_id, printer.name));
+        cx.effect(Effect::Print(PrintJob::Start { printer: printer.name.clone(), order, count, ahead, actor }));
     }
 
     fn finish(&mut self, cx: &mut Ctx) {
@@ -329,7 +354,8 @@ impl PrintTab {
             }
             RunEvent::AllPrinted { printed } => {
                 r.all_printed = true;
-                cx.flash(Severity::Ok, format!("All {printed} labels printed: apply each one and scan it here"));
+                let what = if r.ahead.is_some() { " the order takes" } else { "" };
+                cx.flash(Severity::Ok, format!("All {printed} labels{what} printed: apply each one and scan it here"));
             }
             RunEvent::Stopped => r.stopped = true,
             RunEvent::Balance(b) => r.balance = b,
@@ -450,7 +476,8 @@ impl Screen for PrintTab {
                 self.count.pop();
             }
             (Code::Esc, _) => self.count.clear(),
-            (Code::Enter, _) => self.start(cx),
+            (Code::Enter, _) => self.start(cx, false),
+            (_, Some(Action::StartProduction)) => self.start(cx, true),
             (Code::Up, _) if self.run.is_none() => self.selected = self.selected.saturating_sub(1),
             (Code::Down, _) if self.run.is_none() => {
                 self.selected = (self.selected + 1).min(self.printers.len().saturating_sub(1))
@@ -518,6 +545,7 @@ impl Screen for PrintTab {
 
     fn actions(&self) -> Vec<(Action, &'static str)> {
         vec![
+            (Action::StartProduction, "continuous run: the next label as each is scanned"),
             (Action::FinishOrder, "end the print run (labels all scanned or voided)"),
             (Action::CancelOrder, "stop sending labels to the printer"),
             (Action::Refresh, "go on after a printer fault, once it is ready"),
@@ -529,7 +557,10 @@ impl Screen for PrintTab {
     fn hint(&self, keys: &KeyMap) -> String {
         let first = |a: Action| keys.keys(a).first().map(ToString::to_string).unwrap_or_default();
         match &self.run {
-            None => "type how many labels, Enter prints · ↑↓ printer · scan labels here".into(),
+            None => format!(
+                "type how many labels, Enter prints · {} continuous · ↑↓ printer",
+                first(Action::StartProduction)
+            ),
             Some(_) => format!(
                 "scan each label here · {} end run · {} stop · {} resume",
                 first(Action::FinishOrder),
@@ -629,6 +660,8 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 "stopped".to_string()
             } else if r.all_printed {
                 "all printed".to_string()
+            } else if let Some(ahead) = r.ahead {
+                format!("continuous, {ahead} ahead")
             } else {
                 format!("printing {} of {}", r.printed + 1, r.requested)
             };
