@@ -490,7 +490,7 @@ impl Run {
             for serial in batch {
                 tries += 1;
                 if let Some(claim) = &self.line_claim {
-                    match claim(&o.gtin, &serial) {
+                    match claim(o.order_id.clone(), o.gtin.clone(), serial.clone()).await {
                         Ok(true) => {}
                         Ok(false) => continue,
                         Err(message) => return Err(SerialError::LineStore { serial, message }.into()),

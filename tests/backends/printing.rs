@@ -455,3 +455,78 @@ async fn a_continuous_run_keeps_two_labels_ahead_and_never_more_than_the_order_t
     assert_eq!(r.printed, 5, "nothing printed beyond the order's room");
     assert_eq!(printed(&b.labels().await).len(), 5);
 }
+
+/// Proposes the serials it is given, in order (the local generator's are random).
+struct Scripted(std::collections::VecDeque<String>);
+
+impl shopfloor::printing::serials::SerialSource for Scripted {
+    fn candidates<'a>(
+        &'a mut self,
+        _gtin: &'a str,
+        n: usize,
+    ) -> futures_util::future::BoxFuture<'a, Result<Vec<String>, shopfloor::printing::serials::SerialError>> {
+        // One at a time: a run drops the rest of a batch once it has its serial.
+        let out: Vec<String> = (0..n.min(1)).filter_map(|_| self.0.pop_front()).collect();
+        Box::pin(async move { Ok(out) })
+    }
+
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+}
+
+#[tokio::test]
+async fn with_a_line_store_a_printed_serial_is_unique_line_wide() {
+    use crate::common::pg::Pg;
+    use shopfloor::line_store::LineStore;
+    let pg = Pg::start();
+    pg.init(&["st-a", "st-b"]).await;
+    let b = bench().await;
+    let gtin = order().gtin;
+    // Station B printed TAKEN1; a pack of the line already carries PACK2 (claimed when scanned).
+    let dir_b = tempfile::tempdir().unwrap();
+    let (line_b, _events_b) =
+        LineStore::start(&pg.config("st-b", "st-b", "line-1"), &dir_b.path().join("j.db"), Arc::new(|_| {})).unwrap();
+    assert!(line_b.claim_printed_serial("Order143", &gtin, "TAKEN1").await.unwrap());
+    let admin = pg.admin().await;
+    admin
+        .execute(
+            "INSERT INTO shopfloor.claims (gtin, serial, station, pack, operator, order_id, line, scanned_at)
+             VALUES ($1, 'PACK2', 'st-b', 7, NULL, 'Order143', 'line-1', now())",
+            &[&gtin],
+        )
+        .await
+        .unwrap();
+
+    // Station A draws TAKEN1 and PACK2 first: both are skipped, new serials printed instead.
+    let journal_a = b._dir.path().join("journal.db");
+    let (line_a, _events_a) =
+        LineStore::start(&pg.config("st-a", "st-a", "line-1"), &journal_a, Arc::new(|_| {})).unwrap();
+    let claim = shopfloor::tui::print_desk::line_claim(line_a.clone());
+    let source = Box::new(Scripted(["TAKEN1", "PACK2", "FRESH3", "FRESH4"].map(String::from).into()));
+    let spec = RunSpec {
+        order: order(),
+        count: Some(2),
+        ahead: None,
+        actor: Actor { station: "st-a".into(), operator: None },
+    };
+    let settings = Settings { poll: Duration::from_millis(10), ..Settings::default() };
+    let (run, mut rx) =
+        engine::start(b.printer.clone(), b.store.clone(), source, Some(claim), spec, settings).await.unwrap();
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::AllPrinted { printed: 2 })).await;
+    let out: Vec<String> = printed(&b.labels().await).iter().map(|l| serial_of(&scan_of(l))).collect();
+    assert_eq!(out, vec!["FRESH3", "FRESH4"], "{seen:#?}");
+    let rows = admin.query("SELECT serial, station FROM shopfloor.printed_serials ORDER BY serial", &[]).await.unwrap();
+    let held: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let want: Vec<(String, String)> = [("FRESH3", "st-a"), ("FRESH4", "st-a"), ("TAKEN1", "st-b")]
+        .iter()
+        .map(|(s, st)| (s.to_string(), st.to_string()))
+        .collect();
+    assert_eq!(held, want, "each printed serial is held line-wide by the station that printed it");
+    // Station B cannot take a serial station A printed.
+    assert!(!line_b.claim_printed_serial("Order143", &gtin, "FRESH3").await.unwrap());
+    drop(run);
+    line_a.stop().await;
+    line_b.stop().await;
+}
