@@ -13,7 +13,7 @@ pub enum SerialError {
     Random(String),
     #[error("no unused serial was found for {gtin} after {tries} tries: the serial length and alphabet in [printing] leave too few free serials; make serials longer")]
     Exhausted { gtin: String, tries: usize },
-    #[error("the line store could not be asked whether serial {serial} is free: {message}")]
+    #[error("the line store could not be asked whether serial {serial} is free ({message}); no serial is printed unchecked line-wide: print again once the line store is back")]
     LineStore { serial: String, message: String },
     #[error("{0}")]
     Source(String),

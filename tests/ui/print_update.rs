@@ -490,3 +490,14 @@ fn p_starts_a_continuous_run_that_keeps_two_labels_ahead_within_the_orders_room(
     assert_eq!(start_of(&effects), None);
     assert!(flash(&app).contains("Order143 is full"), "{}", flash(&app));
 }
+
+#[test]
+fn a_run_that_cannot_go_on_says_why_and_what_to_do() {
+    let mut app = running(3);
+    let why = "the line store could not be asked whether serial AB12 is free (connection refused); no serial is printed unchecked line-wide: print again once the line store is back";
+    news(&mut app, PrintNews::Run(RunEvent::Failed(why.into())));
+    assert!(flash(&app).contains("end the run (f) and print again"), "{}", flash(&app));
+    assert!(flash(&app).chars().count() <= 78, "{}", flash(&app));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("once the line store is back"), "{s}");
+}

@@ -360,7 +360,12 @@ impl PrintTab {
             RunEvent::Stopped => r.stopped = true,
             RunEvent::Balance(b) => r.balance = b,
             RunEvent::Failed(e) => {
-                cx.flash(Severity::Error, "Printing stopped: the label records failed (see why above)");
+                let key =
+                    cx.settings.keys.keys(Action::FinishOrder).first().map(ToString::to_string).unwrap_or_default();
+                cx.flash(
+                    Severity::Error,
+                    format!("Printing stopped (see why above): once fixed, end the run ({key}) and print again"),
+                );
                 r.halted = Some(e);
             }
             RunEvent::Verified { .. } | RunEvent::Printer(_) | RunEvent::Ended(_) => {}
