@@ -501,3 +501,53 @@ fn a_run_that_cannot_go_on_says_why_and_what_to_do() {
     let s = screen(&app, 80, 24);
     assert!(s.contains("once the line store is back"), "{s}");
 }
+
+#[test]
+fn the_printers_panel_lists_each_printer_with_its_state() {
+    let names = ["zebra-1", "zebra-2", "zebra-3", "zebra-4", "zebra-5", "zebra-6", "zebra-7"];
+    let mut s = settings();
+    s.printers = names.iter().map(|n| n.to_string()).collect();
+    let (mut app, first) = App::new(s, Vec::new(), Some(roomy("Order143")), clock(), (80, 24));
+    load_orders(&mut app, &first, vec![roomy("Order143")]);
+    press(&mut app, KeyCode::F(6));
+    app.flash = None;
+    // Offline since 09:58 UTC, shown in local time: here the station runs two hours ahead.
+    let since: std::time::SystemTime =
+        chrono::DateTime::parse_from_rfc3339("2026-11-21T09:58:30Z").unwrap().with_timezone(&chrono::Utc).into();
+    let states = [
+        PrinterState::Ready,
+        PrinterState::Printing { pending: 3 },
+        PrinterState::Paused,
+        PrinterState::PaperOut,
+        PrinterState::HeadOpen,
+        PrinterState::RibbonOut,
+        PrinterState::Offline { since, reason: "connection refused".into() },
+    ];
+    for (name, state) in names.iter().zip(states) {
+        let st = PrinterStatus {
+            printer: name.to_string(),
+            state,
+            host: None,
+            errors: None,
+            at: std::time::SystemTime::now(),
+        };
+        news(&mut app, PrintNews::Printer(st));
+    }
+    app.clock.zone = shopfloor::tui::clock::Zone::Fixed(chrono::FixedOffset::east_opt(2 * 3600).unwrap());
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("┌ Printers ─"), "{s}");
+    for line in [
+        "› zebra-1 ready",
+        "zebra-2 printing 3",
+        "zebra-3 paused",
+        "zebra-4 paper out",
+        "zebra-5 head open",
+        "zebra-6 ribbon out",
+        "zebra-7 offline since 11:58",
+    ] {
+        assert!(s.contains(line), "{line} in\n{s}");
+    }
+    for (w, h) in [(80, 24), (40, 16)] {
+        insta::assert_snapshot!(format!("print_printers_panel_{w}x{h}"), screen(&app, w, h));
+    }
+}

@@ -26,7 +26,7 @@ use crate::tui::msg::{
 };
 use crate::tui::theme::Role;
 use crate::worker::Outcome;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
@@ -593,31 +593,13 @@ pub fn message(flash: Option<&crate::tui::msg::Flash>, frame: &mut Frame, area: 
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
 }
 
-/// The Print tab; the same lines wrap down to a 40×16 handheld.
-pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+/// The Printers panel at the top of the tab: one line per printer with its state (ready,
+/// printing N, paused, paper out, head open, ribbon out, offline since HH:MM local time); the
+/// selected one is marked. On a handheld it takes one title row instead of a frame. Returns
+/// the area left below it.
+fn printers_panel(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect, narrow: bool) -> Rect {
     let t = cx.theme;
-    let title = match cx.active {
-        Some(o) => format!(" Print · {} ", o.order_id),
-        None => " Print · no active order ".into(),
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::Accent))
-        .title(Span::styled(title, t.style(Role::Title)));
     let mut lines = Vec::new();
-    // A handheld's 40 columns keep what the operator must act on; the order's details go.
-    let narrow = area.width < 60;
-    if let Some(o) = cx.active.filter(|_| !narrow) {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "{} · batch {} · exp {}",
-                o.product_code,
-                o.batch.as_deref().unwrap_or("-"),
-                o.expiry_date.as_deref().unwrap_or("-")
-            ),
-            t.style(Role::Muted),
-        )));
-    }
     if tab.printers.is_empty() {
         lines.push(Line::from(Span::styled(
             "No printers: add a [[printers]] block to the config",
@@ -642,8 +624,63 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             Span::styled(words, t.style(role)),
         ]));
     }
-    if !narrow {
+    let borders = if narrow { Borders::TOP } else { Borders::ALL };
+    let frame_rows: u16 = if narrow { 1 } else { 2 };
+    let want = (lines.len() as u16).saturating_add(frame_rows);
+    // The print run below keeps at least half the tab.
+    let rows = want.min(area.height / 2).max(frame_rows.min(area.height));
+    // More printers than rows: a window around the selected one, and how many are not shown.
+    let room = usize::from(rows.saturating_sub(frame_rows)).max(1);
+    if lines.len() > room {
+        let shown = room.saturating_sub(1).max(1);
+        let first = tab.selected.saturating_sub(shown - 1).min(lines.len() - shown);
+        let hidden = lines.len() - shown;
+        lines = lines.into_iter().skip(first).take(shown).collect();
+        lines.push(Line::from(Span::styled(format!("  … {hidden} more (↑↓)"), t.style(Role::Muted))));
+    }
+    let [top, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(area);
+    let block = Block::default()
+        .borders(borders)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(" Printers ", t.style(Role::Title)));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), top);
+    rest
+}
+
+/// The Print tab; the same lines wrap down to a 40×16 handheld.
+pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    // A handheld's 40 columns keep what the operator must act on; the order's details go.
+    let narrow = area.width < 60;
+    let area = printers_panel(tab, cx, frame, area, narrow);
+    let title = match cx.active {
+        Some(o) => format!(" Print · {} ", o.order_id),
+        None => " Print · no active order ".into(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(title, t.style(Role::Title)));
+    let mut lines = Vec::new();
+    if let Some(o) = cx.active.filter(|_| !narrow) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} · batch {} · exp {}",
+                o.product_code,
+                o.batch.as_deref().unwrap_or("-"),
+                o.expiry_date.as_deref().unwrap_or("-")
+            ),
+            t.style(Role::Muted),
+        )));
         lines.push(Line::from(""));
+    }
+    // First, so a long list of voided serials below never pushes it out of sight.
+    if !tab.to_remove.is_empty() {
+        let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+        lines.push(Line::from(Span::styled(
+            format!("! {} voided label(s): check and remove them · {key} when removed", tab.to_remove.len()),
+            t.style(Role::Error),
+        )));
     }
     match &tab.run {
         None => {
@@ -670,8 +707,10 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             } else {
                 format!("printing {} of {}", r.printed + 1, r.requested)
             };
+            // The printer is named in the panel above; a handheld's row is too short for it.
+            let run = if narrow { "Run".to_string() } else { format!("Run on {}", r.printer) };
             lines.push(Line::from(Span::styled(
-                format!("Run on {}: {state} · sent {} · printed {}", r.printer, r.sent, r.printed),
+                format!("{run}: {state} · sent {} · printed {}", r.sent, r.printed),
                 t.style(Role::Base),
             )));
             let b = &r.balance;
@@ -708,13 +747,6 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 )));
             }
         }
-    }
-    if !tab.to_remove.is_empty() {
-        let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
-        lines.push(Line::from(Span::styled(
-            format!("! {} voided label(s): check and remove them · {key} when removed", tab.to_remove.len()),
-            t.style(Role::Error),
-        )));
     }
     if let Some(n) = &tab.note {
         lines.push(Line::from(Span::styled(format!("! {n}"), t.style(Role::Warning))));
