@@ -551,3 +551,28 @@ fn the_printers_panel_lists_each_printer_with_its_state() {
         insta::assert_snapshot!(format!("print_printers_panel_{w}x{h}"), screen(&app, w, h));
     }
 }
+
+#[test]
+fn a_continuous_run_stops_when_the_waiting_labels_fill_the_order() {
+    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    press(&mut app, KeyCode::F(6));
+    news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    press(&mut app, KeyCode::Char('p'));
+    news(&mut app, PrintNews::Started(Ok("run-1".into())));
+    let effects = news(&mut app, PrintNews::Run(RunEvent::Balance(balance(2, 0, 0, 2))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))), "room 10, 2 waiting");
+    // Other stations of the line filled the order up to 2 packs short: the 2 waiting labels fill it.
+    let nearly = shopfloor::scan::journal::ScanStats {
+        order_id: "Order143".into(),
+        counts: shopfloor::scan::journal::Counts { accepted: 8, ..Default::default() },
+        ..Default::default()
+    };
+    update(&mut app, Msg::ScanStats(Box::new(nearly)));
+    let effects = news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))), "{effects:?}");
+    assert!(flash(&app).contains("Order143 takes 2 more pack(s), as many as labels wait"), "{}", flash(&app));
+    assert!(screen(&app, 80, 24).contains("Run on line1-zebra: stopped"), "{}", screen(&app, 80, 24));
+    // Said once.
+    let effects = news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))));
+}

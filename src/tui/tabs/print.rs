@@ -268,6 +268,26 @@ impl PrintTab {
 
     /// News from the printers and the run.
     pub fn news(&mut self, n: PrintNews, cx: &mut Ctx) {
+        self.take_news(n, cx);
+        self.keep_within_room(cx);
+    }
+
+    /// A continuous run stops once the labels waiting fill what the order still takes (other
+    /// stations of the line may fill it too): more labels would be packs the order refuses.
+    fn keep_within_room(&mut self, cx: &mut Ctx) {
+        let Some(r) = self.run.as_mut().filter(|r| r.ahead.is_some() && r.run_id.is_some() && !r.stopped) else {
+            return;
+        };
+        let Some(room) = cx.room.filter(|room| *room <= r.balance.waiting as i64) else { return };
+        r.stopped = true;
+        cx.effect(Effect::Print(PrintJob::Stop));
+        cx.flash(
+            Severity::Info,
+            format!("{} takes {room} more pack(s), as many as labels wait: no more are printed", r.order_id),
+        );
+    }
+
+    fn take_news(&mut self, n: PrintNews, cx: &mut Ctx) {
         match n {
             PrintNews::Printer(s) => self.printer_status(s),
             PrintNews::Started(Ok(id)) => {
