@@ -4,7 +4,7 @@
 
 use crate::cli::LabelsArgs;
 use crate::domain::audit::csv_field;
-use crate::printing::store::{LabelStore, Reconciliation};
+use crate::printing::store::{Actor, LabelStore, Reconciliation};
 use crate::scan::journal::Journal;
 use anyhow::Context;
 use std::io::Write;
@@ -30,7 +30,10 @@ pub fn run(args: LabelsArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(super::EXIT_CONFIG));
     }
     let store = LabelStore::open(&path)?;
-    let rows = store.order_labels(&args.order)?;
+    // A label scanned after its run (or on the Scan tab) shows its state now; the moves are
+    // audited as made by this report, which found them in the journal.
+    let actor = Actor { station: "shopfloor labels".into(), operator: None };
+    let rows = store.order_labels_now(&args.order, &actor)?;
     let r = Reconciliation::of(&args.order, &rows);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format.as_str() {

@@ -47,6 +47,8 @@ pub mod actions {
     /// The station started with this config: its hash and settings (secrets as fingerprints),
     /// and what changed since the start before, weakened controls named as such.
     pub const CONFIG_LOADED: &str = "config.loaded";
+    /// Voided labels (a print fault, or voided at the Print screen) were found and removed.
+    pub const LABELS_REMOVAL_CONFIRMED: &str = "labels.removal_confirmed";
 }
 
 /// An electronic signature (21 CFR 11.50): who signed, their printed name, when (the row's

@@ -242,3 +242,30 @@ pub struct LateRow {
     pub resolved_by: Option<String>,
     pub resolution: Option<String>,
 }
+
+/// Takes a serial the station generated for a label, before it is printed: `true` when it is
+/// now this station's (no station printed it, and no pack of the line carries it), `false` when
+/// it is taken and another serial must be drawn.
+pub async fn claim_printed_serial(
+    client: &tokio_postgres::Client,
+    station: &str,
+    line: &str,
+    order_id: &str,
+    gtin: &str,
+    serial: &str,
+) -> Result<bool, Error> {
+    let row = client
+        .query_one(
+            "WITH ins AS (
+                 INSERT INTO printed_serials (gtin, serial, station, line, order_id)
+                 SELECT $1, $2, $3, $4, $5
+                 WHERE NOT EXISTS (SELECT 1 FROM claims WHERE gtin = $1 AND serial = $2)
+                 ON CONFLICT (gtin, serial) DO NOTHING
+                 RETURNING 1)
+             SELECT count(*) FROM ins",
+            &[&gtin, &serial, &station, &line, &order_id],
+        )
+        .await
+        .map_err(Error::db)?;
+    Ok(row.get::<_, i64>(0) == 1)
+}

@@ -316,6 +316,15 @@ impl LineStore {
         out
     }
 
+    /// Claims a serial generated here for a label of `order_id`, line-wide, before it is
+    /// printed: `Ok(false)` when another station printed it or a pack of the line carries it.
+    /// Asked directly (not through the backlog): a label must not wait for a store that is away.
+    pub async fn claim_printed_serial(&self, order_id: &str, gtin: &str, serial: &str) -> Result<bool, Error> {
+        let cfg = &self.inner.cfg;
+        let c = connect::get(&self.inner.pool, cfg).await?;
+        claims::claim_printed_serial(&c, &cfg.station, &cfg.line, order_id, gtin, serial).await
+    }
+
     /// What the station reports to the board: call it on every change (operator, active
     /// order, counters, alarm); it is also sent every few seconds as a sign of life.
     pub fn report(&self, state: StationState) {

@@ -12,7 +12,10 @@ use tokio_postgres::Client;
 pub const STATION_ROLE: &str = "shopfloor_station";
 
 /// (version, what it does, SQL). Never edit a migration that has shipped: add the next one.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(1, "claims, stations, audit copy, shared budget", V1)];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "claims, stations, audit copy, shared budget", V1),
+    (2, "serials printed on the line's labels, one station each", V2),
+];
 
 /// The version this build works with.
 pub fn current() -> i32 {
@@ -219,6 +222,21 @@ GRANT SELECT, INSERT ON late_duplicates TO shopfloor_station;
 GRANT SELECT, INSERT, UPDATE, DELETE ON budget_slots, budget_waiting TO shopfloor_station;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA shopfloor TO shopfloor_station;
 GRANT EXECUTE ON FUNCTION budget_acquire(text, text, text, int, int, boolean) TO shopfloor_station;
+"#;
+
+/// Every serial a station generated and is about to print, line-wide: one row per GTIN and
+/// serial, so two stations can never put one serial on two labels. Stations only add rows.
+const V2: &str = r#"
+CREATE TABLE printed_serials (
+    gtin       text        NOT NULL,
+    serial     text        NOT NULL,
+    station    text        NOT NULL,
+    line       text        NOT NULL,
+    order_id   text        NOT NULL,
+    claimed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (gtin, serial)
+);
+GRANT SELECT, INSERT ON printed_serials TO shopfloor_station;
 "#;
 
 /// The version the store is at (0: never initialised).

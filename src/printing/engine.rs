@@ -33,8 +33,12 @@ pub struct PrintOrder {
 #[derive(Debug, Clone)]
 pub struct RunSpec {
     pub order: PrintOrder,
-    /// Labels to print; `None` prints until `stop()`.
+    /// Labels to print; `None` prints until `stop()`. In a continuous run (`ahead`), the most
+    /// labels that may go on packs (printed and not voided): the order's room.
     pub count: Option<u32>,
+    /// A continuous run: keeps this many printed labels waiting for their scan, printing the
+    /// next one each time one is verified or voided, until stopped or `count` is reached.
+    pub ahead: Option<u32>,
     pub actor: Actor,
 }
 
@@ -70,8 +74,9 @@ pub enum RunEvent {
     Verified {
         serial: String,
     },
-    /// Labels voided, with why; `check_and_remove` of them may be on the roll and must be found
-    /// and removed.
+    /// Labels voided, with why. `check_and_remove` is 0 (none was printed) or all of them: they
+    /// may be on the roll (sent, never confirmed) or are at the station (printed, voided by the
+    /// operator), and must be found and removed.
     Voided {
         serials: Vec<String>,
         reason: String,
@@ -231,8 +236,10 @@ pub async fn start(
     }
     let run_id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"), printer.name());
     let (events, rx_events) = mpsc::unbounded_channel();
+    // A continuous run is recorded as such (its audit row says "continuous").
+    let requested = if spec.ahead.is_some() { None } else { spec.count };
     let (ptr, o, actor, id, count) =
-        (printer.name().to_string(), spec.order.clone(), spec.actor.clone(), run_id.clone(), spec.count);
+        (printer.name().to_string(), spec.order.clone(), spec.actor.clone(), run_id.clone(), requested);
     let leftovers = store
         .write(move |c| {
             let mut voided = Vec::new();
@@ -244,13 +251,16 @@ pub async fn start(
             Ok(voided)
         })
         .await?;
-    if !leftovers.is_empty() {
-        let check_and_remove = leftovers.iter().filter(|l| l.to_check_and_remove()).count();
-        let _ = events.send(RunEvent::Voided {
-            serials: leftovers.into_iter().map(|l| l.serial).collect(),
-            reason: "the station stopped before the printer confirmed these labels".into(),
-            check_and_remove,
-        });
+    // Two events: the labels that may be out (to find and remove) apart from those never sent.
+    let (out, unsent): (Vec<LabelRow>, Vec<LabelRow>) = leftovers.into_iter().partition(|l| l.to_check_and_remove());
+    for (labels, check) in [(out, true), (unsent, false)] {
+        if !labels.is_empty() {
+            let _ = events.send(RunEvent::Voided {
+                check_and_remove: if check { labels.len() } else { 0 },
+                serials: labels.into_iter().map(|l| l.serial).collect(),
+                reason: "the station stopped before the printer confirmed these labels".into(),
+            });
+        }
     }
     let _ = events.send(RunEvent::Printer(status.clone()));
     let (tx, rx) = mpsc::unbounded_channel();
@@ -268,6 +278,8 @@ pub async fn start(
         in_flight: None,
         sent: 0,
         printed: 0,
+        verified: 0,
+        voided_printed: 0,
         halted: None,
         stopping: false,
         all_printed_said: false,
@@ -307,6 +319,9 @@ struct Run {
     in_flight: Option<InFlight>,
     sent: u32,
     printed: u32,
+    /// Of the printed labels of this run: verified by their scan, and voided.
+    verified: u32,
+    voided_printed: u32,
     /// Why the run halted (a fault or a broken connection), until resumed.
     halted: Option<PrinterState>,
     stopping: bool,
@@ -320,7 +335,23 @@ impl Run {
     }
 
     fn wants_more(&self) -> bool {
-        !self.stopping && self.halted.is_none() && self.spec.count.is_none_or(|n| self.printed < n)
+        if self.stopping || self.halted.is_some() {
+            return false;
+        }
+        match self.spec.ahead {
+            None => self.spec.count.is_none_or(|n| self.printed < n),
+            Some(ahead) => self.waiting() < ahead && self.spec.count.is_none_or(|n| self.live() < n),
+        }
+    }
+
+    /// Printed labels of this run still waiting for their scan.
+    fn waiting(&self) -> u32 {
+        self.printed.saturating_sub(self.verified + self.voided_printed)
+    }
+
+    /// Printed labels of this run that are, or may yet be, on a pack.
+    fn live(&self) -> u32 {
+        self.printed.saturating_sub(self.voided_printed)
     }
 
     async fn go(mut self) {
@@ -402,8 +433,8 @@ impl Run {
         let rows = self
             .store
             .write(move |c| {
-                // Verified labels the pipeline has commissioned since are shown as such.
-                store::sync_commissioned(c, &actor)?;
+                // Labels scanned or commissioned since are shown as such.
+                store::sync_with_scans(c, &actor)?;
                 Ok(store::by_run(c, &id)?)
             })
             .await?;
@@ -459,7 +490,7 @@ impl Run {
             for serial in batch {
                 tries += 1;
                 if let Some(claim) = &self.line_claim {
-                    match claim(&o.gtin, &serial) {
+                    match claim(o.order_id.clone(), o.gtin.clone(), serial.clone()).await {
                         Ok(true) => {}
                         Ok(false) => continue,
                         Err(message) => return Err(SerialError::LineStore { serial, message }.into()),
@@ -580,8 +611,9 @@ impl Run {
         self.printed += 1;
         self.emit(RunEvent::Printed { serial: row.serial, n: f.n });
         self.say_balance().await;
+        let done = if self.spec.ahead.is_some() { self.live() } else { self.printed };
         if let Some(n) = self.spec.count {
-            if self.printed >= n && !self.all_printed_said {
+            if done >= n && !self.all_printed_said {
                 self.all_printed_said = true;
                 self.emit(RunEvent::AllPrinted { printed: self.printed });
             }
@@ -617,7 +649,17 @@ impl Run {
             return Err(RunError::InFlight(1));
         }
         let row = self.move_to(label.id, LabelState::Voided, Some(reason.to_string())).await?;
-        self.emit(RunEvent::Voided { serials: vec![row.serial], reason: reason.into(), check_and_remove: 0 });
+        match label.state {
+            LabelState::Printed => self.voided_printed += 1,
+            LabelState::Verified => {
+                self.verified = self.verified.saturating_sub(1);
+                self.voided_printed += 1;
+            }
+            _ => {}
+        }
+        // A printed label is a real label at the station: it must be taken away.
+        let check_and_remove = usize::from(row.printed_at.is_some());
+        self.emit(RunEvent::Voided { serials: vec![row.serial], reason: reason.into(), check_and_remove });
         self.say_balance().await;
         Ok(())
     }
@@ -665,6 +707,9 @@ impl Run {
             .await?;
         match result {
             Ok(row) => {
+                if row.run_id == self.id {
+                    self.verified += 1;
+                }
                 self.emit(RunEvent::Verified { serial: row.serial.clone() });
                 self.say_balance().await;
                 Ok(VerifyOutcome::Verified(Box::new(row)))

@@ -13,7 +13,7 @@ pub enum SerialError {
     Random(String),
     #[error("no unused serial was found for {gtin} after {tries} tries: the serial length and alphabet in [printing] leave too few free serials; make serials longer")]
     Exhausted { gtin: String, tries: usize },
-    #[error("the line store could not be asked whether serial {serial} is free: {message}")]
+    #[error("the line store could not be asked whether serial {serial} is free ({message}); no serial is printed unchecked line-wide: print again once the line store is back")]
     LineStore { serial: String, message: String },
     #[error("{0}")]
     Source(String),
@@ -60,10 +60,11 @@ impl SerialSource for LocalSerials {
     }
 }
 
-/// The hook for a line-wide store: claims (GTIN, serial) for this station and answers whether
-/// the claim succeeded (`false`: another station has it). Called before a serial is allocated
-/// in the journal; `None` where there is no line store.
-pub type LineClaim = Arc<dyn Fn(&str, &str) -> Result<bool, String> + Send + Sync>;
+/// The hook for a line-wide store: claims (order, GTIN, serial) for this station and answers
+/// whether the claim succeeded (`false`: another station has it, or a pack of the line carries
+/// it). Called before a serial is allocated in the journal and sent; `None` where there is no
+/// line store. An error stops the run: a serial not known to be unique is never printed.
+pub type LineClaim = Arc<dyn Fn(String, String, String) -> BoxFuture<'static, Result<bool, String>> + Send + Sync>;
 
 #[cfg(test)]
 mod tests {

@@ -322,15 +322,42 @@ pub fn unconfirmed(conn: &Connection, printer: &str) -> rusqlite::Result<Vec<Lab
     rows.collect()
 }
 
+/// Why a label became Verified without its run: a scan of it reached the journal another way.
+pub const VERIFIED_BY_JOURNAL: &str = "its scan is in the journal (scanned after its print run, or on the Scan tab)";
+
+/// Brings the labels up to what the journal's scans say, so the label records and the report
+/// never lag behind a scan taken outside a run: a Printed label whose own scan (same product,
+/// batch, expiry and serial) the journal accepted becomes Verified, and a Verified one whose
+/// serial the pipeline has commissioned becomes Commissioned. Returns how many moved.
+pub fn sync_with_scans(conn: &Connection, actor: &Actor) -> Result<usize, StoreError> {
+    if !has_scans(conn)? {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = {
+        let mut q = conn.prepare_cached(
+            "SELECT l.id FROM printed_labels l JOIN scans s ON s.gtin = l.gtin AND s.serial = l.serial
+             WHERE l.state = 'printed' AND s.batch = l.batch AND s.expiry = l.expiry
+               AND s.state IN ('pending', 'sent', 'commissioned') ORDER BY l.id",
+        )?;
+        let rows = q.query_map([], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for id in &ids {
+        transition(conn, *id, LabelState::Verified, Some(VERIFIED_BY_JOURNAL), actor)?;
+    }
+    Ok(ids.len() + sync_commissioned(conn, actor)?)
+}
+
+fn has_scans(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')", [], |r| {
+        r.get(0)
+    })
+}
+
 /// Verified labels whose serial the commissioning pipeline has since commissioned (the scans
 /// table says so) become Commissioned. Returns how many moved.
 pub fn sync_commissioned(conn: &Connection, actor: &Actor) -> Result<usize, StoreError> {
-    let has_scans: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scans')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_scans {
+    if !has_scans(conn)? {
         return Ok(0);
     }
     let ids: Vec<i64> = {
@@ -457,5 +484,15 @@ impl LabelStore {
     pub fn order_labels(&self, order_id: &str) -> Result<Vec<LabelRow>, StoreError> {
         let guard = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         Ok(by_order(&guard, order_id)?)
+    }
+
+    /// The labels of an order after `sync_with_scans`: what the report shows is what the
+    /// journal knows now, not what the last run's balance knew.
+    pub fn order_labels_now(&self, order_id: &str, actor: &Actor) -> Result<Vec<LabelRow>, StoreError> {
+        let order = order_id.to_string();
+        self.write_now(|c| {
+            sync_with_scans(c, actor)?;
+            Ok(by_order(c, &order)?)
+        })
     }
 }

@@ -454,6 +454,13 @@ impl App {
                 self.on_scan(|s, cx| s.allow_more(cx));
             }
             AfterSign::SetActive(o) => self.apply_active(*o, d.signed),
+            AfterSign::LabelsRemoved { entries, labels } => {
+                for e in entries {
+                    self.outbox.effects.push(Effect::Audit(e.signed(d.signed.clone())));
+                }
+                let this = self;
+                with_cx!(this, Owner::Tab(Tab::Print), |cx, print| print.labels_removed(&labels, &mut cx));
+            }
             AfterSign::Audit(e) => {
                 self.outbox.effects.push(Effect::Audit(e.signed(d.signed)));
                 if !by.is_empty() {

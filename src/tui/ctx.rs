@@ -187,6 +187,20 @@ impl Ctx<'_> {
         NewEntry::new(action, object).by(&self.settings.station_id, self.operator_id()).signed(self.signed.clone())
     }
 
+    /// An action that needs a named supervisor's signature (when the config asks for one):
+    /// `then` is done once it is signed, or at once when no signature is asked for.
+    pub fn sign(
+        &mut self,
+        action: crate::config::signatures::SignedAction,
+        summary: impl Into<String>,
+        order: Option<String>,
+        then: super::sign_request::AfterSign,
+    ) {
+        let summary = summary.into();
+        let request = super::sign_request::SignRequest { action, summary, order, then };
+        self.out.commands.push(Command::Sign(Box::new(request)));
+    }
+
     /// As `ask`, for an action that needs a supervisor's signature: after the answer key the
     /// signing dialog opens (when the config asks for a signature), and the request goes out
     /// only once it is signed. `summary` is the one line the signer reads.

@@ -55,7 +55,8 @@ pub async fn run(
         label_history,
     } = station;
     let (internal_tx, internal) = tokio::sync::mpsc::unbounded_channel();
-    let print = print_desk::PrintDesk::start(config, &journal_path, internal_tx.clone())?;
+    let claim = line.as_ref().map(|l| print_desk::line_claim(l.store.clone()));
+    let print = print_desk::PrintDesk::start(config, &journal_path, internal_tx.clone(), claim)?;
     // The kernel's idea of the window; nothing is asked of the terminal itself.
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let clocks = runtime::Clocks::new();

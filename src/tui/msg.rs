@@ -206,8 +206,9 @@ pub enum Msg {
 pub enum PrintJob {
     /// Poll the printers (the Print tab is shown) or stop polling them.
     Watch(bool),
-    /// Start a run of `count` labels for the order on the named printer.
-    Start { printer: String, order: PrintOrder, count: u32, actor: LabelActor },
+    /// Start a run of `count` labels for the order on the named printer; with `ahead`, a
+    /// continuous run that keeps that many labels waiting, `count` at most (the order's room).
+    Start { printer: String, order: PrintOrder, count: u32, ahead: Option<u32>, actor: LabelActor },
     /// A scan of an applied label, to verify.
     Verify(String),
     /// Send no more labels.

@@ -7,7 +7,7 @@ use super::msg::{Msg, PrintJob, PrintNews};
 use crate::config::Config;
 use crate::printing::engine::{self, RunEvent, RunHandle, RunSpec};
 use crate::printing::printer::{self, Printer, Timing, Watch};
-use crate::printing::serials::LocalSerials;
+use crate::printing::serials::{LineClaim, LocalSerials};
 use crate::printing::store::{LabelState, LabelStore};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -20,6 +20,16 @@ pub struct PrintDesk {
     to_app: UnboundedSender<Msg>,
     watches: Mutex<Vec<Watch>>,
     run: Arc<Mutex<Option<RunHandle>>>,
+    /// With a line store: each serial is claimed line-wide before it is printed.
+    line_claim: Option<LineClaim>,
+}
+
+/// The line store's claim of a printed serial, as the print run asks it.
+pub fn line_claim(store: crate::line_store::LineStore) -> LineClaim {
+    Arc::new(move |order: String, gtin: String, serial: String| {
+        let store = store.clone();
+        Box::pin(async move { store.claim_printed_serial(&order, &gtin, &serial).await.map_err(|e| e.to_string()) })
+    })
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -29,7 +39,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl PrintDesk {
     /// The desk for the configured printers (`None` without any). Must run inside the tokio
     /// runtime: each printer's state changes are forwarded to the app from here on.
-    pub fn start(config: &Config, journal: &Path, to_app: UnboundedSender<Msg>) -> anyhow::Result<Option<PrintDesk>> {
+    pub fn start(
+        config: &Config,
+        journal: &Path,
+        to_app: UnboundedSender<Msg>,
+        line_claim: Option<LineClaim>,
+    ) -> anyhow::Result<Option<PrintDesk>> {
         if config.printers.is_empty() {
             return Ok(None);
         }
@@ -54,6 +69,7 @@ impl PrintDesk {
             to_app,
             watches: Mutex::new(Vec::new()),
             run: Arc::new(Mutex::new(None)),
+            line_claim,
         }))
     }
 
@@ -70,16 +86,21 @@ impl PrintDesk {
                     w.extend(self.printers.iter().map(|p| p.watch()));
                 }
             }
-            PrintJob::Start { printer, order, count, actor } => {
+            PrintJob::Start { printer, order, count, ahead, actor } => {
                 let Some(p) = self.printers.iter().find(|p| p.name() == printer).cloned() else {
                     return self.send(PrintNews::Started(Err(format!("there is no printer named {printer}"))));
                 };
-                let (store, spec, tx, slot) =
-                    (self.store.clone(), self.serials.clone(), self.to_app.clone(), self.run.clone());
+                let (store, spec, tx, slot, claim) = (
+                    self.store.clone(),
+                    self.serials.clone(),
+                    self.to_app.clone(),
+                    self.run.clone(),
+                    self.line_claim.clone(),
+                );
                 tokio::spawn(async move {
                     let source = Box::new(LocalSerials::new(spec));
-                    let run = RunSpec { order, count: Some(count), actor };
-                    match engine::start(p, store, source, None, run, engine::Settings::default()).await {
+                    let run = RunSpec { order, count: Some(count), ahead, actor };
+                    match engine::start(p, store, source, claim, run, engine::Settings::default()).await {
                         Ok((handle, mut events)) => {
                             let id = handle.run_id.clone();
                             *lock(&slot) = Some(handle);

@@ -21,6 +21,12 @@ pub enum AfterSign {
     SetActive(Box<PackagingOrder>),
     /// Write this audit row, signed.
     Audit(Box<NewEntry>),
+    /// Voided labels were found and removed: these rows (one per order), then the Print tab
+    /// stops asking for these labels (order, serial).
+    LabelsRemoved {
+        entries: Vec<NewEntry>,
+        labels: Vec<(String, String)>,
+    },
 }
 
 /// An action waiting for its signature.

@@ -50,9 +50,18 @@ fn order() -> PrintOrder {
 
 impl Bench {
     async fn start(&self, count: u32) -> Result<(RunHandle, UnboundedReceiver<RunEvent>), engine::RunError> {
+        self.start_with(count, None).await
+    }
+
+    async fn start_with(
+        &self,
+        count: u32,
+        ahead: Option<u32>,
+    ) -> Result<(RunHandle, UnboundedReceiver<RunEvent>), engine::RunError> {
         let spec = RunSpec {
             order: order(),
             count: Some(count),
+            ahead,
             actor: Actor { station: "st-1".into(), operator: Some("op-1".into()) },
         };
         let settings = Settings { poll: Duration::from_millis(10), ..Settings::default() };
@@ -396,4 +405,128 @@ async fn wait_labels(b: &Bench, n: usize) -> Vec<serde_json::Value> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("fewer than {n} labels came out");
+}
+
+/// The serial of label `n` of the run, once it is printed.
+async fn printed_n(rx: &mut UnboundedReceiver<RunEvent>, seen: &mut Vec<RunEvent>, n: u32) -> String {
+    match until(rx, seen, |e| matches!(e, RunEvent::Printed { n: k, .. } if *k == n)).await {
+        RunEvent::Printed { serial, .. } => serial,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_continuous_run_keeps_two_labels_ahead_and_never_more_than_the_order_takes() {
+    let b = bench().await;
+    // The order takes 4 more packs; two labels are kept waiting for their scan.
+    let (run, mut rx) = b.start_with(4, Some(2)).await.unwrap();
+    let mut seen = Vec::new();
+    let mut scans = std::collections::BTreeMap::new();
+    let s1 = printed_n(&mut rx, &mut seen, 1).await;
+    let s2 = printed_n(&mut rx, &mut seen, 2).await;
+    let bal = run.balance().await.unwrap();
+    assert_eq!((bal.printed, bal.waiting, bal.in_flight), (2, 2, 0), "two ahead, then it waits");
+    for l in b.labels().await {
+        scans.insert(serial_of(&scan_of(&l)), scan_of(&l));
+    }
+    // Each label settled (verified or voided) lets one more out.
+    assert!(matches!(run.verify(&scans[&s1]).await.unwrap(), VerifyOutcome::Verified(_)));
+    let s3 = printed_n(&mut rx, &mut seen, 3).await;
+    run.void(&s2, "damaged: the label cannot go on a pack").await.unwrap();
+    let s4 = printed_n(&mut rx, &mut seen, 4).await;
+    let bal = run.balance().await.unwrap();
+    assert_eq!((bal.printed, bal.waiting), (4, 2));
+    for l in b.labels().await {
+        scans.insert(serial_of(&scan_of(&l)), scan_of(&l));
+    }
+    assert!(matches!(run.verify(&scans[&s3]).await.unwrap(), VerifyOutcome::Verified(_)));
+    // The fifth is the last: 1, 3, 4, 5 fill the order's four packs (2 was voided).
+    let s5 = printed_n(&mut rx, &mut seen, 5).await;
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::AllPrinted { printed: 5 })).await;
+    for l in b.labels().await {
+        scans.insert(serial_of(&scan_of(&l)), scan_of(&l));
+    }
+    for s in [&s4, &s5] {
+        assert!(matches!(run.verify(&scans[s]).await.unwrap(), VerifyOutcome::Verified(_)));
+    }
+    let bal = run.balance().await.unwrap();
+    assert_eq!((bal.printed, bal.verified, bal.voided, bal.waiting, bal.in_flight), (5, 4, 1, 0, 0));
+    let r = run.finish("done").await.unwrap();
+    assert_eq!(r.printed, 5, "nothing printed beyond the order's room");
+    assert_eq!(printed(&b.labels().await).len(), 5);
+}
+
+/// Proposes the serials it is given, in order (the local generator's are random).
+struct Scripted(std::collections::VecDeque<String>);
+
+impl shopfloor::printing::serials::SerialSource for Scripted {
+    fn candidates<'a>(
+        &'a mut self,
+        _gtin: &'a str,
+        n: usize,
+    ) -> futures_util::future::BoxFuture<'a, Result<Vec<String>, shopfloor::printing::serials::SerialError>> {
+        // One at a time: a run drops the rest of a batch once it has its serial.
+        let out: Vec<String> = (0..n.min(1)).filter_map(|_| self.0.pop_front()).collect();
+        Box::pin(async move { Ok(out) })
+    }
+
+    fn describe(&self) -> String {
+        "scripted".into()
+    }
+}
+
+#[tokio::test]
+async fn with_a_line_store_a_printed_serial_is_unique_line_wide() {
+    use crate::common::pg::Pg;
+    use shopfloor::line_store::LineStore;
+    let pg = Pg::start();
+    pg.init(&["st-a", "st-b"]).await;
+    let b = bench().await;
+    let gtin = order().gtin;
+    // Station B printed TAKEN1; a pack of the line already carries PACK2 (claimed when scanned).
+    let dir_b = tempfile::tempdir().unwrap();
+    let (line_b, _events_b) =
+        LineStore::start(&pg.config("st-b", "st-b", "line-1"), &dir_b.path().join("j.db"), Arc::new(|_| {})).unwrap();
+    assert!(line_b.claim_printed_serial("Order143", &gtin, "TAKEN1").await.unwrap());
+    let admin = pg.admin().await;
+    admin
+        .execute(
+            "INSERT INTO shopfloor.claims (gtin, serial, station, pack, operator, order_id, line, scanned_at)
+             VALUES ($1, 'PACK2', 'st-b', 7, NULL, 'Order143', 'line-1', now())",
+            &[&gtin],
+        )
+        .await
+        .unwrap();
+
+    // Station A draws TAKEN1 and PACK2 first: both are skipped, new serials printed instead.
+    let journal_a = b._dir.path().join("journal.db");
+    let (line_a, _events_a) =
+        LineStore::start(&pg.config("st-a", "st-a", "line-1"), &journal_a, Arc::new(|_| {})).unwrap();
+    let claim = shopfloor::tui::print_desk::line_claim(line_a.clone());
+    let source = Box::new(Scripted(["TAKEN1", "PACK2", "FRESH3", "FRESH4"].map(String::from).into()));
+    let spec = RunSpec {
+        order: order(),
+        count: Some(2),
+        ahead: None,
+        actor: Actor { station: "st-a".into(), operator: None },
+    };
+    let settings = Settings { poll: Duration::from_millis(10), ..Settings::default() };
+    let (run, mut rx) =
+        engine::start(b.printer.clone(), b.store.clone(), source, Some(claim), spec, settings).await.unwrap();
+    let mut seen = Vec::new();
+    until(&mut rx, &mut seen, |e| matches!(e, RunEvent::AllPrinted { printed: 2 })).await;
+    let out: Vec<String> = printed(&b.labels().await).iter().map(|l| serial_of(&scan_of(l))).collect();
+    assert_eq!(out, vec!["FRESH3", "FRESH4"], "{seen:#?}");
+    let rows = admin.query("SELECT serial, station FROM shopfloor.printed_serials ORDER BY serial", &[]).await.unwrap();
+    let held: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let want: Vec<(String, String)> = [("FRESH3", "st-a"), ("FRESH4", "st-a"), ("TAKEN1", "st-b")]
+        .iter()
+        .map(|(s, st)| (s.to_string(), st.to_string()))
+        .collect();
+    assert_eq!(held, want, "each printed serial is held line-wide by the station that printed it");
+    // Station B cannot take a serial station A printed.
+    assert!(!line_b.claim_printed_serial("Order143", &gtin, "FRESH3").await.unwrap());
+    drop(run);
+    line_a.stop().await;
+    line_b.stop().await;
 }

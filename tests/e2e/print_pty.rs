@@ -2,7 +2,9 @@
 //! fake Zebra printer: twenty labels printed, scanned back from what the printer put out (the
 //! simulator's record of each label, read over loopback) and commissioned; and paper out at
 //! label 7: no serial on two labels, the voided label listed, nothing commissioned before its
-//! scan, and the voided label refused when scanned.
+//! scan, and the voided label refused when scanned; and a connection reset mid-job: the label out
+//! is voided, never sent again, and new serials replace it; a wrong label scanned back (a serial
+//! never printed here, another batch) raises its alarm and is not commissioned.
 #![cfg(unix)]
 
 use crate::common::pty::{free_port, Pty};
@@ -137,7 +139,7 @@ async fn paper_out_at_label_7_voids_the_label_out_and_prints_no_serial_twice() {
     let mut pty = print_tab(&home, port).await;
     faults(port, serde_json::json!({ "paper_out_after": 7 })).await;
     print_20(&mut pty);
-    pty.wait_text("1 label(s) to check and remove from the roll");
+    pty.wait_text("1 voided label(s): check and remove them");
     pty.wait_text("paper out");
     pty.wait_text("Printing halted, printer paper out");
     let so_far = labels(port).await;
@@ -187,4 +189,137 @@ async fn paper_out_at_label_7_voids_the_label_out_and_prints_no_serial_twice() {
     assert_eq!(voided_rows.len(), 1);
     assert_eq!(voided_rows[0].0, voided);
     assert!(voided_rows[0].1.as_deref().unwrap_or("").contains("paper out"), "{voided_rows:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_connection_reset_mid_job_voids_the_label_out_and_prints_new_serials() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut pty = print_tab(&home, port).await;
+    // The printer drops the connection right after it has taken the 5th label's job.
+    faults(port, serde_json::json!({ "reset_after": 5 })).await;
+    pty.press("1");
+    pty.press("0");
+    pty.wait_text("Labels to print: 10");
+    pty.send(b"\r");
+    pty.wait_text("1 voided label(s): check and remove them");
+    pty.wait_text("Printing halted, printer offline");
+    let voided = {
+        let screen = pty.screen();
+        let line = screen.lines().find(|l| l.contains("Voided (1): ")).map(str::to_string);
+        line.and_then(|l| l.split("Voided (1): ").nth(1)?.split_whitespace().next().map(String::from))
+            .unwrap_or_else(|| panic!("the voided serial is listed:\n{screen}"))
+    };
+    assert!(commissioned(port).await.is_empty(), "none commissioned without its scan");
+
+    // The printer answers again: r goes on with new serials.
+    pty.wait_text(&format!("{PRINTER} ready"));
+    pty.press("r");
+    pty.wait_text("All 10 labels printed");
+    let all = labels(port).await;
+    let every: Vec<String> = all.iter().map(|(_, s)| serial_of(s)).collect();
+    let distinct: BTreeSet<&String> = every.iter().collect();
+    assert_eq!(distinct.len(), every.len(), "no serial on two labels: {every:?}");
+    // The voided label may have come out before the reset; it is never printed again.
+    assert!(every.iter().filter(|s| **s == voided).count() <= 1, "{every:?}");
+    let good: Vec<String> = all.iter().map(|(_, s)| s.clone()).filter(|s| serial_of(s) != voided).collect();
+    assert_eq!(good.len(), 10, "ten labels besides the voided one: {all:?}");
+    // The screen still says how many labels to look for and remove.
+    pty.wait_text("1 voided label(s): check and remove them");
+
+    // The voided label, if it is on a pack, is refused; the others are verified and commissioned.
+    let voided_scan = all.iter().map(|(_, s)| s.clone()).find(|s| serial_of(s) == voided);
+    if let Some(v) = voided_scan {
+        scan_back(&mut pty, &[v]);
+        pty.wait_text("was voided");
+    }
+    scan_back(&mut pty, &good);
+    pty.wait_text("printed 10 = verified 10 + voided 0 + waiting 0");
+    let expected: BTreeSet<String> = good.iter().map(|s| serial_of(s)).collect();
+    let got = wait_commissioned(port, 10).await;
+    assert_eq!(got, expected, "exactly the scanned labels are commissioned\n{}", journal_story(&home));
+    assert!(!got.contains(&voided), "the voided serial is never commissioned");
+    pty.press("f");
+    pty.wait_text("Run ended");
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+}
+
+/// The journal's open alarms of a kind.
+fn alarms(home: &tempfile::TempDir, kind: &str) -> Vec<String> {
+    let j = rusqlite::Connection::open(home.path().join("shopfloor/demo/journal.db")).unwrap();
+    let mut q = j.prepare("SELECT message FROM alarms WHERE kind = ?1 ORDER BY id").unwrap();
+    let rows = q.query_map([kind], |r| r.get::<_, String>(0)).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_label_scanned_back_raises_its_alarm_and_is_not_commissioned() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut pty = print_tab(&home, port).await;
+    pty.press("2");
+    pty.wait_text("Labels to print: 2");
+    pty.send(b"\r");
+    pty.wait_text("All 2 labels printed");
+    let printed: Vec<String> = labels(port).await.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(printed.len(), 2);
+    let good = &printed[0];
+    let serial = serial_of(good);
+    // A label of the same product and batch whose serial this station never printed.
+    let stranger = good.replace(&format!("\u{1d}21{serial}"), "\u{1d}21NOTPRINTED42");
+    // The right serial, but on a label of another batch.
+    // "]d2" (01)GTIN (17)YYMMDD (10)batch GS (21)serial, as the demo's template prints it.
+    let batch = good.get(27..).and_then(|r| r.strip_prefix("10")).and_then(|r| r.split('\u{1d}').next());
+    let batch = batch.unwrap_or_else(|| panic!("a batch after the expiry: {good:?}"));
+    let other_batch = good.replace(&format!("10{batch}\u{1d}"), "10OTHER1\u{1d}");
+    assert_ne!(&other_batch, good);
+
+    scan_back(&mut pty, std::slice::from_ref(&stranger));
+    pty.wait_text("Label does not match (see why above)");
+    pty.wait_text("NOTPRINTED42 was not printed at this station");
+    scan_back(&mut pty, std::slice::from_ref(&other_batch));
+    pty.wait_text("batch OTHER1 is not the order's");
+    let raised = alarms(&home, "label_mismatch");
+    assert_eq!(raised.len(), 2, "each wrong label raises its alarm: {raised:?}");
+    assert!(raised[0].contains("NOTPRINTED42") && raised[1].contains("OTHER1"), "{raised:?}");
+    pty.wait_text("printed 2 = verified 0 + voided 0 + waiting 2");
+    assert!(commissioned(port).await.is_empty(), "a wrong label is never commissioned");
+
+    // The right labels still verify and are commissioned; the wrong ones never are.
+    scan_back(&mut pty, &printed);
+    pty.wait_text("printed 2 = verified 2 + voided 0 + waiting 0");
+    let expected: BTreeSet<String> = printed.iter().map(|s| serial_of(s)).collect();
+    let got = wait_commissioned(port, 2).await;
+    assert_eq!(got, expected, "{}", journal_story(&home));
+    pty.press("f");
+    pty.wait_text("Run ended");
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_continuous_run_prints_the_next_label_as_each_is_scanned() {
+    let home = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut pty = print_tab(&home, port).await;
+    pty.press("p");
+    pty.wait_text("continuous, 2 ahead");
+    pty.wait_text("printed 2 = verified 0 + voided 0 + waiting 2");
+    let first: Vec<String> = labels(port).await.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(first.len(), 2, "two labels ahead, no more: {first:?}");
+    scan_back(&mut pty, &first[..1]);
+    pty.wait_text("printed 3 = verified 1 + voided 0 + waiting 2");
+    // Stopped: what is printed is scanned, and the run ends.
+    pty.press("x");
+    let rest: Vec<String> = labels(port).await.into_iter().map(|(_, s)| s).skip(1).collect();
+    assert_eq!(rest.len(), 2, "{rest:?}");
+    scan_back(&mut pty, &rest);
+    pty.wait_text("printed 3 = verified 3 + voided 0 + waiting 0");
+    let got = wait_commissioned(port, 3).await;
+    assert_eq!(got.len(), 3, "{}", journal_story(&home));
+    pty.press("f");
+    pty.wait_text("Run ended");
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
 }

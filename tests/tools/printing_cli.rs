@@ -241,3 +241,75 @@ fn labels_report_reconciles_an_order() {
     let out = run(home.path(), &["labels", "--order", "X", "--journal", home.path().join("none.db").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_label_scanned_after_its_run_ended_shows_verified_in_the_report_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let path = home.path().join("journal.db");
+    let store = LabelStore::open(&path).unwrap();
+    let actor = Actor { station: "st-1".into(), operator: None };
+    let gtin = "02022090117459";
+    store
+        .write_now(|c| {
+            store::start_run(c, "r1", "Order143", "p1", Some(3), &actor)?;
+            for serial in ["LATE1", "OTHERBATCH2", "DONE3"] {
+                let l = NewLabel {
+                    run_id: "r1",
+                    order_id: "Order143",
+                    printer: "p1",
+                    gtin,
+                    batch: "B2405121",
+                    expiry: "290512",
+                    serial,
+                };
+                let id = store::allocate(c, &l, &actor)?.unwrap().id;
+                store::transition(c, id, LabelState::Sent, None, &actor)?;
+                store::transition(c, id, LabelState::Printed, None, &actor)?;
+                if serial == "DONE3" {
+                    store::transition(c, id, LabelState::Verified, None, &actor)?;
+                }
+            }
+            store::end_run(c, "r1", "station shut down", "printed 3", &actor)?;
+            // After the run: LATE1 scanned (on the Scan tab, or the next day), a label with
+            // OTHERBATCH2's serial but another batch, and DONE3 commissioned by the pipeline.
+            let scan = |serial: &str, batch: &str, state: &str| {
+                c.execute(
+                    "INSERT INTO scans (at, station, order_id, gtin, batch, expiry, serial, raw, state, updated)
+                     VALUES ('2026-01-01T00:00:00Z', 'st-1', 'Order143', ?1, ?2, '290512', ?3, 'raw', ?4, '2026-01-01T00:00:00Z')",
+                    rusqlite::params![gtin, batch, serial, state],
+                )
+            };
+            scan("LATE1", "B2405121", "pending")?;
+            scan("OTHERBATCH2", "B999", "pending")?;
+            scan("DONE3", "B2405121", "commissioned")?;
+            Ok(())
+        })
+        .unwrap();
+    drop(store);
+    let j = path.to_str().unwrap();
+    let out = run(home.path(), &["labels", "--order", "Order143", "--journal", j, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let state = |serial: &str| {
+        v["labels"].as_array().unwrap().iter().find(|l| l["serial"] == serial).unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(state("LATE1"), "verified", "{v}");
+    assert_eq!(state("OTHERBATCH2"), "printed", "a scan of another batch verifies nothing: {v}");
+    assert_eq!(state("DONE3"), "commissioned", "{v}");
+    assert_eq!(v["reconciliation"]["verified"], 2);
+    assert_eq!(v["reconciliation"]["waiting"], 1);
+
+    // The label record itself moved, with its audit row, and the chain holds.
+    let store = LabelStore::open(&path).unwrap();
+    let rows = store.order_labels("Order143").unwrap();
+    let late = rows.iter().find(|l| l.serial == "LATE1").unwrap();
+    assert_eq!(late.state, LabelState::Verified);
+    assert!(late.verified_at.is_some());
+    let shown = text(&run(home.path(), &["labels", "--order", "Order143", "--journal", j]).stdout);
+    assert!(shown.contains("printed 3 = verified 2 + voided 0 + waiting 1"), "{shown}");
+    let verify = run(home.path(), &["audit", "--journal", j, "--verify"]);
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stdout));
+}

@@ -267,7 +267,7 @@ fn after_paper_out() -> App {
 fn after_a_fault_the_screen_says_how_many_labels_to_remove_and_r_resumes() {
     let mut app = after_paper_out();
     let s = screen(&app, 80, 24);
-    assert!(s.contains("1 label(s) to check and remove"), "{s}");
+    assert!(s.contains("1 voided label(s): check and remove them"), "{s}");
     assert!(s.contains("printed 7 = verified 5 + voided 0 + waiting 2"), "{s}");
     assert!(s.contains("Voided (1): S8"), "{s}");
     assert!(s.contains("paper out"), "{s}");
@@ -298,7 +298,7 @@ fn the_help_lists_the_print_keys_uncut() {
     for what in [
         "end the print run (labels all scanned or voided)",
         "stop sending labels to the printer",
-        "void waiting labels (damaged or lost); asks first",
+        "void waiting labels, with a reason; asks first",
     ] {
         assert!(s.contains(what), "{what} in\n{s}");
     }
@@ -317,28 +317,61 @@ fn print_tab_snapshots() {
     }
 }
 
+fn void_reason(effects: &[Effect]) -> Option<String> {
+    effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::VoidWaiting(r)) => Some(r.clone()),
+        _ => None,
+    })
+}
+
 #[test]
-fn waiting_labels_damaged_or_lost_are_voided_only_after_a_persons_yes() {
+fn waiting_labels_are_voided_only_after_a_persons_yes_and_reason() {
     let mut app = running(3);
     news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 1, 0, 2))));
     // Any key but y leaves them.
     press(&mut app, KeyCode::F(7));
-    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s) as damaged or lost?"));
+    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s)? y: choose why"), "{}", screen(&app, 80, 24));
     let effects = press(&mut app, KeyCode::Char('n'));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    assert!(void_reason(&effects).is_none());
     assert!(flash(&app).contains("Nothing was voided"));
-    // A scanner's burst cannot answer for the person.
+    // A scanner's burst cannot answer for the person, at either step.
     press(&mut app, KeyCode::F(7));
     let effects = burst_key(&mut app, KeyCode::Char('y'));
-    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::VoidWaiting(_)))));
+    assert!(void_reason(&effects).is_none());
     let effects = press(&mut app, KeyCode::Char('y'));
-    let reason = effects.iter().find_map(|e| match e {
-        Effect::Print(PrintJob::VoidWaiting(r)) => Some(r.clone()),
-        _ => None,
-    });
-    assert!(reason.expect("y voids them").contains("damaged or lost"));
+    assert!(void_reason(&effects).is_none(), "y alone voids nothing: the reason comes first");
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Why void them? d damaged · l lost · a not applied · any other key: no"), "{s}");
+    let effects = burst_key(&mut app, KeyCode::Char('d'));
+    assert!(void_reason(&effects).is_none());
+    // A key other than a reason's voids nothing.
+    let effects = press(&mut app, KeyCode::Char('z'));
+    assert!(void_reason(&effects).is_none());
+    assert!(flash(&app).contains("Nothing was voided"));
+    news(&mut app, PrintNews::VoidedWaiting(Ok(0)));
+
+    // Each reason has its key, and its words go to the label records and their audit rows.
+    for (key, word) in [('d', "damaged"), ('l', "lost"), ('a', "not applied")] {
+        press(&mut app, KeyCode::F(7));
+        press(&mut app, KeyCode::Char('y'));
+        let effects = press(&mut app, KeyCode::Char(key));
+        let reason = void_reason(&effects).unwrap_or_else(|| panic!("{key} voids them"));
+        assert!(reason.starts_with(&format!("{word}:")), "{key}: {reason}");
+        assert!(flash(&app).contains(&format!("as {word}")), "{}", flash(&app));
+    }
     news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
     assert!(flash(&app).contains("2 waiting label(s) voided"), "{}", flash(&app));
+}
+
+#[test]
+fn a_key_right_after_the_void_question_appears_does_not_answer_it() {
+    let mut app = running(3);
+    news(&mut app, PrintNews::Run(RunEvent::Balance(balance(3, 1, 0, 2))));
+    press(&mut app, KeyCode::F(7));
+    let soon = later(&app, 100);
+    let k = shopfloor::input::router::Input::Key { key: Key::plain(KeyCode::Char('y')), burst: false };
+    update(&mut app, Msg::Input(k, soon));
+    assert!(screen(&app, 80, 24).contains("Void the 2 waiting label(s)?"), "the question waits for a deliberate key");
 }
 
 /// Every label printed is a pack to come: the Print tab cannot over-fill the order either.
@@ -363,4 +396,221 @@ fn no_more_labels_than_the_order_takes_and_no_verify_on_a_full_order() {
     let effects = scan_in(&mut app, SCAN);
     assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Verify(_)))), "{effects:?}");
     assert!(screen(&app, 80, 24).contains("ORDER FULL"), "{}", screen(&app, 80, 24));
+}
+
+fn audits(effects: &[Effect]) -> Vec<shopfloor::domain::audit::NewEntry> {
+    effects.iter().filter_map(|e| if let Effect::Audit(a) = e { Some(a.clone()) } else { None }).collect()
+}
+
+#[test]
+fn voided_labels_stay_on_screen_until_someone_confirms_they_were_removed() {
+    // A fault voided S8 while it was out; later two waiting labels were voided at F7.
+    let mut app = after_paper_out();
+    let removal = "voided label(s): check and remove them · Ctrl+S when removed";
+    assert!(screen(&app, 80, 24).contains(&format!("1 {removal}")), "{}", screen(&app, 80, 24));
+    for serial in ["S6", "S7"] {
+        news(
+            &mut app,
+            PrintNews::Run(RunEvent::Voided {
+                serials: vec![serial.into()],
+                reason: "damaged: the label cannot go on a pack (voided at the Print screen)".into(),
+                check_and_remove: 1,
+            }),
+        );
+    }
+    news(&mut app, PrintNews::VoidedWaiting(Ok(2)));
+    assert!(flash(&app).contains("remove them, then Ctrl+S"), "{}", flash(&app));
+    // The run ends; the labels to remove are still there to find.
+    news(&mut app, PrintNews::Finished(Ok(balance(7, 5, 2, 0))));
+    assert!(app.print.run.is_none());
+    let s = screen(&app, 80, 24);
+    assert!(s.contains(&format!("3 {removal}")), "{s}");
+    let small = screen(&app, 40, 16);
+    assert!(small.contains("3 voided label(s): check and remove"), "{small}");
+    // A scanner's burst does not confirm it.
+    let effects = burst_key(&mut app, KeyCode::F(10));
+    assert!(audits(&effects).is_empty());
+
+    let effects = press(&mut app, KeyCode::F(10));
+    let rows = audits(&effects);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let a = &rows[0];
+    assert_eq!(a.action, shopfloor::domain::audit::actions::LABELS_REMOVAL_CONFIRMED);
+    assert_eq!(a.object, "Order143");
+    assert_eq!(a.reason.as_deref(), Some("3 voided labels found and removed"));
+    assert_eq!(a.new_value.as_deref(), Some("S8,S6,S7"));
+    assert_eq!(a.station, "demo-station-1");
+    assert!(!screen(&app, 80, 24).contains(removal), "{}", screen(&app, 80, 24));
+    assert!(flash(&app).contains("3 voided label(s) confirmed removed"), "{}", flash(&app));
+    // Nothing left to confirm: nothing more is written.
+    let effects = press(&mut app, KeyCode::F(10));
+    assert!(audits(&effects).is_empty());
+}
+
+fn start_of(effects: &[Effect]) -> Option<(u32, Option<u32>)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Print(PrintJob::Start { count, ahead, .. }) => Some((*count, *ahead)),
+        _ => None,
+    })
+}
+
+#[test]
+fn p_starts_a_continuous_run_that_keeps_two_labels_ahead_within_the_orders_room() {
+    // The sample order takes 10 packs: the continuous run never prints more than that.
+    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    press(&mut app, KeyCode::F(6));
+    news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    assert!(screen(&app, 80, 24).contains("p continuous"), "{}", screen(&app, 80, 24));
+    let effects = burst_key(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), None, "a scanner's burst starts nothing");
+    let effects = press(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), Some((10, Some(2))));
+    assert!(flash(&app).contains("Starting a continuous run for Order143"), "{}", flash(&app));
+    news(&mut app, PrintNews::Started(Ok("run-1".into())));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("Run on line1-zebra: continuous, 2 ahead"), "{s}");
+    // It is stopped like any run; nothing else starts while it is open.
+    let effects = press(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), None);
+    let effects = press(&mut app, KeyCode::Char('x'));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))));
+    news(&mut app, PrintNews::Run(RunEvent::AllPrinted { printed: 10 }));
+    assert!(flash(&app).contains("All 10 labels the order takes printed"), "{}", flash(&app));
+
+    // A full order starts no continuous run.
+    let mut app = running(2);
+    news(&mut app, PrintNews::Finished(Ok(balance(0, 0, 0, 0))));
+    let full = shopfloor::scan::journal::ScanStats {
+        order_id: "Order143".into(),
+        counts: shopfloor::scan::journal::Counts { accepted: 1_000, ..Default::default() },
+        ..Default::default()
+    };
+    update(&mut app, Msg::ScanStats(Box::new(full)));
+    let effects = press(&mut app, KeyCode::Char('p'));
+    assert_eq!(start_of(&effects), None);
+    assert!(flash(&app).contains("Order143 is full"), "{}", flash(&app));
+}
+
+#[test]
+fn a_run_that_cannot_go_on_says_why_and_what_to_do() {
+    let mut app = running(3);
+    let why = "the line store could not be asked whether serial AB12 is free (connection refused); no serial is printed unchecked line-wide: print again once the line store is back";
+    news(&mut app, PrintNews::Run(RunEvent::Failed(why.into())));
+    assert!(flash(&app).contains("end the run (f) and print again"), "{}", flash(&app));
+    assert!(flash(&app).chars().count() <= 78, "{}", flash(&app));
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("once the line store is back"), "{s}");
+}
+
+#[test]
+fn the_printers_panel_lists_each_printer_with_its_state() {
+    let names = ["zebra-1", "zebra-2", "zebra-3", "zebra-4", "zebra-5", "zebra-6", "zebra-7"];
+    let mut s = settings();
+    s.printers = names.iter().map(|n| n.to_string()).collect();
+    let (mut app, first) = App::new(s, Vec::new(), Some(roomy("Order143")), clock(), (80, 24));
+    load_orders(&mut app, &first, vec![roomy("Order143")]);
+    press(&mut app, KeyCode::F(6));
+    app.flash = None;
+    // Offline since 09:58 UTC, shown in local time: here the station runs two hours ahead.
+    let since: std::time::SystemTime =
+        chrono::DateTime::parse_from_rfc3339("2026-11-21T09:58:30Z").unwrap().with_timezone(&chrono::Utc).into();
+    let states = [
+        PrinterState::Ready,
+        PrinterState::Printing { pending: 3 },
+        PrinterState::Paused,
+        PrinterState::PaperOut,
+        PrinterState::HeadOpen,
+        PrinterState::RibbonOut,
+        PrinterState::Offline { since, reason: "connection refused".into() },
+    ];
+    for (name, state) in names.iter().zip(states) {
+        let st = PrinterStatus {
+            printer: name.to_string(),
+            state,
+            host: None,
+            errors: None,
+            at: std::time::SystemTime::now(),
+        };
+        news(&mut app, PrintNews::Printer(st));
+    }
+    app.clock.zone = shopfloor::tui::clock::Zone::Fixed(chrono::FixedOffset::east_opt(2 * 3600).unwrap());
+    let s = screen(&app, 80, 24);
+    assert!(s.contains("┌ Printers ─"), "{s}");
+    for line in [
+        "› zebra-1 ready",
+        "zebra-2 printing 3",
+        "zebra-3 paused",
+        "zebra-4 paper out",
+        "zebra-5 head open",
+        "zebra-6 ribbon out",
+        "zebra-7 offline since 11:58",
+    ] {
+        assert!(s.contains(line), "{line} in\n{s}");
+    }
+    for (w, h) in [(80, 24), (40, 16)] {
+        insta::assert_snapshot!(format!("print_printers_panel_{w}x{h}"), screen(&app, w, h));
+    }
+}
+
+#[test]
+fn a_continuous_run_stops_when_the_waiting_labels_fill_the_order() {
+    let mut app = app_with(vec![sample_order("Order143")], Some(sample_order("Order143")));
+    press(&mut app, KeyCode::F(6));
+    news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    press(&mut app, KeyCode::Char('p'));
+    news(&mut app, PrintNews::Started(Ok("run-1".into())));
+    let effects = news(&mut app, PrintNews::Run(RunEvent::Balance(balance(2, 0, 0, 2))));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))), "room 10, 2 waiting");
+    // Other stations of the line filled the order up to 2 packs short: the 2 waiting labels fill it.
+    let nearly = shopfloor::scan::journal::ScanStats {
+        order_id: "Order143".into(),
+        counts: shopfloor::scan::journal::Counts { accepted: 8, ..Default::default() },
+        ..Default::default()
+    };
+    update(&mut app, Msg::ScanStats(Box::new(nearly)));
+    let effects = news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))), "{effects:?}");
+    assert!(flash(&app).contains("Order143 takes 2 more pack(s), as many as labels wait"), "{}", flash(&app));
+    assert!(screen(&app, 80, 24).contains("Run on line1-zebra: stopped"), "{}", screen(&app, 80, 24));
+    // Said once.
+    let effects = news(&mut app, PrintNews::Printer(status(PrinterState::Ready)));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Stop))));
+}
+
+#[test]
+fn the_removal_of_voided_labels_is_signed_when_signatures_are_on() {
+    use shopfloor::config::access::{hash_pin, Operator, Role};
+    use shopfloor::config::secret::Secret;
+    use shopfloor::config::signatures::{SignaturesConfig, SignaturesFile};
+    let mut app = after_paper_out();
+    let file: SignaturesFile = toml::from_str("enabled = true").unwrap();
+    app.settings.access.signatures = SignaturesConfig::from_file(&file, false).0;
+    app.settings.access.operators = vec![Operator {
+        id: "qa-1".into(),
+        name: "Quinn Adler".into(),
+        pin_hash: Some(Secret::new(hash_pin(&Secret::new("3579")).unwrap())),
+        role: Role::Qa,
+    }];
+    let removal = "voided label(s): check and remove them";
+    let effects = press(&mut app, KeyCode::F(10));
+    assert!(audits(&effects).is_empty(), "not recorded before it is signed");
+    assert!(screen(&app, 80, 24).contains("Sign: voided labels removed"), "{}", screen(&app, 80, 24));
+    press(&mut app, KeyCode::Esc);
+    assert!(screen(&app, 80, 24).contains(removal), "cancelled: the notice stays");
+    press(&mut app, KeyCode::F(10));
+    for text in ["qa-1", "3579"] {
+        type_text(&mut app, text);
+        let effects = press(&mut app, KeyCode::Enter);
+        let effects = pins_checked(&mut app, effects);
+        if text == "3579" {
+            let rows = audits(&effects);
+            assert_eq!(rows.len(), 1, "{rows:?}");
+            let s = rows[0].signature.as_ref().expect("signed");
+            assert_eq!(
+                (s.signer.as_str(), s.meaning.as_str(), s.order.as_deref()),
+                ("qa-1", "performed", Some("Order143"))
+            );
+        }
+    }
+    assert!(!screen(&app, 80, 24).contains(removal), "{}", screen(&app, 80, 24));
 }

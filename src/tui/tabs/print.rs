@@ -11,25 +11,33 @@
 
 use super::Screen;
 use crate::config::keys::Action;
+use crate::config::signatures::SignedAction;
 use crate::config::KeyMap;
+use crate::domain::audit::actions;
 use crate::domain::zebra::PrinterState;
 use crate::input::key::Code;
+use crate::input::Millis;
 use crate::scan::journal::NewScan;
 use crate::tui::clock::Clock;
+use crate::tui::confirm::SETTLE;
 use crate::tui::ctx::{Ctx, ViewCx};
 use crate::tui::msg::{
     Effect, KeyIn, LabelActor, PrintJob, PrintNews, PrintOrder, PrinterStatus, Reconciliation, RunEvent, Severity,
     VerifyOutcome,
 };
+use crate::tui::sign_request::AfterSign;
 use crate::tui::theme::Role;
 use crate::worker::Outcome;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// The most labels one run prints (four digits).
 const MAX_COUNT: u32 = 9999;
+/// Printed labels a continuous run keeps waiting for their scan: enough that the operator never
+/// waits for the printer, few enough that little is voided when a run stops.
+pub const CONTINUOUS_AHEAD: u32 = 2;
 
 /// One of the station's printers, as last learnt.
 #[derive(Debug, Clone)]
@@ -45,14 +53,15 @@ pub struct RunView {
     pub run_id: Option<String>,
     pub printer: String,
     pub order_id: String,
+    /// The most labels (a continuous run: the order's room when it started).
     pub requested: u32,
+    /// A continuous run keeping this many labels waiting.
+    pub ahead: Option<u32>,
     pub sent: u32,
     pub printed: u32,
     pub balance: Reconciliation,
     /// Why nothing is sent until resumed.
     pub halted: Option<String>,
-    /// Labels voided while out: they may be on the roll and must be found and removed.
-    pub check_and_remove: usize,
     /// Voided labels (serial, why), oldest first.
     pub voided: Vec<(String, String)>,
     pub stopped: bool,
@@ -79,12 +88,28 @@ pub struct PrintTab {
     pub last: Option<LastCheck>,
     /// The whole of the last problem (the message line gets a short form: it has one row).
     pub note: Option<String>,
-    /// The question "void the waiting labels?" is on screen: `y` voids them, any other key not.
-    pub asking_void: bool,
+    /// The question about voiding the waiting labels on screen, and when it appeared (a key
+    /// answers it only once it has been there for `SETTLE`).
+    pub asking_void: Option<(VoidQuestion, Millis)>,
+    /// Voided labels that are, or may be, out there: (order, serial), oldest first. Shown until
+    /// someone confirms they were found and removed (`confirm_labels_removed`), runs ended or not.
+    pub to_remove: Vec<(String, String)>,
 }
 
-/// The reason recorded for labels voided from the Print screen.
-pub const VOID_REASON: &str = "not applied: damaged or lost at the station (voided at the Print screen)";
+/// The two steps of voiding the waiting labels: sure (`y`), then why (one key per reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoidQuestion {
+    Sure,
+    Why,
+}
+
+/// The reasons a waiting label is voided at the Print screen: (key, word, what the label
+/// record and its audit row say). None uses `y` or `n`, which answer the question before.
+pub const VOID_REASONS: [(char, &str, &str); 3] = [
+    ('d', "damaged", "damaged: the label cannot go on a pack (voided at the Print screen)"),
+    ('l', "lost", "lost: the label is not at the station (voided at the Print screen)"),
+    ('a', "not applied", "not applied: left over, on no pack (voided at the Print screen)"),
+];
 
 impl PrintTab {
     pub fn new(printers: &[String]) -> PrintTab {
@@ -96,7 +121,8 @@ impl PrintTab {
             ended: None,
             last: None,
             note: None,
-            asking_void: false,
+            asking_void: None,
+            to_remove: Vec::new(),
         }
     }
 
@@ -142,7 +168,9 @@ impl PrintTab {
         self.note = Some(whole);
     }
 
-    fn start(&mut self, cx: &mut Ctx) {
+    /// Starts a run: the count typed, or (`continuous`) one that keeps `CONTINUOUS_AHEAD`
+    /// labels waiting for their scan, up to what the order still takes.
+    fn start(&mut self, cx: &mut Ctx, continuous: bool) {
         if self.run.is_some() {
             cx.flash(Severity::Info, "A run is open: end it (f) before printing another");
             return;
@@ -166,9 +194,23 @@ impl PrintTab {
             return;
         };
         let count: u32 = match self.count.parse() {
+            // A continuous run prints up to the order's room (never more than one run may).
+            _ if continuous => match cx.room {
+                Some(r) if r <= 0 => {
+                    cx.bell();
+                    return cx.flash(
+                        Severity::Warning,
+                        format!("Nothing printed: {} is full. Ask a supervisor (F12 on the Scan tab)", o.order_id),
+                    );
+                }
+                Some(r) => u32::try_from(r).unwrap_or(MAX_COUNT).min(MAX_COUNT),
+                None => MAX_COUNT,
+            },
             Ok(n) if n > 0 => n,
             _ => {
-                cx.flash(Severity::Info, "Type how many labels to print (digits), then Enter");
+                let key = cx.settings.keys.keys(Action::StartProduction).first().map(ToString::to_string);
+                let key = key.unwrap_or_default();
+                cx.flash(Severity::Info, format!("Type how many labels, then Enter (or {key}: a continuous run)"));
                 return;
             }
         };
@@ -194,16 +236,19 @@ impl PrintTab {
         let order = PrintOrder { order_id: o.order_id.clone(), gtin: o.product_code.clone(), batch, expiry };
         let actor =
             LabelActor { station: cx.settings.station_id.clone(), operator: cx.operator_id().map(String::from) };
+        let ahead = continuous.then_some(CONTINUOUS_AHEAD);
         self.run = Some(RunView {
             printer: printer.name.clone(),
             order_id: order.order_id.clone(),
             requested: count,
+            ahead,
             ..RunView::default()
         });
         self.last = None;
         self.note = None;
-        cx.flash(Severity::Info, format!("Starting {count} labels for {} on {}…", order.order_id, printer.name));
-        cx.effect(Effect::Print(PrintJob::Start { printer: printer.name.clone(), order, count, actor }));
+        let what = if continuous { "a continuous run".to_string() } else { format!("{count} labels") };
+        cx.flash(Severity::Info, format!("Starting {what} for {} on {}…", order.order_id, printer.name));
+        cx.effect(Effect::Print(PrintJob::Start { printer: printer.name.clone(), order, count, ahead, actor }));
     }
 
     fn finish(&mut self, cx: &mut Ctx) {
@@ -225,6 +270,26 @@ impl PrintTab {
 
     /// News from the printers and the run.
     pub fn news(&mut self, n: PrintNews, cx: &mut Ctx) {
+        self.take_news(n, cx);
+        self.keep_within_room(cx);
+    }
+
+    /// A continuous run stops once the labels waiting fill what the order still takes (other
+    /// stations of the line may fill it too): more labels would be packs the order refuses.
+    fn keep_within_room(&mut self, cx: &mut Ctx) {
+        let Some(r) = self.run.as_mut().filter(|r| r.ahead.is_some() && r.run_id.is_some() && !r.stopped) else {
+            return;
+        };
+        let Some(room) = cx.room.filter(|room| *room <= r.balance.waiting as i64) else { return };
+        r.stopped = true;
+        cx.effect(Effect::Print(PrintJob::Stop));
+        cx.flash(
+            Severity::Info,
+            format!("{} takes {room} more pack(s), as many as labels wait: no more are printed", r.order_id),
+        );
+    }
+
+    fn take_news(&mut self, n: PrintNews, cx: &mut Ctx) {
         match n {
             PrintNews::Printer(s) => self.printer_status(s),
             PrintNews::Started(Ok(id)) => {
@@ -244,7 +309,11 @@ impl PrintTab {
             }
             PrintNews::Refused(e) => self.problem(cx, Severity::Warning, "Not done (see why above)", e),
             PrintNews::VoidedWaiting(Ok(n)) => {
-                cx.flash(Severity::Ok, format!("{n} waiting label(s) voided; they are never commissioned"))
+                let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+                cx.flash(
+                    Severity::Ok,
+                    format!("{n} waiting label(s) voided, never commissioned: remove them, then {key}"),
+                )
             }
             PrintNews::VoidedWaiting(Err(e)) => {
                 self.problem(cx, Severity::Error, "The labels were not voided (see why above)", e)
@@ -278,15 +347,18 @@ impl PrintTab {
             RunEvent::Sent { n, .. } => r.sent = n,
             RunEvent::Printed { .. } => r.printed += 1,
             RunEvent::Voided { serials, reason, check_and_remove } => {
-                r.voided.extend(serials.into_iter().map(|s| (s, reason.clone())));
-                r.check_and_remove += check_and_remove;
                 if check_and_remove > 0 {
+                    let order = r.order_id.clone();
+                    self.to_remove.extend(serials.iter().map(|s| (order.clone(), s.clone())));
                     cx.bell();
+                    let key =
+                        cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
                     cx.flash(
                         Severity::Error,
-                        format!("{check_and_remove} label(s) voided: find them on the roll and remove them"),
+                        format!("{check_and_remove} label(s) voided: find and remove them, then {key}"),
                     );
                 }
+                r.voided.extend(serials.into_iter().map(|s| (s, reason.clone())));
             }
             RunEvent::Halted { state, message } => {
                 cx.bell();
@@ -304,12 +376,18 @@ impl PrintTab {
             }
             RunEvent::AllPrinted { printed } => {
                 r.all_printed = true;
-                cx.flash(Severity::Ok, format!("All {printed} labels printed: apply each one and scan it here"));
+                let what = if r.ahead.is_some() { " the order takes" } else { "" };
+                cx.flash(Severity::Ok, format!("All {printed} labels{what} printed: apply each one and scan it here"));
             }
             RunEvent::Stopped => r.stopped = true,
             RunEvent::Balance(b) => r.balance = b,
             RunEvent::Failed(e) => {
-                cx.flash(Severity::Error, "Printing stopped: the label records failed (see why above)");
+                let key =
+                    cx.settings.keys.keys(Action::FinishOrder).first().map(ToString::to_string).unwrap_or_default();
+                cx.flash(
+                    Severity::Error,
+                    format!("Printing stopped (see why above): once fixed, end the run ({key}) and print again"),
+                );
                 r.halted = Some(e);
             }
             RunEvent::Verified { .. } | RunEvent::Printer(_) | RunEvent::Ended(_) => {}
@@ -337,6 +415,43 @@ impl PrintTab {
             Ok(VerifyOutcome::Refused { reason, .. }) => self.alarm(raw, reason, cx),
             Err(e) => self.alarm(raw, e, cx),
         }
+    }
+
+    /// The voided labels were found and removed: says so in the audit trail (one row per order:
+    /// the serials and how many), signed by a supervisor when the config asks for it; the
+    /// notice goes once that is done. The one place this confirmation is made.
+    fn confirm_labels_removed(&mut self, cx: &mut Ctx) {
+        if self.to_remove.is_empty() {
+            return cx.flash(Severity::Info, "No voided label waits to be removed");
+        }
+        let labels = self.to_remove.clone();
+        let mut entries = Vec::new();
+        let mut orders: Vec<&str> = Vec::new();
+        for (o, _) in &labels {
+            if !orders.contains(&o.as_str()) {
+                orders.push(o);
+            }
+        }
+        for order in orders.iter().copied() {
+            let serials: Vec<&str> = labels.iter().filter(|(o, _)| o == order).map(|(_, s)| s.as_str()).collect();
+            let entry = cx
+                .audit(actions::LABELS_REMOVAL_CONFIRMED, order)
+                .change(None, Some(serials.join(",")))
+                .reason(format!("{} voided labels found and removed", serials.len()));
+            entries.push(entry);
+        }
+        let first = orders.first().map(|o| o.to_string());
+        let summary = match orders.as_slice() {
+            [one] => format!("{} voided label(s) of {one} found and removed", labels.len()),
+            _ => format!("{} voided label(s) of {} orders found and removed", labels.len(), orders.len()),
+        };
+        cx.sign(SignedAction::LabelsRemoved, summary, first, AfterSign::LabelsRemoved { entries, labels });
+    }
+
+    /// The removal of these labels is recorded: they are no longer asked for.
+    pub fn labels_removed(&mut self, labels: &[(String, String)], cx: &mut Ctx) {
+        self.to_remove.retain(|l| !labels.contains(l));
+        cx.flash(Severity::Ok, format!("{} voided label(s) confirmed removed", labels.len()));
     }
 
     fn alarm(&mut self, raw: String, reason: String, cx: &mut Ctx) {
@@ -370,12 +485,21 @@ impl Screen for PrintTab {
         if k.burst {
             return;
         }
-        if std::mem::take(&mut self.asking_void) {
-            if k.key.code == Code::Char('y') {
-                cx.effect(Effect::Print(PrintJob::VoidWaiting(VOID_REASON.into())));
-                cx.flash(Severity::Info, "Voiding the waiting labels…");
-            } else {
-                cx.flash(Severity::Info, "Nothing was voided");
+        if let Some((step, at)) = self.asking_void {
+            // Irreversible: only a key made once the question has been read answers it.
+            if cx.clock.mono() < at + SETTLE {
+                return;
+            }
+            self.asking_void = None;
+            let c = k.key.text().map(|c| c.to_ascii_lowercase());
+            match (step, c) {
+                (VoidQuestion::Sure, Some('y')) => self.asking_void = Some((VoidQuestion::Why, cx.clock.mono())),
+                (VoidQuestion::Why, Some(c)) if VOID_REASONS.iter().any(|r| r.0 == c) => {
+                    let (_, word, reason) = VOID_REASONS.iter().find(|r| r.0 == c).copied().unwrap_or(VOID_REASONS[0]);
+                    cx.effect(Effect::Print(PrintJob::VoidWaiting(reason.into())));
+                    cx.flash(Severity::Info, format!("Voiding the waiting labels as {word}…"));
+                }
+                _ => cx.flash(Severity::Info, "Nothing was voided"),
             }
             return;
         }
@@ -392,12 +516,14 @@ impl Screen for PrintTab {
                 self.count.pop();
             }
             (Code::Esc, _) => self.count.clear(),
-            (Code::Enter, _) => self.start(cx),
+            (Code::Enter, _) => self.start(cx, false),
+            (_, Some(Action::StartProduction)) => self.start(cx, true),
             (Code::Up, _) if self.run.is_none() => self.selected = self.selected.saturating_sub(1),
             (Code::Down, _) if self.run.is_none() => {
                 self.selected = (self.selected + 1).min(self.printers.len().saturating_sub(1))
             }
             (_, Some(Action::FinishOrder)) => self.finish(cx),
+            (_, Some(Action::Submit)) => self.confirm_labels_removed(cx),
             (_, Some(Action::CancelOrder)) => {
                 if self.run.is_some() {
                     cx.effect(Effect::Print(PrintJob::Stop));
@@ -410,7 +536,7 @@ impl Screen for PrintTab {
                 if waiting == 0 {
                     cx.flash(Severity::Info, "No printed label waits for its scan: nothing to void");
                 } else {
-                    self.asking_void = true;
+                    self.asking_void = Some((VoidQuestion::Sure, cx.clock.mono()));
                 }
             }
             (_, Some(Action::Refresh)) => {
@@ -459,17 +585,22 @@ impl Screen for PrintTab {
 
     fn actions(&self) -> Vec<(Action, &'static str)> {
         vec![
+            (Action::StartProduction, "continuous run: the next label as each is scanned"),
             (Action::FinishOrder, "end the print run (labels all scanned or voided)"),
             (Action::CancelOrder, "stop sending labels to the printer"),
             (Action::Refresh, "go on after a printer fault, once it is ready"),
-            (Action::Decommission, "void waiting labels (damaged or lost); asks first"),
+            (Action::Decommission, "void waiting labels, with a reason; asks first"),
+            (Action::Submit, "the voided labels were found and removed"),
         ]
     }
 
     fn hint(&self, keys: &KeyMap) -> String {
         let first = |a: Action| keys.keys(a).first().map(ToString::to_string).unwrap_or_default();
         match &self.run {
-            None => "type how many labels, Enter prints · ↑↓ printer · scan labels here".into(),
+            None => format!(
+                "type how many labels, Enter prints · {} continuous · ↑↓ printer",
+                first(Action::StartProduction)
+            ),
             Some(_) => format!(
                 "scan each label here · {} end run · {} stop · {} resume",
                 first(Action::FinishOrder),
@@ -497,31 +628,13 @@ pub fn message(flash: Option<&crate::tui::msg::Flash>, frame: &mut Frame, area: 
     frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), area);
 }
 
-/// The Print tab; the same lines wrap down to a 40×16 handheld.
-pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+/// The Printers panel at the top of the tab: one line per printer with its state (ready,
+/// printing N, paused, paper out, head open, ribbon out, offline since HH:MM local time); the
+/// selected one is marked. On a handheld it takes one title row instead of a frame. Returns
+/// the area left below it.
+fn printers_panel(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect, narrow: bool) -> Rect {
     let t = cx.theme;
-    let title = match cx.active {
-        Some(o) => format!(" Print · {} ", o.order_id),
-        None => " Print · no active order ".into(),
-    };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.style(Role::Accent))
-        .title(Span::styled(title, t.style(Role::Title)));
     let mut lines = Vec::new();
-    // A handheld's 40 columns keep what the operator must act on; the order's details go.
-    let narrow = area.width < 60;
-    if let Some(o) = cx.active.filter(|_| !narrow) {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "{} · batch {} · exp {}",
-                o.product_code,
-                o.batch.as_deref().unwrap_or("-"),
-                o.expiry_date.as_deref().unwrap_or("-")
-            ),
-            t.style(Role::Muted),
-        )));
-    }
     if tab.printers.is_empty() {
         lines.push(Line::from(Span::styled(
             "No printers: add a [[printers]] block to the config",
@@ -546,8 +659,63 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             Span::styled(words, t.style(role)),
         ]));
     }
-    if !narrow {
+    let borders = if narrow { Borders::TOP } else { Borders::ALL };
+    let frame_rows: u16 = if narrow { 1 } else { 2 };
+    let want = (lines.len() as u16).saturating_add(frame_rows);
+    // The print run below keeps at least half the tab.
+    let rows = want.min(area.height / 2).max(frame_rows.min(area.height));
+    // More printers than rows: a window around the selected one, and how many are not shown.
+    let room = usize::from(rows.saturating_sub(frame_rows)).max(1);
+    if lines.len() > room {
+        let shown = room.saturating_sub(1).max(1);
+        let first = tab.selected.saturating_sub(shown - 1).min(lines.len() - shown);
+        let hidden = lines.len() - shown;
+        lines = lines.into_iter().skip(first).take(shown).collect();
+        lines.push(Line::from(Span::styled(format!("  … {hidden} more (↑↓)"), t.style(Role::Muted))));
+    }
+    let [top, rest] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(area);
+    let block = Block::default()
+        .borders(borders)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(" Printers ", t.style(Role::Title)));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), top);
+    rest
+}
+
+/// The Print tab; the same lines wrap down to a 40×16 handheld.
+pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
+    let t = cx.theme;
+    // A handheld's 40 columns keep what the operator must act on; the order's details go.
+    let narrow = area.width < 60;
+    let area = printers_panel(tab, cx, frame, area, narrow);
+    let title = match cx.active {
+        Some(o) => format!(" Print · {} ", o.order_id),
+        None => " Print · no active order ".into(),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::Accent))
+        .title(Span::styled(title, t.style(Role::Title)));
+    let mut lines = Vec::new();
+    if let Some(o) = cx.active.filter(|_| !narrow) {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} · batch {} · exp {}",
+                o.product_code,
+                o.batch.as_deref().unwrap_or("-"),
+                o.expiry_date.as_deref().unwrap_or("-")
+            ),
+            t.style(Role::Muted),
+        )));
         lines.push(Line::from(""));
+    }
+    // First, so a long list of voided serials below never pushes it out of sight.
+    if !tab.to_remove.is_empty() {
+        let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+        lines.push(Line::from(Span::styled(
+            format!("! {} voided label(s): check and remove them · {key} when removed", tab.to_remove.len()),
+            t.style(Role::Error),
+        )));
     }
     match &tab.run {
         None => {
@@ -569,11 +737,15 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 "stopped".to_string()
             } else if r.all_printed {
                 "all printed".to_string()
+            } else if let Some(ahead) = r.ahead {
+                format!("continuous, {ahead} ahead")
             } else {
                 format!("printing {} of {}", r.printed + 1, r.requested)
             };
+            // The printer is named in the panel above; a handheld's row is too short for it.
+            let run = if narrow { "Run".to_string() } else { format!("Run on {}", r.printer) };
             lines.push(Line::from(Span::styled(
-                format!("Run on {}: {state} · sent {} · printed {}", r.printer, r.sent, r.printed),
+                format!("{run}: {state} · sent {} · printed {}", r.sent, r.printed),
                 t.style(Role::Base),
             )));
             let b = &r.balance;
@@ -585,20 +757,22 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                     t.style(Role::Muted),
                 )));
             }
-            if r.check_and_remove > 0 {
-                lines.push(Line::from(Span::styled(
-                    format!("! {} label(s) to check and remove from the roll", r.check_and_remove),
-                    t.style(Role::Error),
-                )));
-            }
             if let Some(h) = &r.halted {
                 lines.push(Line::from(Span::styled(format!("Halted: {h}"), t.style(Role::Error))));
             }
-            if tab.asking_void {
-                lines.push(Line::from(Span::styled(
-                    format!("Void the {} waiting label(s) as damaged or lost? y voids, any other key not", b.waiting),
+            match tab.asking_void {
+                Some((VoidQuestion::Sure, _)) => lines.push(Line::from(Span::styled(
+                    format!("Void the {} waiting label(s)? y: choose why · any other key: no", b.waiting),
                     t.style(Role::Warning),
-                )));
+                ))),
+                Some((VoidQuestion::Why, _)) => {
+                    let keys: Vec<String> = VOID_REASONS.iter().map(|(k, w, _)| format!("{k} {w}")).collect();
+                    lines.push(Line::from(Span::styled(
+                        format!("Why void them? {} · any other key: no", keys.join(" · ")),
+                        t.style(Role::Warning),
+                    )));
+                }
+                None => {}
             }
             if !r.voided.is_empty() {
                 let serials: Vec<&str> = r.voided.iter().map(|(s, _)| s.as_str()).collect();
