@@ -49,7 +49,7 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Scan the README's test code to see what the scanner sends and which [scanner] settings fit it.
     ScannerCheck,
-    /// Make the Argon2 hash of a PIN for [kiosk] supervisor_pin_hash or an operator's pin_hash.
+    /// Make the Argon2 hash of a PIN for a person's pin_hash in [[operators]] (or the shared [kiosk] supervisor_pin_hash).
     /// The PIN is asked for without echo (or read from standard input when it is not a terminal).
     HashPin,
     /// Print the audit trail (who did what, when), or check that it was not edited.
@@ -147,7 +147,7 @@ pub struct AuditArgs {
     /// Only rows at or after this time: 2026-11-21, "2026-11-21 08:00" (local time) or RFC 3339.
     #[arg(long, value_name = "T")]
     pub since: Option<String>,
-    /// Only rows of this operator id.
+    /// Only rows of this person: done by them, or about them (their sign-in, their wrong PINs).
     #[arg(long, value_name = "ID")]
     pub operator: Option<String>,
     /// table (for reading), csv (for a spreadsheet; formula-safe) or json (one object per line).

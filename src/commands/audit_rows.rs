@@ -12,7 +12,7 @@ pub(super) fn print(format: &str, rows: &[Entry]) -> anyhow::Result<()> {
         "csv" => {
             writeln!(
                 out,
-                "id,at_utc,utc_offset,station,operator,action,object,old_value,new_value,reason,prev_hash,hash,signer_name,meaning,signs_row"
+                "id,at_utc,utc_offset,station,operator,action,object,old_value,new_value,reason,prev_hash,hash,signer_name,meaning,signs_row,signer_role,signed_with"
             )?;
             for r in rows {
                 let s = Signed::of(r);
@@ -32,6 +32,8 @@ pub(super) fn print(format: &str, rows: &[Entry]) -> anyhow::Result<()> {
                     s.as_ref().map(|s| s.name.clone()).unwrap_or_default(),
                     s.as_ref().map(|s| s.meaning.clone()).unwrap_or_default(),
                     s.as_ref().map(|s| s.record.to_string()).unwrap_or_default(),
+                    s.as_ref().map(|s| s.role.clone()).unwrap_or_default(),
+                    s.as_ref().map(|s| s.signed_with.clone()).unwrap_or_default(),
                 ];
                 writeln!(out, "{}", fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","))?;
             }
@@ -48,6 +50,7 @@ pub(super) fn print(format: &str, rows: &[Entry]) -> anyhow::Result<()> {
                             "role": s.role,
                             "meaning": s.meaning,
                             "signs_row": s.record,
+                            "signed_with": s.signed_with,
                             "summary": s.summary,
                             "reason": s.reason,
                         }),
@@ -83,10 +86,13 @@ fn table(out: &mut impl Write, rows: &[Entry]) -> std::io::Result<()> {
     )?;
     for r in rows {
         let change = match (&r.old_value, &r.new_value, Signed::of(r)) {
-            (_, _, Some(s)) => format!(
-                "SIGNED by {} ({}, {}), meaning: {}, for row {}: {}",
-                s.name, s.signer, s.role, s.meaning, s.record, s.summary
-            ),
+            (_, _, Some(s)) => {
+                let with = if s.signed_with.is_empty() { String::new() } else { format!(", {}", s.signed_with) };
+                format!(
+                    "SIGNED by {} ({}, {}{with}), meaning: {}, for row {}: {}",
+                    s.name, s.signer, s.role, s.meaning, s.record, s.summary
+                )
+            }
             // The settings themselves are in the JSON and CSV forms; the table names the hash.
             (old, Some(new), _) if r.action == crate::domain::audit::actions::CONFIG_LOADED => {
                 let hash = serde_json::from_str::<serde_json::Value>(new)
@@ -99,7 +105,11 @@ fn table(out: &mut impl Write, rows: &[Entry]) -> std::io::Result<()> {
             (None, None, _) => String::new(),
             (old, new, _) => format!("{} → {}", old.as_deref().unwrap_or("-"), new.as_deref().unwrap_or("-")),
         };
-        let reason = r.reason.as_deref().map(|x| format!(" ({x})")).unwrap_or_default();
+        let reason = match (r.reason.as_deref(), r.action == crate::domain::audit::actions::SIGNATURE) {
+            (Some(x), true) => format!(" (reason: {x})"),
+            (Some(x), false) => format!(" ({x})"),
+            (None, _) => String::new(),
+        };
         // Control characters from a scanned code would move the terminal's cursor: shown escaped.
         let clean = |s: &str| {
             s.chars()

@@ -147,7 +147,7 @@ impl Action {
             Action::ReportProduction => "report production of the selected article (batch, serial, parts)",
             Action::NextSection => "show the next part of the order (articles, parts, batches, …)",
             Action::PickingList => "picking list: save and print the PDF, or show it here",
-            Action::Unlock => "kiosk: enter the supervisor PIN to unlock, or lock again",
+            Action::Unlock => "kiosk: a supervisor unlocks (id or badge, then PIN), or locks again",
             Action::SignOut => "sign the operator out",
         }
     }

@@ -68,6 +68,10 @@ pub struct Signed {
     pub action: String,
     /// One line saying what was signed, as the dialog showed it.
     pub summary: String,
+    /// How the signer was identified: "id and PIN", "badge and PIN", or "PIN in a continuous
+    /// session" (§11.200(a)(1)).
+    #[serde(default)]
+    pub signed_with: String,
     /// The packaging order the record concerns, when there is one (for the batch report).
     #[serde(default)]
     pub order: Option<String>,

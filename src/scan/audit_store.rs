@@ -96,7 +96,7 @@ const COLUMNS: &str =
 /// The rows that match, in order.
 pub(super) fn entries(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Entry>> {
     let mut q = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM audit WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR operator = ?2) ORDER BY id"
+        "SELECT {COLUMNS} FROM audit WHERE (?1 IS NULL OR at_utc >= ?1) AND (?2 IS NULL OR operator = ?2 OR object = ?2) ORDER BY id"
     ))?;
     let rows = q.query_map(params![f.since, f.operator], read)?;
     rows.collect()

@@ -134,7 +134,9 @@ impl Access {
     pub fn ask_allow_more(&mut self, cx: &mut Ctx) {
         if super::signing::has_signers(&cx.settings.access.operators) {
             let order = cx.active.map(|o| o.order_id.clone());
-            let summary = format!("Allow order {} more packs than its quantity", order.as_deref().unwrap_or("?"));
+            let step = cx.active.map(|o| (o.quantity / 10).max(1)).unwrap_or(1);
+            let summary =
+                format!("Allow order {} {step} more pack(s) than its quantity", order.as_deref().unwrap_or("?"));
             cx.command(Command::Sign(Box::new(SignRequest {
                 action: SignedAction::AllowMore,
                 summary,
@@ -329,12 +331,12 @@ impl Access {
         let id = Access::badge_id(&cx.settings.access, raw).unwrap_or_else(|| strip_symbology(raw).trim().to_string());
         let found = cx.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(&id)).cloned();
         let Some(op) = found else {
-            // A pack scanned before anyone signed in says so, without echoing the whole code.
-            let shown: String = id.chars().take(20).collect();
+            // Neither a pack's code nor what was typed is repeated: it may have been a PIN.
             let msg = if id.chars().count() > 20 {
                 "A pack was scanned, but nobody is signed in: scan your badge first, then the pack again".to_string()
             } else {
-                format!("\"{shown}\" is not an operator of this station: scan your badge again, or ask the supervisor to add you")
+                "That id is not an operator of this station: scan your badge again, or ask a supervisor to add you"
+                    .to_string()
             };
             self.signin_error = Some(msg.clone());
             cx.flash(Severity::Error, msg);

@@ -33,6 +33,19 @@ use crate::scan::wedge::ScanField;
 use crate::worker::commission::Progress;
 use crate::worker::{Backend, Job, Outcome, Response};
 
+/// The size every tab is drawn at.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// The Scan and Print tabs (and the sign-in screen) work down to a handheld's screen.
+pub const COMPACT_WIDTH: u16 = 40;
+pub const COMPACT_HEIGHT: u16 = 16;
+
+/// Whether a tab is drawn on a screen this size (or says "Terminal too small" instead).
+pub fn shows_on(tab: Tab, (w, h): (u16, u16)) -> bool {
+    (w >= MIN_WIDTH && h >= MIN_HEIGHT)
+        || (matches!(tab, Tab::Scan | Tab::Print) && w >= COMPACT_WIDTH && h >= COMPACT_HEIGHT)
+}
+
 /// How long a message stays on the message line when nothing else replaces it.
 pub const FLASH_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -366,6 +379,11 @@ impl App {
                     self.switch_tab(t);
                 }
             }
+            // A tab the screen cannot show takes no keys: nobody would see what they do.
+            _ if !shows_on(self.tab, self.size) => self.flash(
+                Severity::Warning,
+                "Nothing done: this tab needs 80×24. Enlarge the window, or use the Scan tab (F5)",
+            ),
             _ => {
                 let tab = self.tab;
                 self.on_tab(tab, |s, cx| s.key(k, action, cx));
@@ -500,7 +518,7 @@ impl App {
             || (tab != Tab::Packaging
                 && !scan.order_barcode_prefix.is_empty()
                 && code.starts_with(scan.order_barcode_prefix.as_str()));
-        if !command && !self.help && self.current().takes_scans() {
+        if !command && !self.help && self.current().takes_scans() && shows_on(tab, self.size) {
             return self.on_tab(tab, |s, cx| s.scan(&raw, cx));
         }
         // The screen shown has no place for scans: the scan panel takes it, and says so.
@@ -574,6 +592,13 @@ impl App {
     /// Makes an order the station's active order (the scan panel and label defaults use it).
     /// In kiosk mode only an unlocked station changes it.
     fn set_active(&mut self, order: PackagingOrder) {
+        if self.active.as_ref().is_some_and(|a| a.order_id == order.order_id) {
+            // Nothing changes: no signature, no audit row; the order's details are kept fresh.
+            self.flash(Severity::Info, format!("{} is the active order already", order.order_id));
+            self.outbox.effects.push(Effect::SaveActive(order.clone()));
+            self.active = Some(order);
+            return;
+        }
         if self.locked() {
             if !super::signing::has_signers(&self.settings.access.operators) {
                 return self.refuse_locked();

@@ -85,12 +85,15 @@ impl Confirm {
         let mut lines: Vec<Line> = self.lines.iter().map(|l| Line::from(l.as_str())).collect();
         lines.push(Line::from(""));
         let mut answer = Vec::new();
+        // A key and its label stay on one row: joined by no-break spaces while wrapping, which
+        // are turned back into plain spaces once drawn.
+        let keep = |s: String| s.replace(' ', NBSP);
         for c in &self.choices {
-            answer.push(Span::styled(format!(" {} ", c.key), t.style(Role::TabActive)));
-            answer.push(Span::raw(format!(" {}  ", c.label)));
+            answer.push(Span::styled(keep(format!(" {} ", c.key)), t.style(Role::TabActive)));
+            answer.push(Span::raw(keep(format!(" {}", c.label)) + "  "));
         }
-        answer.push(Span::styled(" n ", t.style(Role::TabActive)));
-        answer.push(Span::raw(" no, go back"));
+        answer.push(Span::styled(keep(" n ".into()), t.style(Role::TabActive)));
+        answer.push(Span::raw(keep(" no, go back".into())));
         lines.push(Line::from(answer));
         let width = area.width.min(68);
         // Wrapped lines take more rows than there are lines: count them at this width.
@@ -103,5 +106,15 @@ impl Confirm {
             .border_style(t.style(Role::Warning))
             .title(Span::styled(format!(" {} ", self.title), t.style(Role::Warning)));
         frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: true }).style(t.style(Role::Base)), r);
+        let buf = frame.buffer_mut();
+        for y in r.top()..r.bottom() {
+            for x in r.left()..r.right() {
+                if buf[(x, y)].symbol() == NBSP {
+                    buf[(x, y)].set_symbol(" ");
+                }
+            }
+        }
     }
 }
+
+const NBSP: &str = "\u{a0}";

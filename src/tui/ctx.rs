@@ -16,7 +16,7 @@ use crate::worker::{Job, Request};
 use std::collections::HashMap;
 
 /// What every action refused on a locked station says.
-pub const LOCKED: &str = "locked — supervisor PIN needed";
+pub const LOCKED: &str = "locked — a supervisor must unlock";
 
 /// Request ids handed out, and which are still waiting for their answer.
 #[derive(Debug, Default)]
@@ -216,6 +216,8 @@ impl Ctx<'_> {
         let id = self.requests.reserve();
         let owner = self.owner;
         let summary = summary.into();
+        // With one answer ("yes") the summary says it all; with several, it names the one chosen.
+        let several = choices.len() > 1;
         let choices = choices
             .into_iter()
             .map(|(key, label, job)| {
@@ -225,7 +227,7 @@ impl Ctx<'_> {
                     label: label.to_string(),
                     then: Then::Sign(Box::new(super::sign_request::SignRequest {
                         action,
-                        summary: format!("{summary} ({label})"),
+                        summary: if several { format!("{summary} ({label})") } else { summary.clone() },
                         order: order.clone(),
                         then: super::sign_request::AfterSign::Send { request, owner },
                     })),

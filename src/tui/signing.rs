@@ -52,15 +52,18 @@ pub struct SignDialog {
     pub signer: Option<Operator>,
     /// The PIN alone is asked: the session with this signer is continuous.
     pub continuous: bool,
+    /// The signer was named by a badge scan (not a typed id).
+    badge: bool,
     pub checking: bool,
     pub error: Option<String>,
     overflow: bool,
 }
 
-/// The person whose session is continuous, and when they last signed.
+/// The person whose session is continuous, and when they last signed (monotonic ms).
 #[derive(Debug, Clone)]
 pub struct Session {
     pub signer: Operator,
+    pub at: Millis,
 }
 
 /// A finished signing: what to do, by whom, and the signature (when one is written).
@@ -94,6 +97,12 @@ impl Signing {
         let rules = &cx.settings.access.signatures;
         let rule = rules.rule(request.action);
         let signature = rules.required(request.action);
+        // The session belongs to the person who signed: it lasts `session_idle` from their last
+        // signature, however busy the station was meanwhile.
+        let limit = rules.session_idle.as_millis() as Millis;
+        if self.session.as_ref().is_some_and(|s| cx.clock.mono() >= s.at + limit) {
+            self.session = None;
+        }
         let continuous = self.session.clone();
         // A reason is asked only where one is required (overrides); the record says the rest.
         let step = if signature && rule.reason_required {
@@ -115,6 +124,7 @@ impl Signing {
             id: String::new(),
             pin: Secret::new(""),
             continuous: continuous.is_some(),
+            badge: false,
             signer: continuous.map(|s| s.signer),
             checking: false,
             error: None,
@@ -123,16 +133,18 @@ impl Signing {
         if let Some(d) = self.dialog.as_mut() {
             if let Some(why) = d.signer.as_ref().and_then(|s| two_person_problem(d, s)) {
                 // The person of the session asked for this: someone else signs it.
-                d.signer = None;
-                d.continuous = false;
-                d.error = Some(why);
+                break_continuity(d, why);
             }
         }
     }
 
-    /// The session's continuity ends (lock, sign-out, idle, a dropped terminal).
+    /// The session's continuity ends (lock, sign-out, idle, another terminal, the end of the
+    /// program): a dialog open for the PIN alone asks who signs again.
     pub fn end_session(&mut self) {
         self.session = None;
+        if let Some(d) = self.dialog.as_mut().filter(|d| d.continuous) {
+            break_continuity(d, "The signing session ended: type your id or scan your badge".into());
+        }
     }
 
     /// A key while the dialog is open (it takes every key).
@@ -197,6 +209,13 @@ impl Signing {
                     d.error = Some("A reason is required to sign this: type it, then Enter".into());
                     return;
                 }
+                // A reason is kept for good in the audit trail: a PIN typed here by mistake must
+                // not be, so a reason says why in words.
+                if d.reason.chars().filter(|c| c.is_alphabetic()).count() < 3 && !d.reason.trim().is_empty() {
+                    d.reason.clear();
+                    d.error = Some("Say why in words (a number alone is no reason): type the reason".into());
+                    return;
+                }
                 d.step = if d.continuous { Step::Pin } else { Step::Id };
             }
             Step::Id => {
@@ -218,8 +237,16 @@ impl Signing {
                     return;
                 }
                 if d.pin.expose().is_empty() {
+                    d.error = Some("Type your PIN, then Enter".into());
                     return;
                 }
+                let limit = cx.settings.access.signatures.session_idle.as_millis() as Millis;
+                if d.continuous && self.session.as_ref().is_none_or(|s| now >= s.at + limit) {
+                    // The dialog waited past the session's end: the PIN alone is not enough now.
+                    self.end_session();
+                    return;
+                }
+                let Some(d) = self.dialog.as_mut() else { return };
                 let Some(signer) = d.signer.clone() else { return };
                 let Some(hash) = signer.pin_hash.clone() else { return };
                 d.checking = true;
@@ -234,8 +261,13 @@ impl Signing {
     fn identify(&mut self, id: &str, now: Millis, cx: &mut Ctx) {
         let Some(d) = self.dialog.as_mut() else { return };
         if id.is_empty() {
+            d.error = Some("Type your id or scan your badge, then Enter".into());
             return;
         }
+        // A badge typed by hand, or one too short to be told from typing, carries its prefix.
+        let id =
+            crate::config::access::badge_id(&cx.settings.access.badge_prefix, id).unwrap_or_else(|| id.to_string());
+        let id = id.as_str();
         let person = cx.settings.access.operators.iter().find(|o| o.id.eq_ignore_ascii_case(id)).cloned();
         let problem = match &person {
             // What was typed is not repeated: it may have been a PIN typed into the wrong field.
@@ -244,7 +276,7 @@ impl Signing {
                 Some(format!("{} is an operator: a supervisor or QA person signs this; ask one to come", p.shown()))
             }
             Some(p) if self.locked_until.get(&p.id).is_some_and(|t| now < *t) => {
-                Some(format!("Too many wrong PINs for {}: signing as them is locked for 5 minutes", p.shown()))
+                Some(format!("Too many wrong PINs for {}: signing as them is locked for a few minutes", p.shown()))
             }
             Some(p) => two_person_problem(d, p),
         };
@@ -266,14 +298,28 @@ impl Signing {
         let Some(d) = self.dialog.as_mut() else { return };
         let badge = crate::config::access::badge_id(&cx.settings.access.badge_prefix, raw);
         match (d.step, badge) {
-            (Step::Id, Some(id)) if !d.checking => self.identify(&id, now, cx),
+            (Step::Id, Some(id)) if !d.checking => {
+                d.badge = true;
+                self.identify(&id, now, cx)
+            }
+            // A badge on the PIN step: that person signs instead.
+            (Step::Pin, Some(id)) if !d.checking => {
+                d.continuous = false;
+                d.signer = None;
+                d.pin = Secret::new("");
+                d.step = Step::Id;
+                d.badge = true;
+                self.identify(&id, now, cx)
+            }
             (step, _) => {
                 let what = match step {
                     Step::Reason => "type the reason on the keys",
                     Step::Id => "type your id or scan your badge",
                     Step::Pin => "type the PIN on the keys",
                 };
-                d.error = Some(format!("A scan is not accepted here: {what}"));
+                d.error = Some(format!(
+                    "A scan is not accepted here (a pack scanned now is not recorded: scan it again after): {what}"
+                ));
                 if step == Step::Pin {
                     d.pin = Secret::new("");
                 }
@@ -300,7 +346,7 @@ impl Signing {
         if ok {
             self.failures.remove(&signer.id);
             let d = self.dialog.take()?;
-            self.session = Some(Session { signer: signer.clone() });
+            self.session = Some(Session { signer: signer.clone(), at: now });
             let signed = d.signature.then(|| Signed {
                 signer: signer.id.clone(),
                 name: signer.printed_name().to_string(),
@@ -308,6 +354,12 @@ impl Signing {
                 meaning: d.meaning.clone(),
                 action: d.request.action.key().to_string(),
                 summary: d.request.summary.clone(),
+                signed_with: match (d.continuous, d.badge) {
+                    (true, _) => "PIN in a continuous session",
+                    (false, true) => "badge and PIN",
+                    (false, false) => "id and PIN",
+                }
+                .to_string(),
                 order: d.request.order.clone(),
                 reason: Some(d.reason.trim().to_string()).filter(|r| !r.is_empty()),
                 ..Signed::default()
@@ -341,9 +393,16 @@ impl Signing {
             d.continuous = false;
             d.step = Step::Id;
             d.id.clear();
-            d.error = Some(format!("{n} wrong PINs for {}: signing as them is locked for 5 minutes", signer.shown()));
+            let until = cx.clock.zone.local(cx.clock.now.utc + chrono::Duration::milliseconds(LOCKOUT_MS as i64));
+            d.error = Some(format!(
+                "{n} wrong PINs for {}: signing as them is locked until {}",
+                signer.shown(),
+                until.format("%H:%M")
+            ));
         } else {
-            d.error = Some(format!("Wrong PIN: {} more tries for {}", max - n, signer.shown()));
+            let left = max - n;
+            let tries = if left == 1 { "try" } else { "tries" };
+            d.error = Some(format!("Wrong PIN: {left} more {tries} for {}", signer.shown()));
         }
         None
     }
@@ -353,4 +412,15 @@ impl Signing {
 fn two_person_problem(d: &SignDialog, p: &Operator) -> Option<String> {
     (d.two_person && d.asked_by.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&p.id)))
         .then(|| format!("A second person must sign: {} asked for this, so someone else signs", p.shown()))
+}
+
+/// The PIN alone will not do: the person signing is asked again, for this reason.
+fn break_continuity(d: &mut SignDialog, why: String) {
+    d.continuous = false;
+    d.signer = None;
+    d.pin = Secret::new("");
+    if d.step == Step::Pin {
+        d.step = Step::Id;
+    }
+    d.error = Some(why);
 }

@@ -14,11 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
-/// The Scan tab and the sign-in screen work down to a handheld's screen.
-pub const COMPACT_WIDTH: u16 = 40;
-pub const COMPACT_HEIGHT: u16 = 16;
+pub use super::app::{COMPACT_HEIGHT, COMPACT_WIDTH, MIN_HEIGHT, MIN_WIDTH};
 
 /// What the screens may read while drawing.
 fn view_cx(app: &App) -> ViewCx<'_> {
@@ -48,7 +44,7 @@ fn draw(app: &App, frame: &mut Frame) {
     let cx = view_cx(app);
     frame.render_widget(Block::default().style(t.style(Role::Base)), area);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        if matches!(app.tab, Tab::Scan | Tab::Print) && area.width >= COMPACT_WIDTH && area.height >= COMPACT_HEIGHT {
+        if super::app::shows_on(app.tab, (area.width, area.height)) {
             compact(app, &cx, frame, area, t);
         } else {
             too_small(frame, area, t);

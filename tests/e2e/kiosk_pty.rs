@@ -30,7 +30,7 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     // After each, the dashboard must still answer keys (a stopped process would not).
     for (i, key) in [b"\x03", b"\x1a", b"\x1c"].into_iter().enumerate() {
         pty.send(key);
-        pty.wait_text("locked — supervisor PIN needed");
+        pty.wait_text("locked — a supervisor must unlock");
         let (tab, shows) = if i % 2 == 0 { (F2, "Open packaging orders") } else { (F5, "Last scans") };
         pty.send(tab);
         pty.wait_text(shows);
@@ -39,7 +39,7 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     pty.send(F2);
     pty.wait_text("Open packaging orders");
     pty.press("q");
-    pty.wait_text("locked — supervisor PIN needed");
+    pty.wait_text("locked — a supervisor must unlock");
     pty.send(F4);
     std::thread::sleep(Duration::from_millis(200));
     assert!(!pty.screen().contains("Production orders —"), "Production is not a kiosk tab");
@@ -52,10 +52,11 @@ async fn no_key_leaves_a_locked_kiosk_and_five_wrong_pins_lock_the_prompt() {
     pty.wait_text("Sam Sousa (sup-1)");
     for n in 1..=4 {
         pty.type_keys("0000\r");
-        pty.wait_text(&format!("Wrong PIN: {} more tries", 5 - n));
+        let left = 5 - n;
+        pty.wait_text(&format!("Wrong PIN: {left} more {}", if left == 1 { "try" } else { "tries" }));
     }
     pty.type_keys("0000\r");
-    pty.wait_text("locked for 5 minutes");
+    pty.wait_text("5 wrong PINs for Sam Sousa");
     // Locked out, sup-1 cannot sign; the right PIN typed now is not checked, and what is
     // typed into the id field is not repeated on screen.
     pty.type_keys("sup-1\r");

@@ -31,6 +31,7 @@ fn signature() -> Signed {
         action: "decommission".into(),
         summary: "Decommission 02022090117459 serial SN-1 (Sampled)".into(),
         order: Some("Order143".into()),
+        signed_with: "badge and PIN".into(),
         reason: Some("retained sample".into()),
         ..Default::default()
     }
@@ -82,14 +83,14 @@ fn a_signature_row_follows_its_record_and_is_shown_in_every_format() {
     assert_eq!(code, 0, "{table}");
     let line = table.lines().find(|l| l.contains("SIGNED")).unwrap_or_else(|| panic!("{table}"));
     assert!(
-        line.contains("Sam Sousa (sup-1, supervisor)")
+        line.contains("Sam Sousa (sup-1, supervisor, badge and PIN)")
             && line.contains("meaning: approved")
             && line.contains("for row 3"),
         "{line}"
     );
     let (_, csv) = shopfloor(&["audit", "--journal", p, "--format", "csv"]);
-    assert!(csv.lines().next().unwrap().ends_with(",signer_name,meaning,signs_row"), "{csv}");
-    assert!(csv.lines().any(|l| l.ends_with(",Sam Sousa,approved,3")), "{csv}");
+    assert!(csv.lines().next().unwrap().ends_with(",signer_name,meaning,signs_row,signer_role,signed_with"), "{csv}");
+    assert!(csv.lines().any(|l| l.ends_with(",Sam Sousa,approved,3,supervisor,badge and PIN")), "{csv}");
     let (_, json) = shopfloor(&["audit", "--journal", p, "--format", "json"]);
     let sig: serde_json::Value = json
         .lines()

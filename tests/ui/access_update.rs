@@ -81,7 +81,7 @@ fn a_locked_kiosk_cannot_be_left_and_keeps_its_tabs_closed() {
         app.flash = None;
         let effects = press_mod(&mut app, code, mods);
         assert!(!app.quit && !effects.iter().any(|e| matches!(e, Effect::Quit)), "{code:?} does not quit");
-        assert!(flash(&app).contains("locked — supervisor PIN needed"), "{code:?}: {}", flash(&app));
+        assert!(flash(&app).contains("locked — a supervisor must unlock"), "{code:?}: {}", flash(&app));
     }
     // `q` on the Packaging tab is the quit key there.
     press(&mut app, KeyCode::F(2));

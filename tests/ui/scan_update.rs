@@ -427,9 +427,9 @@ fn the_selected_serial_is_drawn_on_a_handheld_too() {
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
     let buf = render(&app, 40, 16);
-    let y = text(&buf).lines().position(|l| l.starts_with("FIRST")).expect("FIRST listed") as u16;
+    let y = text(&buf).lines().position(|l| l.starts_with("›FIRST")).expect("FIRST listed, marked") as u16;
     assert!(buf[(0, y)].modifier.contains(ratatui::style::Modifier::REVERSED), "{}", text(&buf));
-    let y = text(&buf).lines().position(|l| l.starts_with("SECOND")).unwrap() as u16;
+    let y = text(&buf).lines().position(|l| l.starts_with(" SECOND")).unwrap() as u16;
     assert!(!buf[(0, y)].modifier.contains(ratatui::style::Modifier::REVERSED));
 }
 

@@ -387,3 +387,80 @@ fn another_terminal_size_ends_the_session_and_the_dialog_looks_the_same_each_tim
     update(&mut app, Msg::Resize(120, 40));
     assert!(app.access.signing.session.is_none(), "a reattached terminal signs in full again");
 }
+
+#[test]
+fn f7_on_a_decommissioned_serial_says_why_nothing_happens() {
+    let mut app = station("");
+    let mut row = commissioned_row();
+    row.state = State::Decommissioned;
+    update(
+        &mut app,
+        Msg::ScanStats(Box::new(ScanStats { order_id: "Order143".into(), recent: vec![row], ..Default::default() })),
+    );
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.is_none());
+    assert!(flash(&app).contains("Only a commissioned serial"), "{}", screen(&app, 80, 24));
+}
+
+#[test]
+fn on_a_handheld_the_serial_f7_acts_on_is_on_screen_and_marked() {
+    let mut app = station("");
+    let recent: Vec<ScanRow> =
+        (1..=12).map(|n| ScanRow { id: n, serial: format!("SER{n:02}"), ..commissioned_row() }).rev().collect();
+    update(&mut app, Msg::ScanStats(Box::new(ScanStats { order_id: "Order143".into(), recent, ..Default::default() })));
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Down);
+    }
+    let shown = screen(&app, 40, 16);
+    assert!(shown.contains("›SER03"), "the tenth row (SER03) is shown and marked:\n{shown}");
+    press(&mut app, KeyCode::F(7));
+    assert!(app.confirm.as_ref().unwrap().title.contains("SER03"));
+    let shown = screen(&app, 40, 16);
+    for choice in ["d  Destroyed", "s  Sampled", "u  Supplied", "n  no, go back"] {
+        assert!(shown.contains(choice), "{choice:?} is not split over two rows:\n{shown}");
+    }
+}
+
+#[test]
+fn floor_mistakes_in_the_dialog_are_caught() {
+    // A PIN typed as the reason is refused: a reason says why in words.
+    let mut app = station("");
+    press(&mut app, KeyCode::F(2));
+    app.packaging.orders = vec![sample_order("PO-2611-001")];
+    press(&mut app, KeyCode::Char('a'));
+    enter(&mut app, "2468");
+    let d = app.access.signing.dialog.as_ref().unwrap();
+    assert_eq!(d.step, Step::Reason);
+    assert!(d.reason.is_empty() && d.error.as_deref().unwrap_or("").contains("in words"), "{:?}", d.error);
+    assert!(!screen(&app, 80, 24).contains("2468"), "the PIN is not left on screen");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::F(5));
+
+    // A badge short enough to arrive as typing ("OP:qa-1") still names the signer.
+    ask_decommission(&mut app);
+    enter(&mut app, "OP:qa-1");
+    assert_eq!(step(&app), Some(Step::Pin), "{:?}", app.access.signing.dialog.as_ref().unwrap().error);
+    let effects = enter(&mut app, "3579");
+    decommission_request(&effects);
+    assert!(flash(&app).contains("Signed by Quinn Adler"), "{}", flash(&app));
+
+    // The session lasts from the last signature, not from the last key at the station: a
+    // dialog left open for the PIN alone past it asks who signs again.
+    ask_decommission(&mut app);
+    assert_eq!(step(&app), Some(Step::Pin));
+    let limit = app.settings.access.signatures.session_idle.as_millis() as u64;
+    for _ in 0..(limit / 1000) {
+        // Someone keeps typing at the station meanwhile (each key a second later).
+        press(&mut app, KeyCode::Char('x'));
+        press(&mut app, KeyCode::Backspace);
+    }
+    let effects = enter(&mut app, "3579");
+    assert!(requests(&effects).is_empty(), "the PIN alone no longer signs");
+    let d = app.access.signing.dialog.as_ref().unwrap();
+    assert_eq!(d.step, Step::Id);
+    assert!(d.error.as_deref().unwrap_or("").contains("session ended"), "{:?}", d.error);
+    enter(&mut app, "qa-1");
+    let effects = enter(&mut app, "3579");
+    decommission_request(&effects);
+}

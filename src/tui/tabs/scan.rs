@@ -300,17 +300,25 @@ impl ScanTab {
         .by(&cx.settings.station_id, cx.operator_id())
         .signed(cx.signed.clone())
         .change(Some(before.to_string()), Some((before + step).to_string()))
-        .reason("a supervisor allowed more packs than the order's quantity");
+        .reason("more packs allowed than the order's quantity");
         cx.effect(Effect::Audit(entry));
+        // Who allowed it: the person who signed (a supervisor or QA), or the shared PIN's holder.
+        let (who, signer) = match &cx.signed {
+            Some(s) => (s.name.clone(), Some(s.signer.clone())),
+            None => ("Supervisor".to_string(), None),
+        };
         if matches!(self.alarm, Some(Alarm::OrderFull { .. })) {
             self.alarm = None;
             self.last = None;
-            cx.effect(Effect::AckAlarms(cx.actor()));
+            // The alarm is closed by the person who allowed more, not the operator.
+            let mut actor = cx.actor();
+            actor.operator = signer.or(actor.operator);
+            cx.effect(Effect::AckAlarms(actor));
         }
         cx.flash(
             Severity::Ok,
             format!(
-                "Supervisor allowed {step} more pack(s) for {}: up to {}; scan the pack again",
+                "{who} allowed {step} more pack(s) for {}: up to {}; scan the pack again",
                 order.order_id,
                 before + step
             ),
@@ -497,7 +505,8 @@ impl ScanTab {
         match r {
             Ok(list) => {
                 let serial = list.first().map(|s| s.serial_number.clone()).unwrap_or_default();
-                cx.flash(Severity::Ok, format!("Serial {serial} decommissioned ({reason})"));
+                let by = cx.signed.as_ref().map(|s| format!(", signed by {}", s.name)).unwrap_or_default();
+                cx.flash(Severity::Ok, format!("Serial {serial} decommissioned ({reason}){by}"));
                 let signed = cx.signed.clone();
                 cx.effect(Effect::MarkDecommissioned { row, reason, actor: cx.actor(), signed });
                 self.refresh_stats(cx);
@@ -881,12 +890,16 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         ]),
     ];
     frame.render_widget(Paragraph::new(counters), counters_area);
+    // The rows shown follow the selection, so the serial F7 acts on is always on screen.
+    let rows = recent_area.height as usize;
+    let first = s.selected.map_or(0, |i| (i + 1).saturating_sub(rows));
     let recent: Vec<Line> = s
         .stats
         .recent
         .iter()
-        .take(recent_area.height as usize)
         .enumerate()
+        .skip(first)
+        .take(rows)
         .map(|(i, r)| {
             let role = match r.state {
                 State::Commissioned => Role::Ok,
@@ -899,11 +912,12 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
                 None => (role, r.state.name().to_string()),
             };
             let serial: String = r.serial.chars().take(20).collect();
+            // The row F7 acts on is marked, and drawn as selected where colours show.
+            let mark = if s.selected == Some(i) { "›" } else { " " };
             let line = Line::from(vec![
-                Span::styled(format!("{serial:<20} "), t.style(Role::Base)),
+                Span::styled(format!("{mark}{serial:<20} "), t.style(Role::Base)),
                 Span::styled(state, t.style(role)),
             ]);
-            // The row F7 acts on is drawn as selected here too.
             if s.selected == Some(i) {
                 line.patch_style(t.style(Role::Selection))
             } else {
@@ -913,7 +927,14 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         .collect();
     frame.render_widget(Paragraph::new(recent), recent_area);
     let input = if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
-        Span::styled(format!("✗ {} to go on", cx.settings.keys.label(Action::Acknowledge)), t.style(Role::Error))
+        // One key each, so both fit 40 columns: going on, and on a full order allowing more.
+        let first = |a: Action| cx.settings.keys.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let text = if matches!(s.alarm, Some(Alarm::OrderFull { .. })) {
+            format!("✗ {} go on · {} allow more", first(Action::Acknowledge), first(Action::Unlock))
+        } else {
+            format!("✗ {} to go on", cx.settings.keys.label(Action::Acknowledge))
+        };
+        Span::styled(text, t.style(Role::Error))
     } else {
         Span::styled(format!("› {}", s.field.shown()), t.style(Role::InputFocus))
     };
