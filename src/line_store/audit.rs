@@ -86,7 +86,7 @@ pub async fn line_trail(
     let rows = client
         .query(
             "SELECT id, at_utc, utc_offset, station, operator, action, object, old_value, new_value, reason, prev_hash, hash
-             FROM audit WHERE ($1::text IS NULL OR at_utc >= $1) AND ($2::text IS NULL OR operator = $2)
+             FROM audit WHERE ($1::text IS NULL OR at_utc >= $1) AND ($2::text IS NULL OR operator = $2 OR object = $2)
              ORDER BY at_utc, chain, id",
             &[&filter.since, &filter.operator],
         )
