@@ -464,3 +464,39 @@ fn floor_mistakes_in_the_dialog_are_caught() {
     let effects = enter(&mut app, "3579");
     decommission_request(&effects);
 }
+
+#[test]
+fn finishing_a_production_order_is_signed_without_a_required_reason() {
+    let mut app = station("");
+    press(&mut app, KeyCode::F(12));
+    enter(&mut app, "sup-1");
+    enter(&mut app, "2468");
+    let list = requests(&press(&mut app, KeyCode::F(4))).remove(0);
+    let order = ProductionOrder {
+        order_id: Some(2),
+        pr_reference: Some("PR-2".into()),
+        state: Some(OrderState::Developing),
+        ..Default::default()
+    };
+    let page = OrdersPage { page: 0, pages: 1, page_size: 10, orders_count: 1, orders: vec![order.clone()] };
+    answer(&mut app, list.id, Backend::Production, Outcome::ProdList(Ok(page)));
+    press(&mut app, KeyCode::Char('f'));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert!(requests(&effects).is_empty(), "not sent before it is signed");
+    assert_eq!(step(&app), Some(Step::Pin), "the session is continuous and finishing needs no reason");
+    press(&mut app, KeyCode::Esc);
+    assert!(flash(&app).contains("Not signed"), "refused without the signature: {}", flash(&app));
+    press(&mut app, KeyCode::Char('f'));
+    press(&mut app, KeyCode::Char('y'));
+    let req = requests(&enter(&mut app, "2468")).remove(0);
+    assert!(matches!(req.job, Job::ProdChange { change: ProdChange::Finish, .. }));
+    let done = ProductionOrder { state: Some(OrderState::Finished), ..order };
+    let effects =
+        answer(&mut app, req.id, Backend::Production, Outcome::ProdChanged { done: "finished", result: Ok(done) });
+    let row = audits(&effects).into_iter().find(|a| a.action == actions::PRODUCTION_ORDER_CHANGED).unwrap();
+    let s = row.signature.expect("signed");
+    assert_eq!(
+        (s.action.as_str(), s.meaning.as_str(), s.signed_with.as_str()),
+        ("finish_production", "approved", "PIN in a continuous session")
+    );
+}
