@@ -124,6 +124,9 @@ pub async fn run(
                     duplicates += 1;
                     json!({"serial": scan.serial, "result": "duplicate", "first_station": station, "first_operator": operator, "first_at": at})
                 }
+                Ok(Appended::Voided { reason }) => {
+                    json!({"serial": scan.serial, "result": "voided_label", "reason": reason})
+                }
                 Ok(Appended::Duplicate { first_at }) => {
                     duplicates += 1;
                     json!({"serial": scan.serial, "result": "duplicate", "first_station": config.station.id, "first_at": first_at})

@@ -60,6 +60,11 @@ pub enum Alarm {
         operator: Option<String>,
         at: String,
     },
+    /// The label on the pack was printed here and then voided.
+    VoidedLabel {
+        serial: String,
+        reason: String,
+    },
     /// The order has all the packs it may take (its quantity plus the configured tolerance).
     OrderFull {
         order_id: String,
@@ -95,6 +100,7 @@ impl Alarm {
             Alarm::LateDuplicate { .. } => "late_duplicate",
             Alarm::OrderFull { .. } => "order_full",
             Alarm::ClockSkew { .. } => "clock_skew",
+            Alarm::VoidedLabel { .. } => "label_voided",
         }
     }
 
@@ -114,6 +120,7 @@ impl Alarm {
             Alarm::LateDuplicate { .. } => "LATE DUPLICATE",
             Alarm::OrderFull { .. } => "ORDER FULL",
             Alarm::ClockSkew { .. } => "CLOCK WRONG",
+            Alarm::VoidedLabel { .. } => "VOIDED LABEL",
         }
     }
 
@@ -167,6 +174,9 @@ impl Alarm {
                 )
             }
             Alarm::ClockSkew { message } => format!("{message}. Scanning goes on; tell IT to fix the station's time."),
+            Alarm::VoidedLabel { serial, reason } => format!(
+                "Serial {serial} is on a label this station voided ({reason}): it is not commissioned. Take the label off and put a new one on the pack."
+            ),
         }
     }
 }

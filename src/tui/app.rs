@@ -518,6 +518,16 @@ impl App {
             || (tab != Tab::Packaging
                 && !scan.order_barcode_prefix.is_empty()
                 && code.starts_with(scan.order_barcode_prefix.as_str()));
+        // While a print run is open, every pack scanned is one of its labels being checked: it
+        // is verified against what was printed, whichever screen is shown, so a label never
+        // reaches commissioning around that check.
+        if !command && self.print.run_open().is_some() {
+            if tab != Tab::Print {
+                let key = self.settings.keys.label(Action::TabPrint);
+                self.flash(Severity::Info, format!("A scan arrived: the print run checks it (Print tab, {key})"));
+            }
+            return self.on_tab(Tab::Print, |s, cx| s.scan(&raw, cx));
+        }
         if !command && !self.help && self.current().takes_scans() && shows_on(tab, self.size) {
             return self.on_tab(tab, |s, cx| s.scan(&raw, cx));
         }

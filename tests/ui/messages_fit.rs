@@ -60,6 +60,10 @@ fn alarms() -> Vec<Alarm> {
         },
         Alarm::OrderFull { order_id: s("Order143"), accepted: 12, quantity: 10, allowed: 12 },
         Alarm::ClockSkew { message: s("the station's clock is 4.2 s behind the line store's") },
+        Alarm::VoidedLabel {
+            serial: s("BH8M3AFXJYB8ZZZZZZZZ"),
+            reason: s("damaged: the label cannot go on a pack (voided at the Print screen)"),
+        },
     ]
 }
 

@@ -614,3 +614,18 @@ fn the_removal_of_voided_labels_is_signed_when_signatures_are_on() {
     }
     assert!(!screen(&app, 80, 24).contains(removal), "{}", screen(&app, 80, 24));
 }
+
+#[test]
+fn while_a_run_is_open_a_scan_on_any_tab_is_checked_by_the_run() {
+    let mut app = running(5);
+    for tab in [KeyCode::F(5), KeyCode::F(2)] {
+        press(&mut app, tab);
+        let effects = scan_in(&mut app, "(01)02022090117459(17)290512(10)B2405121(21)S1");
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::Print(PrintJob::Verify(_)))),
+            "{tab:?}: verified by the run: {effects:?}"
+        );
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Journal(_))), "{tab:?}: not journaled around the check");
+        assert!(flash(&app).contains("the print run checks it") || tab == KeyCode::F(6), "{}", flash(&app));
+    }
+}

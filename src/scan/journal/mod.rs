@@ -83,6 +83,11 @@ pub enum Appended {
     Duplicate {
         first_at: String,
     },
+    /// The pack carries a label this station printed and then voided (a fault, or voided at the
+    /// Print screen): it must never be commissioned.
+    Voided {
+        reason: String,
+    },
     /// Journaled here, but another station of the line claimed this pack first (the station's
     /// claim stage fills this in from the line store; the journal itself never answers it).
     ClaimedElsewhere {
@@ -241,6 +246,25 @@ pub(crate) mod tests {
             serial: serial.into(),
             raw: format!("raw-{serial}"),
         }
+    }
+
+    #[test]
+    fn a_pack_with_a_label_voided_here_is_never_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(&dir.path().join("j.db")).unwrap();
+        j.conn
+            .execute(
+                "INSERT INTO printed_labels (run_id, order_id, printer, gtin, batch, expiry, serial, state, reason,
+                     allocated_at, updated_at)
+                 VALUES ('r1', 'O1', 'zebra', '02022090117459', 'B1', '290512', 'V1', 'voided', 'paper out', ?1, ?1)",
+                params![now()],
+            )
+            .unwrap();
+        let r = j.append(&[scan("V1"), scan("OK1")]).unwrap();
+        assert!(matches!(&r[0], Appended::Voided { reason } if reason == "paper out"), "{r:?}");
+        assert!(matches!(r[1], Appended::Accepted(_)));
+        let n: i64 = j.conn.query_row("SELECT COUNT(*) FROM scans WHERE serial = 'V1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "not journaled, so never commissioned");
     }
 
     #[test]

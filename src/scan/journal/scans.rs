@@ -263,7 +263,15 @@ fn append(c: &Connection, scans: &[NewScan]) -> rusqlite::Result<Vec<Appended>> 
     let mut first = c.prepare_cached("SELECT at FROM scans WHERE gtin = ?1 AND serial = ?2")?;
     // Serials of archived orders stay known, so a pack scanned again years later is a duplicate.
     let mut archived = c.prepare_cached("SELECT first_at FROM archived_serials WHERE gtin = ?1 AND serial = ?2")?;
+    // A label this station voided stays voided, whichever screen its pack is scanned on.
+    let mut voided = c.prepare_cached(
+        "SELECT COALESCE(reason, 'voided') FROM printed_labels WHERE gtin = ?1 AND serial = ?2 AND state = 'voided'",
+    )?;
     for s in scans {
+        if let Some(reason) = voided.query_row(params![s.gtin, s.serial], |r| r.get(0)).optional()? {
+            out.push(Appended::Voided { reason });
+            continue;
+        }
         if let Some(at) = archived.query_row(params![s.gtin, s.serial], |r| r.get(0)).optional()? {
             out.push(Appended::Duplicate { first_at: at });
             continue;

@@ -716,6 +716,15 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
             format!("! {} voided label(s): check and remove them · {key} when removed", tab.to_remove.len()),
             t.style(Role::Error),
         )));
+        // Which ones, even after the run has ended (the run's own list goes with it).
+        const SHOWN: usize = 6;
+        let mut serials: Vec<&str> = tab.to_remove.iter().take(SHOWN).map(|(_, s)| s.as_str()).collect();
+        let more = tab.to_remove.len().saturating_sub(SHOWN);
+        let more = if more > 0 { format!(" +{more} more (shopfloor labels)") } else { String::new() };
+        if let Some(last) = serials.pop() {
+            let list = serials.iter().map(|s| format!("{s}, ")).collect::<String>();
+            lines.push(Line::from(Span::styled(format!("  to remove: {list}{last}{more}"), t.style(Role::Error))));
+        }
     }
     match &tab.run {
         None => {

@@ -246,6 +246,9 @@ impl ScanTab {
                 Ok(Appended::Duplicate { first_at }) => {
                     self.raise(Alarm::Duplicate { serial: scan.serial, first_at }, &scan.raw, cx)
                 }
+                Ok(Appended::Voided { reason }) => {
+                    self.raise(Alarm::VoidedLabel { serial: scan.serial, reason }, &scan.raw, cx)
+                }
                 Ok(Appended::ClaimedElsewhere { station, operator, at }) => {
                     let at = cx.clock.local_time_of(&at);
                     self.raise(Alarm::ClaimedElsewhere { serial: scan.serial, station, operator, at }, &scan.raw, cx)
