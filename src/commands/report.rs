@@ -71,7 +71,9 @@ fn from_journal(path: &Path, order: &str) -> anyhow::Result<BatchReport> {
     let journal = Journal::open_read_only(path)?;
     let mut report = journal.batch_report(order)?;
     report.source = format!("journal {}", path.display());
+    let removals = std::mem::take(&mut report.labels.removals);
     report.labels = labels(&store::read_order_labels(path, order)?, order);
+    report.labels.removals = removals;
     Ok(report)
 }
 
@@ -90,12 +92,14 @@ fn labels(rows: &[store::LabelRow], order: &str) -> Labels {
             .filter(|l| l.state == store::LabelState::Voided)
             .map(|l| PackEvent {
                 at_utc: l.updated_at.clone(),
-                station: l.printer.clone(),
+                // Label records name the printer, not the station: said so rather than passed off as one.
+                station: format!("printer {}", l.printer),
                 gtin: l.gtin.clone(),
                 serial: l.serial.clone(),
                 reason: l.reason.clone(),
             })
             .collect(),
+        removals: Vec::new(),
     }
 }
 
@@ -227,7 +231,8 @@ fn table(out: &mut dyn Write, r: &BatchReport, zone: &Zone) -> std::io::Result<(
     let l = &r.labels;
     writeln!(out, "LABELS")?;
     writeln!(out, "  printed {} = verified {} + voided {} + waiting {}", l.printed, l.verified, l.voided, l.waiting)?;
-    if l.to_check_and_remove > 0 {
+    let open = l.not_confirmed_removed();
+    if l.to_check_and_remove > 0 && !open.is_empty() {
         wrapped(
             out,
             &format!(
@@ -235,6 +240,22 @@ fn table(out: &mut dyn Write, r: &BatchReport, zone: &Zone) -> std::io::Result<(
                 l.to_check_and_remove
             ),
         )?;
+    }
+    for m in &l.removals {
+        let who = m.operator.as_deref().map(|o| format!(" by {o}")).unwrap_or_default();
+        wrapped(
+            out,
+            &format!(
+                "{} voided label(s) confirmed found and removed {}{who} at {}: {}",
+                m.serials.len(),
+                zone.show(&m.at_utc),
+                m.station,
+                m.serials.join(", ")
+            ),
+        )?;
+    }
+    if !l.voided_labels.is_empty() && open.is_empty() {
+        writeln!(out, "  every voided label is confirmed removed")?;
     }
     if l.voided_unsent + l.in_flight > 0 {
         writeln!(out, "  voided before sending {}, with a printer now {}", l.voided_unsent, l.in_flight)?;
@@ -352,6 +373,10 @@ fn csv(out: &mut impl Write, r: &BatchReport) -> std::io::Result<()> {
     for v in &l.voided_labels {
         let reason = v.reason.as_deref().unwrap_or("");
         row(["label_voided", &v.at_utc, "voided", "1", &v.station, &v.gtin, &v.serial, "", "", reason, "", ""])?;
+    }
+    for m in &l.removals {
+        let (n, who, serials) = (m.serials.len().to_string(), m.operator.as_deref().unwrap_or(""), m.serials.join(" "));
+        row(["labels_removed", &m.at_utc, "confirmed removed", &n, &m.station, "", "", who, "", "", "", &serials])?;
     }
     for a in &r.alarms {
         let by = a.acknowledged_by.as_deref().unwrap_or("");

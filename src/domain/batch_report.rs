@@ -88,6 +88,28 @@ pub struct Labels {
     pub in_flight: usize,
     /// Every voided label with its reason.
     pub voided_labels: Vec<PackEvent>,
+    /// Each time someone confirmed that voided labels were found and removed.
+    pub removals: Vec<Removal>,
+}
+
+/// Voided labels confirmed found and removed (the `labels.removal_confirmed` audit row).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Removal {
+    pub at_utc: String,
+    pub station: String,
+    /// Who was signed in when it was confirmed (the signature, if any, is under signatures).
+    pub operator: Option<String>,
+    pub serials: Vec<String>,
+}
+
+impl Labels {
+    /// Voided labels that no confirmation names: still to be found and removed.
+    pub fn not_confirmed_removed(&self) -> Vec<&PackEvent> {
+        self.voided_labels
+            .iter()
+            .filter(|v| !self.removals.iter().any(|r| r.serials.iter().any(|s| *s == v.serial)))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

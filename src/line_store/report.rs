@@ -45,6 +45,7 @@ fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchRe
     let mut packs: HashSet<(String, String)> = HashSet::new();
     let mut labels: BTreeMap<(String, String), LabelRow> = BTreeMap::new();
     let mut decommissioned: BTreeMap<String, i64> = BTreeMap::new();
+    let mut removals = Vec::new();
     let mut open_alarms: HashMap<String, Vec<usize>> = HashMap::new();
     let split = |object: &str| {
         object.split_once('/').map(|(g, s)| (g.to_string(), s.to_string())).unwrap_or((String::new(), object.into()))
@@ -164,6 +165,15 @@ fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchRe
                 }
             }
         }
+        if e.action == crate::domain::audit::actions::LABELS_REMOVAL_CONFIRMED && e.object == order_id {
+            let serials = e.new_value.as_deref().unwrap_or_default();
+            removals.push(batch_report::Removal {
+                at_utc: e.at_utc.clone(),
+                station: e.station.clone(),
+                operator: e.operator.clone(),
+                serials: serials.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            });
+        }
         if e.action == SIGNATURE_ACTION {
             let Some((mut sig, order)) = Signature::from_row(
                 e.id,
@@ -212,12 +222,14 @@ fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchRe
             .filter(|l| l.state == LabelState::Voided)
             .map(|l| PackEvent {
                 at_utc: l.updated_at.clone(),
-                station: l.printer.clone(),
+                // Label records name the printer, not the station: said so rather than passed off as one.
+                station: format!("printer {}", l.printer),
                 gtin: l.gtin.clone(),
                 serial: l.serial.clone(),
                 reason: l.reason.clone(),
             })
             .collect(),
+        removals,
     };
     r.alarms.sort_by(|a, b| a.at_utc.cmp(&b.at_utc));
     r.duplicates.sort_by(|a, b| a.at_utc.cmp(&b.at_utc));

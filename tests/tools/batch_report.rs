@@ -141,8 +141,18 @@ fn the_batch_release_report_shows_an_orders_packs_labels_alarms_and_signatures()
         })
         .unwrap();
     drop(labels);
+    // The voided label was found and removed, and someone said so.
+    let mut j = Journal::open(&path).unwrap();
+    let removed = NewEntry::new(shopfloor::domain::audit::actions::LABELS_REMOVAL_CONFIRMED, "Order143")
+        .by("demo-station-1", Some("op-1"))
+        .change(None, Some("L2".into()))
+        .reason("1 voided labels found and removed");
+    j.audit(&removed).unwrap();
+    drop(j);
 
     let table = report(&path, "table");
+    assert!(table.contains("1 voided label(s) confirmed found and removed"), "{table}");
+    assert!(table.contains("every voided label is confirmed removed"), "{table}");
     for line in [
         "Batch-release report: order Order143",
         "Times in Europe/Stockholm",
@@ -193,6 +203,8 @@ fn the_batch_release_report_shows_an_orders_packs_labels_alarms_and_signatures()
     assert_eq!(v["refused_by_service"][0]["reason"], "Serial not in the order's range");
     assert_eq!(v["duplicates"][0]["kind"], "duplicate");
     assert_eq!(v["labels"]["voided_labels"][0]["reason"], "smudged");
+    assert_eq!(v["labels"]["removals"][0]["serials"][0], "L2");
+    assert!(csv.contains(",labels_removed,"), "{csv}");
     let sigs = v["signatures"].as_array().unwrap();
     assert_eq!(sigs.len(), 2);
     assert_eq!(sigs[0]["record"], decommission_row);

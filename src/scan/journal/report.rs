@@ -7,7 +7,7 @@
 use super::{Journal, JournalError};
 use crate::domain::audit::actions;
 use crate::domain::batch_report::{
-    self, AlarmRow, BatchReport, Duplicate, PackEvent, Packs, ReasonCount, Signature, SIGNATURE_ACTION,
+    self, AlarmRow, BatchReport, Duplicate, PackEvent, Packs, ReasonCount, Removal, Signature, SIGNATURE_ACTION,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -50,8 +50,26 @@ impl Journal {
         report.duplicates = duplicates(c, order_id)?;
         report.alarms = alarms(c, order_id)?;
         report.signatures = signatures(c, order_id)?;
+        report.labels.removals = removals(c, order_id)?;
         Ok(report)
     }
+}
+
+/// The confirmations that the order's voided labels were found and removed.
+fn removals(c: &Connection, order_id: &str) -> rusqlite::Result<Vec<Removal>> {
+    let mut q = c.prepare(
+        "SELECT at_utc, station, operator, new_value FROM audit WHERE action = ?1 AND object = ?2 ORDER BY id",
+    )?;
+    let rows = q.query_map(params![actions::LABELS_REMOVAL_CONFIRMED, order_id], |r| {
+        let serials: Option<String> = r.get(3)?;
+        Ok(Removal {
+            at_utc: r.get(0)?,
+            station: r.get(1)?,
+            operator: r.get(2)?,
+            serials: serials.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+        })
+    })?;
+    rows.collect()
 }
 
 /// Counted from the rows themselves (not the scan panel's counters): a report is read seldom
