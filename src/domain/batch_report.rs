@@ -107,7 +107,7 @@ impl Labels {
     pub fn not_confirmed_removed(&self) -> Vec<&PackEvent> {
         self.voided_labels
             .iter()
-            .filter(|v| !self.removals.iter().any(|r| r.serials.iter().any(|s| *s == v.serial)))
+            .filter(|v| !self.removals.iter().any(|r| r.serials.contains(&v.serial)))
             .collect()
     }
 }
