@@ -35,7 +35,7 @@ fn append(j: &Mutex<Journal>, serials: Vec<String>) -> Vec<i64> {
         .into_iter()
         .filter_map(|a| match a {
             Appended::Accepted(id) => Some(id),
-            Appended::Duplicate { .. } | Appended::ClaimedElsewhere { .. } => None,
+            Appended::Duplicate { .. } | Appended::ClaimedElsewhere { .. } | Appended::Voided { .. } => None,
         })
         .collect()
 }

@@ -105,10 +105,7 @@ pub struct Removal {
 impl Labels {
     /// Voided labels that no confirmation names: still to be found and removed.
     pub fn not_confirmed_removed(&self) -> Vec<&PackEvent> {
-        self.voided_labels
-            .iter()
-            .filter(|v| !self.removals.iter().any(|r| r.serials.contains(&v.serial)))
-            .collect()
+        self.voided_labels.iter().filter(|v| !self.removals.iter().any(|r| r.serials.contains(&v.serial))).collect()
     }
 }
 
