@@ -421,9 +421,16 @@ impl Reconciliation {
     }
 
     /// The balance the screen shows: printed = verified + voided + waiting.
+    /// Labels sent but never confirmed printed, then voided, are outside the balance (nothing
+    /// says they came out), so they are named beside it: otherwise "voided 0" reads wrong next
+    /// to a voided label.
     pub fn line(&self) -> String {
+        let unconfirmed = match self.to_check_and_remove {
+            0 => String::new(),
+            n => format!(" · {n} never confirmed printed, voided"),
+        };
         format!(
-            "printed {} = verified {} + voided {} + waiting {}",
+            "printed {} = verified {} + voided {} + waiting {}{unconfirmed}",
             self.printed, self.verified, self.voided, self.waiting
         )
     }
@@ -494,5 +501,18 @@ impl LabelStore {
             sync_with_scans(c, actor)?;
             Ok(by_order(c, &order)?)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reconciliation;
+
+    #[test]
+    fn labels_never_confirmed_printed_are_named_beside_the_balance() {
+        let r = Reconciliation { printed: 7, verified: 5, waiting: 2, ..Default::default() };
+        assert_eq!(r.line(), "printed 7 = verified 5 + voided 0 + waiting 2");
+        let r = Reconciliation { to_check_and_remove: 1, ..r };
+        assert_eq!(r.line(), "printed 7 = verified 5 + voided 0 + waiting 2 · 1 never confirmed printed, voided");
     }
 }

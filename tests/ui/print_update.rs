@@ -201,6 +201,10 @@ fn a_scan_that_does_not_match_raises_an_alarm_and_is_not_commissioned() {
     assert!(message.contains("batch B9"), "{message}");
     assert_eq!(order.as_deref(), Some("Order143"));
     assert!(screen(&app, 80, 24).contains("batch B9 is not the order's B2405121"));
+    // The journaled alarm is closed by a person, on this tab.
+    let effects = press(&mut app, KeyCode::F(9));
+    assert!(effects.iter().any(|e| matches!(e, Effect::AckAlarms(_))), "{effects:?}");
+    assert!(flash(&app).contains("Label alarm acknowledged"), "{}", flash(&app));
 }
 
 #[test]

@@ -524,6 +524,16 @@ impl Screen for PrintTab {
             }
             (_, Some(Action::FinishOrder)) => self.finish(cx),
             (_, Some(Action::Submit)) => self.confirm_labels_removed(cx),
+            // A label alarm is journaled like the scan panel's: it is closed here, by a person.
+            (_, Some(Action::Acknowledge)) => {
+                if matches!(self.last, Some(LastCheck::Alarm(_))) {
+                    self.last = None;
+                    cx.effect(Effect::AckAlarms(cx.actor()));
+                    cx.flash(Severity::Info, "Label alarm acknowledged: the pack stays aside; scan the next label");
+                } else {
+                    cx.flash(Severity::Info, "No label alarm to acknowledge");
+                }
+            }
             (_, Some(Action::CancelOrder)) => {
                 if self.run.is_some() {
                     cx.effect(Effect::Print(PrintJob::Stop));
@@ -591,6 +601,7 @@ impl Screen for PrintTab {
             (Action::Refresh, "go on after a printer fault, once it is ready"),
             (Action::Decommission, "void waiting labels, with a reason; asks first"),
             (Action::Submit, "the voided labels were found and removed"),
+            (Action::Acknowledge, "acknowledge a label alarm (the pack stays aside)"),
         ]
     }
 
