@@ -9,7 +9,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 /// The tab names `[kiosk] tabs` takes.
-pub const TAB_NAMES: [&str; 4] = ["packaging", "labels", "production", "scan"];
+pub const TAB_NAMES: [&str; 5] = ["packaging", "labels", "production", "scan", "print"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]

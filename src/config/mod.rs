@@ -922,7 +922,12 @@ fn check_access(
 ) -> (access::KioskConfig, access::SigninConfig) {
     for t in &k.tabs {
         if !access::TAB_NAMES.contains(&t.as_str()) {
-            c.push("kiosk", "tabs", format!("\"{t}\" is not a tab"), "a list of packaging, labels, production, scan");
+            c.push(
+                "kiosk",
+                "tabs",
+                format!("\"{t}\" is not a tab"),
+                "a list of packaging, labels, production, scan, print",
+            );
         }
     }
     let expected_hash = "an Argon2 hash as printed by `shopfloor hash-pin` (\"$argon2id$v=19$...\")";

@@ -59,7 +59,7 @@ impl SignedAction {
     fn default_rule(self) -> ActionRule {
         let (meaning, reason_required) = match self {
             SignedAction::Decommission => ("approved", false),
-            SignedAction::LabelsRemoved => ("performed", false),
+            SignedAction::LabelsRemoved => ("verified", false),
             SignedAction::AllowMore => ("approved", true),
             SignedAction::CancelProduction => ("approved", true),
             SignedAction::FinishProduction => ("approved", false),

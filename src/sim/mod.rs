@@ -398,7 +398,7 @@ description = "GS1-128 shipper label"
 
 # Kiosk mode is used with --kiosk. The supervisor sup-1 (PIN 2468) unlocks it and signs.
 [kiosk]
-tabs = ["scan", "packaging", "labels"]
+tabs = ["scan", "packaging", "labels", "print"]
 
 # Badges are Code 128 codes "OP:<id>"; an id can also be typed. Ben's PIN is 1357.
 [signin]
