@@ -612,7 +612,7 @@ fn the_removal_of_voided_labels_is_signed_when_signatures_are_on() {
             let s = rows[0].signature.as_ref().expect("signed");
             assert_eq!(
                 (s.signer.as_str(), s.meaning.as_str(), s.order.as_deref()),
-                ("qa-1", "performed", Some("Order143"))
+                ("qa-1", "verified", Some("Order143"))
             );
         }
     }
