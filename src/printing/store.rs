@@ -306,6 +306,40 @@ pub fn read_order_labels(path: &Path, order_id: &str) -> Result<Vec<LabelRow>, S
     Ok(by_order(&conn, order_id)?)
 }
 
+/// Voided labels that may be at the station (they were sent to a printer) and that no
+/// `labels.removal_confirmed` audit row names yet, as (order, serial): after a restart the
+/// Print tab asks for them again, so a voided label is never forgotten on the line.
+pub fn removals_outstanding(path: &Path) -> Result<Vec<(String, String)>, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut confirmed = std::collections::HashSet::new();
+    let mut q = conn.prepare("SELECT object, new_value FROM audit WHERE action = ?1")?;
+    let rows = q.query_map(params![crate::domain::audit::actions::LABELS_REMOVAL_CONFIRMED], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    for row in rows {
+        let (order, serials) = row?;
+        for s in serials.unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+            confirmed.insert((order.clone(), s.to_string()));
+        }
+    }
+    let mut q = conn.prepare(
+        "SELECT order_id, serial FROM printed_labels WHERE state = 'voided' AND sent_at IS NOT NULL ORDER BY id",
+    )?;
+    let voided = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let mut out = Vec::new();
+    for v in voided {
+        let v = v?;
+        if !confirmed.contains(&v) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
 /// Labels of a run, in order.
 pub fn by_run(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<LabelRow>> {
     let mut q = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE run_id = ?1 ORDER BY id"))?;
@@ -507,6 +541,34 @@ impl LabelStore {
 #[cfg(test)]
 mod tests {
     use super::Reconciliation;
+
+    #[test]
+    fn voided_labels_wait_for_their_removal_across_a_restart() {
+        use crate::domain::audit::{actions, NewEntry};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        let mut j = crate::scan::journal::Journal::open(&path).unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for (serial, sent) in [("V1", Some("2026-12-05T01:00:00Z")), ("V2", Some("2026-12-05T01:00:00Z")), ("U1", None)]
+        {
+            conn.execute(
+                "INSERT INTO printed_labels (run_id, order_id, printer, gtin, batch, expiry, serial, state, reason,
+                     allocated_at, sent_at, updated_at)
+                 VALUES ('r1', 'O1', 'zebra', '02022090117459', 'B1', '290512', ?1, 'voided', 'paper out',
+                     '2026-12-05T01:00:00Z', ?2, '2026-12-05T01:00:00Z')",
+                rusqlite::params![serial, sent],
+            )
+            .unwrap();
+        }
+        let left = super::removals_outstanding(&path).unwrap();
+        assert_eq!(
+            left,
+            [("O1".to_string(), "V1".to_string()), ("O1".into(), "V2".into())],
+            "never sent: nothing to remove"
+        );
+        j.audit(&NewEntry::new(actions::LABELS_REMOVAL_CONFIRMED, "O1").change(None, Some("V1".into()))).unwrap();
+        assert_eq!(super::removals_outstanding(&path).unwrap(), [("O1".to_string(), "V2".to_string())]);
+    }
 
     #[test]
     fn labels_never_confirmed_printed_are_named_beside_the_balance() {

@@ -231,6 +231,8 @@ pub enum PrintNews {
     Started(Result<String, String>),
     /// Something happened in the run.
     Run(RunEvent),
+    /// At start: voided labels (order, serial) whose removal nobody has confirmed yet.
+    ToRemove(Vec<(String, String)>),
     /// The answer to a verifying scan.
     Verified { raw: String, outcome: Result<VerifyOutcome, String> },
     /// The answer to `Finish`.

@@ -49,6 +49,14 @@ impl PrintDesk {
             return Ok(None);
         }
         let store = LabelStore::open(journal)?;
+        // Voided labels nobody confirmed removed before the station stopped: asked for again.
+        match crate::printing::store::removals_outstanding(journal) {
+            Ok(list) if !list.is_empty() => {
+                let _ = to_app.send(Msg::Print(PrintNews::ToRemove(list)));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("cannot read the voided labels to remove: {e}"),
+        }
         let printers = printer::from_config(&config.printers, Timing::default());
         for p in &printers {
             let mut rx = p.subscribe();

@@ -633,3 +633,15 @@ fn while_a_run_is_open_a_scan_on_any_tab_is_checked_by_the_run() {
         assert!(flash(&app).contains("the print run checks it") || tab == KeyCode::F(6), "{}", flash(&app));
     }
 }
+
+#[test]
+fn voided_labels_not_confirmed_removed_before_a_restart_are_asked_for_again() {
+    let mut app = app_with(vec![roomy("Order143")], Some(roomy("Order143")));
+    let list = vec![("Order143".to_string(), "S8".to_string()), ("Order143".to_string(), "S9".to_string())];
+    news(&mut app, PrintNews::ToRemove(list.clone()));
+    assert!(flash(&app).contains("2 voided label(s) from before the restart"), "{}", flash(&app));
+    news(&mut app, PrintNews::ToRemove(list));
+    press(&mut app, KeyCode::F(6));
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("2 voided label(s): check and remove them") && shown.contains("S8, S9"), "{shown}");
+}

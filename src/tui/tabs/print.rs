@@ -292,6 +292,23 @@ impl PrintTab {
     fn take_news(&mut self, n: PrintNews, cx: &mut Ctx) {
         match n {
             PrintNews::Printer(s) => self.printer_status(s),
+            PrintNews::ToRemove(labels) => {
+                let before = self.to_remove.len();
+                for l in labels {
+                    if !self.to_remove.contains(&l) {
+                        self.to_remove.push(l);
+                    }
+                }
+                let n = self.to_remove.len() - before;
+                if n > 0 {
+                    let key =
+                        cx.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
+                    cx.flash(
+                        Severity::Warning,
+                        format!("{n} voided label(s) from before the restart are not confirmed removed: check them on the Print tab ({key})"),
+                    );
+                }
+            }
             PrintNews::Started(Ok(id)) => {
                 if let Some(r) = self.run.as_mut() {
                     r.run_id = Some(id);
