@@ -8,8 +8,8 @@
 
 use crate::cli::ReportArgs;
 use crate::domain::audit::csv_field;
-use crate::domain::batch_report::{BatchReport, Labels, PackEvent};
-use crate::printing::store::{self, Reconciliation};
+use crate::domain::batch_report::BatchReport;
+use crate::printing::store;
 use crate::scan::journal::Journal;
 use std::io::Write;
 use std::path::Path;
@@ -72,35 +72,9 @@ fn from_journal(path: &Path, order: &str) -> anyhow::Result<BatchReport> {
     let mut report = journal.batch_report(order)?;
     report.source = format!("journal {}", path.display());
     let removals = std::mem::take(&mut report.labels.removals);
-    report.labels = labels(&store::read_order_labels(path, order)?, order);
+    report.labels = store::report_labels(order, &store::read_order_labels(path, order)?);
     report.labels.removals = removals;
     Ok(report)
-}
-
-fn labels(rows: &[store::LabelRow], order: &str) -> Labels {
-    let r = Reconciliation::of(order, rows);
-    Labels {
-        printed: r.printed,
-        verified: r.verified,
-        voided: r.voided,
-        waiting: r.waiting,
-        to_check_and_remove: r.to_check_and_remove,
-        voided_unsent: r.voided_unsent,
-        in_flight: r.in_flight,
-        voided_labels: rows
-            .iter()
-            .filter(|l| l.state == store::LabelState::Voided)
-            .map(|l| PackEvent {
-                at_utc: l.updated_at.clone(),
-                // Label records name the printer, not the station: said so rather than passed off as one.
-                station: format!("printer {}", l.printer),
-                gtin: l.gtin.clone(),
-                serial: l.serial.clone(),
-                reason: l.reason.clone(),
-            })
-            .collect(),
-        removals: Vec::new(),
-    }
 }
 
 /// How the table shows times: the machine's zone, named.

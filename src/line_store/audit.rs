@@ -92,23 +92,26 @@ pub async fn line_trail(
         )
         .await
         .map_err(Error::db)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Entry {
-            id: r.get(0),
-            at_utc: r.get(1),
-            utc_offset: r.get(2),
-            station: r.get(3),
-            operator: r.get(4),
-            action: r.get(5),
-            object: r.get(6),
-            old_value: r.get(7),
-            new_value: r.get(8),
-            reason: r.get(9),
-            prev_hash: r.get(10),
-            hash: r.get(11),
-        })
-        .collect())
+    Ok(rows.iter().map(entry).collect())
+}
+
+/// An audit row read in the column order `id, at_utc, utc_offset, station, operator, action,
+/// object, old_value, new_value, reason, prev_hash, hash`.
+pub(super) fn entry(r: &tokio_postgres::Row) -> Entry {
+    Entry {
+        id: r.get(0),
+        at_utc: r.get(1),
+        utc_offset: r.get(2),
+        station: r.get(3),
+        operator: r.get(4),
+        action: r.get(5),
+        object: r.get(6),
+        old_value: r.get(7),
+        new_value: r.get(8),
+        reason: r.get(9),
+        prev_hash: r.get(10),
+        hash: r.get(11),
+    }
 }
 
 /// What the store's chain head says about the local trail.

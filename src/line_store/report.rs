@@ -10,7 +10,7 @@ use crate::domain::audit::{actions, Entry};
 use crate::domain::batch_report::{
     self, AlarmRow, BatchReport, Duplicate, Labels, PackEvent, ReasonCount, Signature, SIGNATURE_ACTION,
 };
-use crate::printing::store::{LabelRow, LabelState, Reconciliation};
+use crate::printing::store::{LabelRow, LabelState};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// What the report says about commissioning when it was read from the line store.
@@ -208,51 +208,12 @@ fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchRe
     r.packs.commissioned = r.packs.accepted - r.packs.refused_by_service - r.packs.decommissioned;
     r.packs.scanned = r.packs.accepted + r.packs.refused_at_station + r.packs.duplicates;
     let labels: Vec<LabelRow> = labels.into_values().collect();
-    let rec = Reconciliation::of(order_id, &labels);
-    r.labels = Labels {
-        printed: rec.printed,
-        verified: rec.verified,
-        voided: rec.voided,
-        waiting: rec.waiting,
-        to_check_and_remove: rec.to_check_and_remove,
-        voided_unsent: rec.voided_unsent,
-        in_flight: rec.in_flight,
-        voided_labels: labels
-            .iter()
-            .filter(|l| l.state == LabelState::Voided)
-            .map(|l| PackEvent {
-                at_utc: l.updated_at.clone(),
-                // Label records name the printer, not the station: said so rather than passed off as one.
-                station: format!("printer {}", l.printer),
-                gtin: l.gtin.clone(),
-                serial: l.serial.clone(),
-                reason: l.reason.clone(),
-            })
-            .collect(),
-        removals,
-    };
+    r.labels = Labels { removals, ..crate::printing::store::report_labels(order_id, &labels) };
     r.alarms.sort_by(|a, b| a.at_utc.cmp(&b.at_utc));
     r.duplicates.sort_by(|a, b| a.at_utc.cmp(&b.at_utc));
     r.signatures.sort_by(|a, b| a.at_utc.cmp(&b.at_utc));
     r.notes.push(COMMISSIONED_NOTE.into());
     r
-}
-
-fn entry(r: &tokio_postgres::Row) -> Entry {
-    Entry {
-        id: r.get(0),
-        at_utc: r.get(1),
-        utc_offset: r.get(2),
-        station: r.get(3),
-        operator: r.get(4),
-        action: r.get(5),
-        object: r.get(6),
-        old_value: r.get(7),
-        new_value: r.get(8),
-        reason: r.get(9),
-        prev_hash: r.get(10),
-        hash: r.get(11),
-    }
 }
 
 const COLUMNS: &str =
@@ -297,7 +258,7 @@ pub async fn batch_report(client: &tokio_postgres::Client, order_id: &str) -> Re
         )
         .await
         .map_err(Error::db)?;
-    let rows: Vec<Entry> = rows.iter().map(entry).collect();
+    let rows: Vec<Entry> = rows.iter().map(super::audit::entry).collect();
     let mut signed = SignedRecords::new();
     for e in rows.iter().filter(|e| e.action == SIGNATURE_ACTION) {
         let record = e

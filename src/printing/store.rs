@@ -340,6 +340,34 @@ pub fn removals_outstanding(path: &Path) -> Result<Vec<(String, String)>, StoreE
     Ok(out)
 }
 
+/// An order's labels as the batch-release report shows them (without the removal
+/// confirmations, which come from the audit trail).
+pub fn report_labels(order_id: &str, rows: &[LabelRow]) -> crate::domain::batch_report::Labels {
+    let rec = Reconciliation::of(order_id, rows);
+    crate::domain::batch_report::Labels {
+        printed: rec.printed,
+        verified: rec.verified,
+        voided: rec.voided,
+        waiting: rec.waiting,
+        to_check_and_remove: rec.to_check_and_remove,
+        voided_unsent: rec.voided_unsent,
+        in_flight: rec.in_flight,
+        voided_labels: rows
+            .iter()
+            .filter(|l| l.state == LabelState::Voided)
+            .map(|l| crate::domain::batch_report::PackEvent {
+                at_utc: l.updated_at.clone(),
+                // Label records name the printer, not the station: said so rather than passed off as one.
+                station: format!("printer {}", l.printer),
+                gtin: l.gtin.clone(),
+                serial: l.serial.clone(),
+                reason: l.reason.clone(),
+            })
+            .collect(),
+        removals: Vec::new(),
+    }
+}
+
 /// Labels of a run, in order.
 pub fn by_run(conn: &Connection, run_id: &str) -> rusqlite::Result<Vec<LabelRow>> {
     let mut q = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM printed_labels WHERE run_id = ?1 ORDER BY id"))?;
