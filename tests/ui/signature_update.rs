@@ -303,22 +303,28 @@ fn changing_the_order_of_a_locked_station_is_signed_with_a_reason() {
     assert_eq!((s.meaning.as_str(), s.reason.as_deref()), ("approved", Some("line 2 down")));
 }
 
-#[test]
-fn cancelling_a_production_order_is_signed_and_its_audit_row_carries_it() {
+/// A kiosk station unlocked by sup-1 (Production is open then), on the Production tab listing
+/// one order in this state.
+fn production_list(id: i64, state: OrderState) -> (App, ProductionOrder) {
     let mut app = station("");
-    // Production is open once a supervisor unlocked the station.
     press(&mut app, KeyCode::F(12));
     enter(&mut app, "sup-1");
     enter(&mut app, "2468");
     let list = requests(&press(&mut app, KeyCode::F(4))).remove(0);
     let order = ProductionOrder {
-        order_id: Some(1),
-        pr_reference: Some("PR-1".into()),
-        state: Some(OrderState::New),
+        order_id: Some(id),
+        pr_reference: Some(format!("PR-{id}")),
+        state: Some(state),
         ..Default::default()
     };
     let page = OrdersPage { page: 0, pages: 1, page_size: 10, orders_count: 1, orders: vec![order.clone()] };
     answer(&mut app, list.id, Backend::Production, Outcome::ProdList(Ok(page)));
+    (app, order)
+}
+
+#[test]
+fn cancelling_a_production_order_is_signed_and_its_audit_row_carries_it() {
+    let (mut app, order) = production_list(1, OrderState::New);
     press(&mut app, KeyCode::Char('x'));
     assert!(app.confirm.is_some(), "{}", flash(&app));
     let effects = press(&mut app, KeyCode::Char('y'));
@@ -467,19 +473,7 @@ fn floor_mistakes_in_the_dialog_are_caught() {
 
 #[test]
 fn finishing_a_production_order_is_signed_without_a_required_reason() {
-    let mut app = station("");
-    press(&mut app, KeyCode::F(12));
-    enter(&mut app, "sup-1");
-    enter(&mut app, "2468");
-    let list = requests(&press(&mut app, KeyCode::F(4))).remove(0);
-    let order = ProductionOrder {
-        order_id: Some(2),
-        pr_reference: Some("PR-2".into()),
-        state: Some(OrderState::Developing),
-        ..Default::default()
-    };
-    let page = OrdersPage { page: 0, pages: 1, page_size: 10, orders_count: 1, orders: vec![order.clone()] };
-    answer(&mut app, list.id, Backend::Production, Outcome::ProdList(Ok(page)));
+    let (mut app, order) = production_list(2, OrderState::Developing);
     press(&mut app, KeyCode::Char('f'));
     let effects = press(&mut app, KeyCode::Char('y'));
     assert!(requests(&effects).is_empty(), "not sent before it is signed");
