@@ -171,7 +171,7 @@ fn from_trail(order_id: &str, rows: &[Entry], signed: &SignedRecords) -> BatchRe
                 at_utc: e.at_utc.clone(),
                 station: e.station.clone(),
                 operator: e.operator.clone(),
-                serials: serials.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+                serials: serials.split_whitespace().map(String::from).collect(),
             });
         }
         if e.action == SIGNATURE_ACTION {

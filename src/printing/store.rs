@@ -322,12 +322,16 @@ pub fn removals_outstanding(path: &Path) -> Result<Vec<(String, String)>, StoreE
     })?;
     for row in rows {
         let (order, serials) = row?;
-        for s in serials.unwrap_or_default().split(',').filter(|s| !s.is_empty()) {
+        for s in serials.unwrap_or_default().split_whitespace() {
             confirmed.insert((order.clone(), s.to_string()));
         }
     }
+    // Labels voided before the oldest audit row kept here had their confirmation (if any)
+    // moved to an archive with it (`shopfloor archive`): they are not asked for again.
     let mut q = conn.prepare(
-        "SELECT order_id, serial FROM printed_labels WHERE state = 'voided' AND sent_at IS NOT NULL ORDER BY id",
+        "SELECT order_id, serial FROM printed_labels
+         WHERE state = 'voided' AND sent_at IS NOT NULL AND updated_at >= (SELECT COALESCE(MIN(at_utc), '') FROM audit)
+         ORDER BY id",
     )?;
     let voided = q.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = Vec::new();
@@ -577,14 +581,18 @@ mod tests {
         let path = dir.path().join("journal.db");
         let mut j = crate::scan::journal::Journal::open(&path).unwrap();
         let conn = rusqlite::Connection::open(&path).unwrap();
-        for (serial, sent) in [("V1", Some("2026-12-05T01:00:00Z")), ("V2", Some("2026-12-05T01:00:00Z")), ("U1", None)]
+        // The oldest audit row kept is from now: a label voided long before it (its confirmation,
+        // if any, went to an archive with the rows of its time) is not asked for again.
+        j.audit(&NewEntry::new(actions::AUDIT_ARCHIVED, "checkpoint")).unwrap();
+        let (old, later) = ("2000-01-01T00:00:00.000Z", "2999-01-01T00:00:00.000Z");
+        for (serial, sent, at) in
+            [("OLD", Some(old), old), ("V1", Some(later), later), ("V2", Some(later), later), ("U1", None, later)]
         {
             conn.execute(
                 "INSERT INTO printed_labels (run_id, order_id, printer, gtin, batch, expiry, serial, state, reason,
                      allocated_at, sent_at, updated_at)
-                 VALUES ('r1', 'O1', 'zebra', '02022090117459', 'B1', '290512', ?1, 'voided', 'paper out',
-                     '2026-12-05T01:00:00Z', ?2, '2026-12-05T01:00:00Z')",
-                rusqlite::params![serial, sent],
+                 VALUES ('r1', 'O1', 'zebra', '02022090117459', 'B1', '290512', ?1, 'voided', 'paper out', ?3, ?2, ?3)",
+                rusqlite::params![serial, sent, at],
             )
             .unwrap();
         }
@@ -592,7 +600,7 @@ mod tests {
         assert_eq!(
             left,
             [("O1".to_string(), "V1".to_string()), ("O1".into(), "V2".into())],
-            "never sent: nothing to remove"
+            "never sent, or voided before the archive cut: nothing to ask for"
         );
         j.audit(&NewEntry::new(actions::LABELS_REMOVAL_CONFIRMED, "O1").change(None, Some("V1".into()))).unwrap();
         assert_eq!(super::removals_outstanding(&path).unwrap(), [("O1".to_string(), "V2".to_string())]);

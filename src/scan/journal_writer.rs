@@ -16,6 +16,8 @@ pub enum Job {
     Append(NewScan),
     Alarm(Alarm, Actor),
     Ack(Actor),
+    /// Acknowledge the open alarms of one kind only (e.g. the Print tab's `label_mismatch`).
+    AckKind(Actor, String),
     SaveActive(String),
     Stats(String),
     /// Look a scan up by GTIN and serial (answered as `Event::Found`, after what came before).
@@ -173,7 +175,8 @@ fn write(
             flush(&mut tx, &mut scans, &mut replies);
             let done = match job {
                 Job::Alarm(alarm, actor) => tx.alarm(&alarm, &actor).map(|_| ()),
-                Job::Ack(actor) => tx.acknowledge(&actor).map(|_| ()),
+                Job::Ack(actor) => tx.acknowledge(&actor, None).map(|_| ()),
+                Job::AckKind(actor, kind) => tx.acknowledge(&actor, Some(&kind)).map(|_| ()),
                 Job::SaveActive(json) => tx.set("active_order", &json),
                 Job::Decommissioned { row, reason, actor, signed } => {
                     tx.decommissioned(row, &reason, &actor, signed.as_ref())

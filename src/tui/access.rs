@@ -133,15 +133,18 @@ impl Access {
     /// The supervisor's PIN, asked to let a full order take more packs.
     pub fn ask_allow_more(&mut self, cx: &mut Ctx) {
         if super::signing::has_signers(&cx.settings.access.operators) {
-            let order = cx.active.map(|o| o.order_id.clone());
-            let step = cx.active.map(|o| (o.quantity / 10).max(1)).unwrap_or(1);
-            let summary =
-                format!("Allow order {} {step} more pack(s) than its quantity", order.as_deref().unwrap_or("?"));
+            let Some(active) = cx.active else {
+                cx.flash(Severity::Info, "No order is active: nothing to allow more packs for");
+                return;
+            };
+            let step = (active.quantity / 10).max(1);
+            let summary = format!("Allow order {} {step} more pack(s) than its quantity", active.order_id);
+            let order_id = active.order_id.clone();
             cx.command(Command::Sign(Box::new(SignRequest {
                 action: SignedAction::AllowMore,
                 summary,
-                order,
-                then: AfterSign::AllowMore,
+                order: Some(order_id.clone()),
+                then: AfterSign::AllowMore { order_id },
             })));
             return;
         }

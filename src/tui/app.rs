@@ -438,6 +438,19 @@ impl App {
         if !signature && !gated {
             return self.signed_done(Done { then: req.then, signer: None, signed: None });
         }
+        if self.access.signing.dialog.is_some() {
+            // One signature at a time: a PIN typed for one action never signs another.
+            return self.flash(
+                Severity::Warning,
+                "Not done: a signature is being asked already. Finish it or press Esc, then try again",
+            );
+        }
+        if s.signatures.rule(req.action).two_person && signature && self.access.operator.is_none() {
+            return self.flash(
+                Severity::Warning,
+                "Not done: two persons are needed, so the operator signs in first (badge), then asks again",
+            );
+        }
         if !super::signing::has_signers(&s.operators) {
             self.flash(
                 Severity::Warning,
@@ -467,7 +480,12 @@ impl App {
                     self.on_access(|a, cx| a.unlocked_by(&signer, d.signed, cx));
                 }
             }
-            AfterSign::AllowMore => {
+            AfterSign::AllowMore { order_id } => {
+                if self.active.as_ref().is_none_or(|o| o.order_id != order_id) {
+                    let text =
+                        format!("Not done: the active order changed while {order_id} was being signed for; ask again");
+                    return self.flash(Severity::Warning, text);
+                }
                 self.signed_now = d.signed;
                 self.on_scan(|s, cx| s.allow_more(cx));
             }
@@ -521,7 +539,7 @@ impl App {
         // While a print run is open, every pack scanned is one of its labels being checked: it
         // is verified against what was printed, whichever screen is shown, so a label never
         // reaches commissioning around that check.
-        if !command && self.print.run_open().is_some() {
+        if !command && self.print.checking_scans() {
             if tab != Tab::Print {
                 let key = self.settings.keys.label(Action::TabPrint);
                 self.flash(Severity::Info, format!("A scan arrived: the print run checks it (Print tab, {key})"));
@@ -609,6 +627,10 @@ impl App {
             self.active = Some(order);
             return;
         }
+        // Refused before anyone is asked to sign for it.
+        if self.refuse_during_run(&order) {
+            return;
+        }
         if self.locked() {
             if !super::signing::has_signers(&self.settings.access.operators) {
                 return self.refuse_locked();
@@ -626,12 +648,22 @@ impl App {
         self.apply_active(order, None);
     }
 
+    /// An open print run keeps its order active: says so and returns true.
+    fn refuse_during_run(&mut self, order: &PackagingOrder) -> bool {
+        let Some(open) = self.print.run_open().filter(|id| *id != order.order_id).map(String::from) else {
+            return false;
+        };
+        let key = self.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
+        self.flash(
+            Severity::Warning,
+            format!("Order not changed: end the print run for {open} first (Print tab, {key})"),
+        );
+        true
+    }
+
     /// Makes the order active (the station is unlocked, or a supervisor signed for it).
     fn apply_active(&mut self, order: PackagingOrder, signed: Option<crate::domain::audit::Signed>) {
-        if let Some(open) = self.print.run_open().filter(|id| *id != order.order_id) {
-            let key = self.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
-            let text = format!("Order not changed: end the print run for {open} first (Print tab, {key})");
-            self.flash(Severity::Warning, text);
+        if self.refuse_during_run(&order) {
             return;
         }
         self.flash(Severity::Ok, format!("Active order is now {} ({})", order.order_id, order.product_code));
@@ -654,6 +686,8 @@ impl App {
     fn api(&mut self, resp: Response) {
         let owner = self.requests.answered(resp.id);
         if matches!(resp.outcome, Outcome::Replaced) {
+            // A newer request of the same kind took its place: a signature for it goes too.
+            self.signed_requests.remove(&resp.id);
             return;
         }
         let health = health::after(&resp);

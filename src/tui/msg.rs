@@ -257,6 +257,8 @@ pub enum Effect {
         actor: Actor,
     },
     AckAlarms(Actor),
+    /// Acknowledge the open alarms of this kind only.
+    AckAlarmsOf(Actor, String),
     /// Keep the active order in the journal, so a restart resumes it.
     SaveActive(PackagingOrder),
     /// Read the counters and last scans of this order.

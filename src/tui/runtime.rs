@@ -313,6 +313,7 @@ fn perform(effects: Vec<Effect>, w: &Wiring) -> Vec<Msg> {
                 journal(Job::Alarm(Alarm { order_id, kind, raw, message }, actor), &mut failed)
             }
             Effect::AckAlarms(actor) => journal(Job::Ack(actor), &mut failed),
+            Effect::AckAlarmsOf(actor, kind) => journal(Job::AckKind(actor, kind), &mut failed),
             Effect::MarkDecommissioned { row, reason, actor, signed } => {
                 journal(Job::Decommissioned { row, reason, actor, signed }, &mut failed)
             }

@@ -17,7 +17,10 @@ pub enum AfterSign {
         owner: super::msg::Owner,
     },
     Unlock,
-    AllowMore,
+    /// More packs for this order (nothing is done if another order is active by then).
+    AllowMore {
+        order_id: String,
+    },
     SetActive(Box<PackagingOrder>),
     /// Write this audit row, signed.
     Audit(Box<NewEntry>),

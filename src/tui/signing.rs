@@ -142,7 +142,8 @@ impl Signing {
     /// program): a dialog open for the PIN alone asks who signs again.
     pub fn end_session(&mut self) {
         self.session = None;
-        if let Some(d) = self.dialog.as_mut().filter(|d| d.continuous) {
+        // A PIN already on its way is answered first (it is checked against that person only).
+        if let Some(d) = self.dialog.as_mut().filter(|d| d.continuous && !d.checking) {
             break_continuity(d, "The signing session ended: type your id or scan your badge".into());
         }
     }
@@ -164,6 +165,8 @@ impl Signing {
             Code::Tab if d.step == Step::Pin && d.continuous => {
                 d.continuous = false;
                 d.signer = None;
+                d.badge = false;
+                d.overflow = false;
                 d.pin = Secret::new("");
                 d.step = Step::Id;
                 d.error = None;
@@ -211,9 +214,15 @@ impl Signing {
                 }
                 // A reason is kept for good in the audit trail: a PIN typed here by mistake must
                 // not be, so a reason says why in words.
-                if d.reason.chars().filter(|c| c.is_alphabetic()).count() < 3 && !d.reason.trim().is_empty() {
+                let r = d.reason.trim();
+                let letters = r.chars().filter(|c| c.is_alphabetic()).count();
+                let pin_like = !r.contains(char::is_whitespace) && r.chars().any(|c| c.is_ascii_digit());
+                if !r.is_empty() && (letters < 3 || pin_like) {
                     d.reason.clear();
-                    d.error = Some("Say why in words (a number alone is no reason): type the reason".into());
+                    d.error = Some(
+                        "Say why in words, e.g. \"line 2 down\" (one word with digits may be a PIN): type the reason"
+                            .into(),
+                    );
                     return;
                 }
                 d.step = if d.continuous { Step::Pin } else { Step::Id };
@@ -226,6 +235,7 @@ impl Signing {
                     return;
                 }
                 let id = d.id.trim().to_string();
+                d.badge = false;
                 self.identify(&id, now, cx);
             }
             Step::Pin => {
@@ -276,7 +286,13 @@ impl Signing {
                 Some(format!("{} is an operator: a supervisor or QA person signs this; ask one to come", p.shown()))
             }
             Some(p) if self.locked_until.get(&p.id).is_some_and(|t| now < *t) => {
-                Some(format!("Too many wrong PINs for {}: signing as them is locked for a few minutes", p.shown()))
+                let left = self.locked_until.get(&p.id).map_or(0, |t| t - now);
+                let until = cx.clock.zone.local(cx.clock.now.utc + chrono::Duration::milliseconds(left as i64));
+                Some(format!(
+                    "Too many wrong PINs for {}: signing as them is locked until {}",
+                    p.shown(),
+                    until.format("%H:%M")
+                ))
             }
             Some(p) => two_person_problem(d, p),
         };
@@ -288,6 +304,7 @@ impl Signing {
         }
         d.signer = person;
         d.step = Step::Pin;
+        d.overflow = false;
         d.error = None;
     }
 
@@ -341,8 +358,9 @@ impl Signing {
     pub fn pin_checked(&mut self, who: &str, ok: bool, operator: Option<&str>, cx: &mut Ctx) -> Option<Done> {
         let now = cx.clock.mono();
         let d = self.dialog.as_mut()?;
-        let signer = d.signer.clone().filter(|s| s.id == who)?;
+        // Whatever the answer, the dialog takes keys again (it must never stay stuck).
         d.checking = false;
+        let signer = d.signer.clone().filter(|s| s.id == who)?;
         if ok {
             self.failures.remove(&signer.id);
             let d = self.dialog.take()?;
@@ -410,14 +428,26 @@ impl Signing {
 
 /// Why this person may not sign this request (the two-person rule), if they may not.
 fn two_person_problem(d: &SignDialog, p: &Operator) -> Option<String> {
-    (d.two_person && d.asked_by.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(&p.id)))
-        .then(|| format!("A second person must sign: {} asked for this, so someone else signs", p.shown()))
+    if !d.two_person {
+        return None;
+    }
+    match d.asked_by.as_deref() {
+        // Nobody signed in: nothing says who asked, so nobody could be told apart from them.
+        None => Some("Two persons are needed: the operator signs in first (badge), then asks again".into()),
+        Some(a) if a.eq_ignore_ascii_case(&p.id) => {
+            Some(format!("A second person must sign: {} asked for this, so someone else signs", p.shown()))
+        }
+        Some(_) => None,
+    }
 }
 
 /// The PIN alone will not do: the person signing is asked again, for this reason.
 fn break_continuity(d: &mut SignDialog, why: String) {
     d.continuous = false;
     d.signer = None;
+    d.badge = false;
+    d.overflow = false;
+    d.checking = false;
     d.pin = Secret::new("");
     if d.step == Step::Pin {
         d.step = Step::Id;

@@ -494,3 +494,59 @@ fn finishing_a_production_order_is_signed_without_a_required_reason() {
         ("finish_production", "approved", "PIN in a continuous session")
     );
 }
+
+#[test]
+fn review_cases_a_stuck_dialog_a_second_request_and_how_the_signer_was_named() {
+    let mut app = station("");
+    press(&mut app, KeyCode::F(12));
+    enter(&mut app, "sup-1");
+    enter(&mut app, "2468");
+    // The PIN is being checked when the session ends (another terminal size): the answer still
+    // lands, and the dialog is never left stuck.
+    ask_decommission(&mut app);
+    type_text(&mut app, "2468");
+    let checks = press(&mut app, KeyCode::Enter);
+    assert!(app.access.signing.dialog.as_ref().unwrap().checking);
+    update(&mut app, Msg::Resize(100, 30));
+    let effects = pins_checked(&mut app, checks);
+    decommission_request(&effects);
+    assert!(app.access.signing.dialog.is_none());
+    update(&mut app, Msg::Resize(80, 24));
+
+    // A second request while a dialog is open is refused, not swapped in.
+    ask_decommission(&mut app);
+    scan_in(&mut app, "ORDER:PO-2611-001");
+    let d = app.access.signing.dialog.as_ref().unwrap();
+    assert_eq!(d.request.action.key(), "decommission", "the open dialog stays the one on screen");
+
+    // A refused badge followed by a typed id is recorded as a typed id.
+    scan_in(&mut app, "OP:op-1");
+    enter(&mut app, "qa-1");
+    let effects = enter(&mut app, "3579");
+    let req = decommission_request(&effects);
+    let ok = vec![shopfloor::domain::manufacturer::CommissionedSerial {
+        serial_number: "DONE".into(),
+        status: "Decommissioned".into(),
+    }];
+    let effects = answer(
+        &mut app,
+        req.id,
+        Backend::Manufacturer,
+        Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) },
+    );
+    let signed = effects.iter().find_map(|e| match e {
+        Effect::MarkDecommissioned { signed, .. } => signed.clone(),
+        _ => None,
+    });
+    assert_eq!(signed.unwrap().signed_with, "id and PIN");
+
+    // A one-word reason with digits may be a PIN: refused.
+    press(&mut app, KeyCode::F(2));
+    press(&mut app, KeyCode::F(12));
+    assert!(!app.access.unlocked, "locked again, so the change is signed");
+    app.packaging.orders = vec![sample_order("PO-2611-001")];
+    press(&mut app, KeyCode::Char('a'));
+    enter(&mut app, "abc123");
+    let d = app.access.signing.dialog.as_ref().unwrap();
+    assert!(d.reason.is_empty() && d.step == Step::Reason, "{:?}", d.error);
+}

@@ -66,7 +66,7 @@ fn removals(c: &Connection, order_id: &str) -> rusqlite::Result<Vec<Removal>> {
             at_utc: r.get(0)?,
             station: r.get(1)?,
             operator: r.get(2)?,
-            serials: serials.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
+            serials: serials.unwrap_or_default().split_whitespace().map(String::from).collect(),
         })
     })?;
     rows.collect()

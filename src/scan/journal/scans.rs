@@ -87,7 +87,7 @@ impl Journal {
     }
 
     pub fn acknowledge_alarms(&mut self, actor: &Actor) -> Result<usize, JournalError> {
-        self.one(|t| t.acknowledge(actor))
+        self.one(|t| t.acknowledge(actor, None))
     }
 
     /// A commissioned serial taken out, with the reason (Destroyed, Sampled), and its audit row.
@@ -166,12 +166,16 @@ impl Tx<'_> {
         })
     }
 
-    pub(in crate::scan) fn acknowledge(&mut self, actor: &Actor) -> Result<usize, JournalError> {
+    /// Acknowledges the open alarms, or only those of one kind (`kind`).
+    pub(in crate::scan) fn acknowledge(&mut self, actor: &Actor, kind: Option<&str>) -> Result<usize, JournalError> {
         self.step(|c| {
-            let n =
-                c.execute("UPDATE alarms SET acknowledged_at = ?1 WHERE acknowledged_at IS NULL", params![now()])?;
+            let n = c.execute(
+                "UPDATE alarms SET acknowledged_at = ?1 WHERE acknowledged_at IS NULL AND (?2 IS NULL OR kind = ?2)",
+                params![now(), kind],
+            )?;
             if n > 0 {
-                let entry = NewEntry::new(actions::ALARM_ACKNOWLEDGED, format!("{n} alarm(s)"))
+                let what = kind.map(|k| format!("{n} {k} alarm(s)")).unwrap_or_else(|| format!("{n} alarm(s)"));
+                let entry = NewEntry::new(actions::ALARM_ACKNOWLEDGED, what)
                     .by(&actor.station, actor.operator.as_deref())
                     .change(Some("open".into()), Some("acknowledged".into()));
                 crate::scan::audit_store::insert(c, &entry)?;

@@ -39,6 +39,9 @@ const MAX_COUNT: u32 = 9999;
 /// waits for the printer, few enough that little is voided when a run stops.
 pub const CONTINUOUS_AHEAD: u32 = 2;
 
+/// The kind of alarm a label that does not match raises (in the journal's alarms).
+const LABEL_ALARM: &str = "label_mismatch";
+
 /// One of the station's printers, as last learnt.
 #[derive(Debug, Clone)]
 pub struct PrinterLine {
@@ -124,6 +127,11 @@ impl PrintTab {
             asking_void: None,
             to_remove: Vec::new(),
         }
+    }
+
+    /// A run has started and checks the labels scanned back.
+    pub fn checking_scans(&self) -> bool {
+        self.run.as_ref().is_some_and(|r| r.run_id.is_some())
     }
 
     /// A run is open (started or starting): the active order must not change under it.
@@ -453,7 +461,8 @@ impl PrintTab {
             let serials: Vec<&str> = labels.iter().filter(|(o, _)| o == order).map(|(_, s)| s.as_str()).collect();
             let entry = cx
                 .audit(actions::LABELS_REMOVAL_CONFIRMED, order)
-                .change(None, Some(serials.join(",")))
+                // Space-separated: a serial (GS1 CSET 82) may hold a comma, never a space.
+                .change(None, Some(serials.join(" ")))
                 .reason(format!("{} voided labels found and removed", serials.len()));
             entries.push(entry);
         }
@@ -477,7 +486,7 @@ impl PrintTab {
         cx.flash(Severity::Error, "Label does not match (see why above): put the pack aside");
         cx.effect(Effect::RecordAlarm {
             order_id: self.run.as_ref().map(|r| r.order_id.clone()).or(cx.active.map(|o| o.order_id.clone())),
-            kind: "label_mismatch".into(),
+            kind: LABEL_ALARM.into(),
             raw,
             message,
             actor: cx.actor(),
@@ -545,7 +554,8 @@ impl Screen for PrintTab {
             (_, Some(Action::Acknowledge)) => {
                 if matches!(self.last, Some(LastCheck::Alarm(_))) {
                     self.last = None;
-                    cx.effect(Effect::AckAlarms(cx.actor()));
+                    // Only the label alarms: the scan panel's own alarm is acknowledged there.
+                    cx.effect(Effect::AckAlarmsOf(cx.actor(), LABEL_ALARM.into()));
                     cx.flash(Severity::Info, "Label alarm acknowledged: the pack stays aside; scan the next label");
                 } else {
                     cx.flash(Severity::Info, "No label alarm to acknowledge");
