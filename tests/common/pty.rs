@@ -172,6 +172,17 @@ impl Pty {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// The demo's supervisor (sup-1, Sam Sousa, PIN 2468) unlocks a kiosk: F12, then `id` (the
+    /// id typed, or the badge `OP:sup-1` scanned), then the PIN.
+    pub fn unlock(&mut self, id: &str) {
+        self.send(b"\x1b[24~");
+        self.wait_text("Sign: unlock the station");
+        self.type_keys(&format!("{id}\r"));
+        self.wait_text("Signer: Sam Sousa (sup-1)");
+        self.type_keys("2468\r");
+        self.wait_text("Unlocked by Sam Sousa");
+    }
+
     /// Makes an order active the way a station does: its order barcode, scanned (typed at a
     /// scanner's pace), e.g. the simulator's long run Order150 for tests that scan many packs.
     pub fn activate(&mut self, order: &str) {

@@ -96,12 +96,7 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     pty.type_keys("op-1\r");
     pty.wait_text("Signed in");
     // The supervisor unlocks, and the order barcode makes the order active.
-    pty.send(F12);
-    pty.wait_text("Sign: unlock the station");
-    pty.type_keys("sup-1\r");
-    pty.wait_text("Sam Sousa (sup-1)");
-    pty.type_keys("2468\r");
-    pty.wait_text("Unlocked by Sam Sousa");
+    pty.unlock("sup-1");
     pty.type_keys("ORDER:Order143\r");
     pty.wait_text("● active Order143");
     for s in shopfloor::sim::demo_scans("Order143", 3, 11).unwrap() {
@@ -120,12 +115,7 @@ async fn the_right_pin_quits_and_a_restart_resumes_the_order_and_its_counters() 
     pty.type_keys("op-1\r");
     pty.wait_text("Order143");
     pty.wait_text("Scanned 3");
-    pty.send(F12);
-    pty.wait_text("Sign: unlock the station");
-    pty.type_keys("sup-1\r");
-    pty.wait_text("Sam Sousa (sup-1)");
-    pty.type_keys("2468\r");
-    pty.wait_text("Unlocked by Sam Sousa");
+    pty.unlock("sup-1");
     pty.send(b"\x11"); // Ctrl-Q
     assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
     drop(sim);

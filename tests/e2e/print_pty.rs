@@ -97,6 +97,14 @@ async fn print_tab(home: &tempfile::TempDir, port: u16) -> Pty {
     pty
 }
 
+/// `f` ends the run (the screen says `said`), then Ctrl-Q quits cleanly.
+fn end_run_and_quit(pty: &mut Pty, said: &str) {
+    pty.press("f");
+    pty.wait_text(said);
+    pty.send(b"\x11");
+    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+}
+
 fn print_20(pty: &mut Pty) {
     pty.press("2");
     pty.press("0");
@@ -126,10 +134,7 @@ async fn twenty_labels_are_printed_scanned_back_and_commissioned() {
     pty.wait_text("printed 20 = verified 20 + voided 0 + waiting 0");
     let got = wait_commissioned(port, 20).await;
     assert_eq!(got, serials, "every printed label is commissioned, once\n{}", journal_story(&home));
-    pty.press("f");
-    pty.wait_text("Run ended. Report: shopfloor labels --order Order150");
-    pty.send(b"\x11");
-    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    end_run_and_quit(&mut pty, "Run ended. Report: shopfloor labels --order Order150");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -174,10 +179,7 @@ async fn paper_out_at_label_7_voids_the_label_out_and_prints_no_serial_twice() {
     let got = wait_commissioned(port, 20).await;
     assert_eq!(got, expected, "exactly the scanned labels are commissioned\n{}", journal_story(&home));
     assert!(!got.contains(&voided), "the voided serial is never commissioned");
-    pty.press("f");
-    pty.wait_text("Run ended");
-    pty.send(b"\x11");
-    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    end_run_and_quit(&mut pty, "Run ended");
 
     // The journal has every label with its state: 20 verified or commissioned, 1 voided.
     let journal = rusqlite::Connection::open(home.path().join("shopfloor/demo/journal.db")).unwrap();
@@ -239,10 +241,7 @@ async fn a_connection_reset_mid_job_voids_the_label_out_and_prints_new_serials()
     let got = wait_commissioned(port, 10).await;
     assert_eq!(got, expected, "exactly the scanned labels are commissioned\n{}", journal_story(&home));
     assert!(!got.contains(&voided), "the voided serial is never commissioned");
-    pty.press("f");
-    pty.wait_text("Run ended");
-    pty.send(b"\x11");
-    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    end_run_and_quit(&mut pty, "Run ended");
 }
 
 /// The journal's open alarms of a kind.
@@ -292,10 +291,7 @@ async fn a_wrong_label_scanned_back_raises_its_alarm_and_is_not_commissioned() {
     let expected: BTreeSet<String> = printed.iter().map(|s| serial_of(s)).collect();
     let got = wait_commissioned(port, 2).await;
     assert_eq!(got, expected, "{}", journal_story(&home));
-    pty.press("f");
-    pty.wait_text("Run ended");
-    pty.send(b"\x11");
-    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    end_run_and_quit(&mut pty, "Run ended");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -318,8 +314,5 @@ async fn a_continuous_run_prints_the_next_label_as_each_is_scanned() {
     pty.wait_text("printed 3 = verified 3 + voided 0 + waiting 0");
     let got = wait_commissioned(port, 3).await;
     assert_eq!(got.len(), 3, "{}", journal_story(&home));
-    pty.press("f");
-    pty.wait_text("Run ended");
-    pty.send(b"\x11");
-    assert_eq!(pty.wait_exit(Duration::from_secs(10)), 0);
+    end_run_and_quit(&mut pty, "Run ended");
 }

@@ -7,7 +7,6 @@
 use crate::common::pty::Pty;
 use std::time::Duration;
 
-const F12: &[u8] = b"\x1b[24~";
 const DOWN: &[u8] = b"\x1b[B";
 
 fn shopfloor(home: &std::path::Path, args: &[&str]) -> (i32, String) {
@@ -44,12 +43,7 @@ async fn a_session_signs_with_the_pin_alone_until_idle_and_two_persons_are_enfor
     pty.wait_text("Signed in: Anna Berg (op-1)");
 
     // First signature: the id (here a badge scanned) and the PIN.
-    pty.send(F12);
-    pty.wait_text("Sign: unlock the station");
-    pty.type_keys("OP:sup-1\r");
-    pty.wait_text("Signer: Sam Sousa (sup-1)");
-    pty.type_keys("2468\r");
-    pty.wait_text("Unlocked by Sam Sousa");
+    pty.unlock("OP:sup-1");
     pty.activate("Order143");
     for s in shopfloor::sim::demo_scans("Order143", 3, 21).unwrap() {
         pty.type_keys(&s);

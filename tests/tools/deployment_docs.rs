@@ -455,12 +455,7 @@ fn the_station_set_up_as_written_works_over_a_real_sshd() {
     assert_eq!(mode(&data.join("journal.db")), 0o600);
 
     // A supervisor quits: the loop resets the terminal and connects again.
-    terminal.send(b"\x1b[24~"); // F12
-    terminal.wait_text("Sign: unlock the station");
-    terminal.type_keys("sup-1\r");
-    terminal.wait_text("Sam Sousa (sup-1)");
-    terminal.type_keys("2468\r");
-    terminal.wait_text("Unlocked");
+    terminal.unlock("sup-1");
     terminal.send(b"\x11"); // Ctrl-Q
     wait_until("the first dashboard to end", Duration::from_secs(20), || ended(first));
     let mut second = 0;

@@ -174,20 +174,15 @@ fn with_a_line_store_the_other_stations_packs_fill_the_order_too() {
 fn a_named_supervisor_signs_for_more_packs_with_a_reason() {
     use shopfloor::config::access::{Operator, Role};
     use shopfloor::config::signatures::SignaturesConfig;
-    let mut settings = settings();
-    settings.scan.overfill_tolerance_percent = 0;
-    settings.access.operators = vec![Operator {
+    let mut app = app_with(0, false);
+    app.settings.access.operators = vec![Operator {
         id: "sup-1".into(),
         name: "Sam Sousa".into(),
         // Never checked here: the test answers the PIN check itself.
         pin_hash: Some(Secret::new("$argon2id$not-checked-in-this-test")),
         role: Role::Supervisor,
     }];
-    settings.access.signatures = SignaturesConfig::from_file(&Default::default(), true).0;
-    let (mut app, first) = App::new(settings, vec![], None, clock(), (80, 24));
-    load_orders(&mut app, &first, vec![sample_order("Order143")]);
-    press(&mut app, KeyCode::Char('a'));
-    press(&mut app, KeyCode::F(5));
+    app.settings.access.signatures = SignaturesConfig::from_file(&Default::default(), true).0;
     fill(&mut app, 0, 10);
     scan_in(&mut app, &code(10));
     press(&mut app, KeyCode::F(12));

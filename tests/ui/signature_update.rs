@@ -115,6 +115,24 @@ fn decommission_request(effects: &[Effect]) -> shopfloor::worker::Request {
     reqs[0].clone()
 }
 
+/// Movilitas answers the decommission request: what the journal is told (the signature and the
+/// reason).
+fn decommissioned(app: &mut App, request: u64) -> (Option<shopfloor::domain::audit::Signed>, String) {
+    let ok = vec![shopfloor::domain::manufacturer::CommissionedSerial {
+        serial_number: "DONE".into(),
+        status: "Decommissioned".into(),
+    }];
+    let outcome = Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) };
+    let effects = answer(app, request, Backend::Manufacturer, outcome);
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::MarkDecommissioned { signed, reason, .. } => Some((signed.clone(), reason.clone())),
+            _ => None,
+        })
+        .expect("the journal is told")
+}
+
 #[test]
 fn unlocking_is_signed_by_a_named_supervisor_and_recorded_under_them() {
     let mut app = station("");
@@ -156,21 +174,7 @@ fn a_decommission_is_refused_without_a_signature_and_recorded_with_one() {
     enter(&mut app, "qa-1");
     let effects = enter(&mut app, "3579");
     let req = decommission_request(&effects);
-    let ok = vec![shopfloor::domain::manufacturer::CommissionedSerial {
-        serial_number: "DONE".into(),
-        status: "Decommissioned".into(),
-    }];
-    let effects = answer(
-        &mut app,
-        req.id,
-        Backend::Manufacturer,
-        Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) },
-    );
-    let signed = effects.iter().find_map(|e| match e {
-        Effect::MarkDecommissioned { signed, reason, .. } => Some((signed.clone(), reason.clone())),
-        _ => None,
-    });
-    let (signed, reason) = signed.expect("the journal is told");
+    let (signed, reason) = decommissioned(&mut app, req.id);
     assert_eq!(reason, "Sampled");
     let s = signed.expect("with the signature");
     assert_eq!((s.signer.as_str(), s.role.as_str(), s.action.as_str()), ("qa-1", "qa", "decommission"));
@@ -524,20 +528,7 @@ fn review_cases_a_stuck_dialog_a_second_request_and_how_the_signer_was_named() {
     enter(&mut app, "qa-1");
     let effects = enter(&mut app, "3579");
     let req = decommission_request(&effects);
-    let ok = vec![shopfloor::domain::manufacturer::CommissionedSerial {
-        serial_number: "DONE".into(),
-        status: "Decommissioned".into(),
-    }];
-    let effects = answer(
-        &mut app,
-        req.id,
-        Backend::Manufacturer,
-        Outcome::Decommissioned { row: 1, reason: "Sampled".into(), result: Ok(ok) },
-    );
-    let signed = effects.iter().find_map(|e| match e {
-        Effect::MarkDecommissioned { signed, .. } => signed.clone(),
-        _ => None,
-    });
+    let (signed, _) = decommissioned(&mut app, req.id);
     assert_eq!(signed.unwrap().signed_with, "id and PIN");
 
     // A one-word reason with digits may be a PIN: refused.
