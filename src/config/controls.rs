@@ -165,14 +165,17 @@ const LIMITS: &[&str] = &[
     "signin.idle_signout_secs",
 ];
 
-/// A limit's value when the file leaves it out (those the typed config defines).
-fn default_of(key: &str) -> Option<&'static str> {
-    match key {
-        "scan.overfill_tolerance_percent" => Some("0"),
-        "kiosk.relock_idle_secs" => Some("120"),
-        "signin.idle_signout_secs" => Some("1800"),
-        _ => None,
-    }
+/// A limit's value when the file leaves it out: the typed config's own default, read from it.
+fn default_of(key: &str) -> Option<f64> {
+    let n = match key {
+        "scan.overfill_tolerance_percent" => u64::from(super::file::ScanFile::default().overfill_tolerance_percent),
+        "kiosk.relock_idle_secs" => super::access::KioskFile::default().relock_idle_secs,
+        "signin.idle_signout_secs" => super::access::SigninFile::default().idle_signout_secs,
+        "signatures.session_idle_secs" => super::signatures::DEFAULT_SESSION_IDLE,
+        "signatures.max_pin_failures" => u64::from(super::signatures::DEFAULT_MAX_FAILURES),
+        _ => return None,
+    };
+    Some(n as f64)
 }
 
 const STRONG_ROLES: &[&str] = &["supervisor", "qa"];
@@ -189,18 +192,22 @@ fn weakened(old: &Values, new: &Values) -> Vec<String> {
                 out.push(format!("{key} true → {}", now.unwrap_or("removed")));
             }
         } else if LIMITS.contains(&key.as_str()) {
-            let was = was.or_else(|| default_of(&key));
-            let now_or_default = now.or_else(|| default_of(&key));
-            let number = |v: Option<&str>| v.and_then(|v| v.parse::<f64>().ok());
-            let raised = match (number(was), number(now_or_default)) {
+            // A limit the file leaves out is the typed config's default, named as such.
+            let shown = |v: Option<&str>| {
+                v.map(String::from)
+                    .or_else(|| default_of(&key).map(|n| n.to_string()))
+                    .unwrap_or_else(|| "unset".into())
+            };
+            let number = |v: Option<&str>| v.and_then(|v| v.parse::<f64>().ok()).or_else(|| default_of(&key));
+            let raised = match (number(was), number(now)) {
                 (Some(a), Some(b)) => b > a,
                 _ => false,
             };
             let never = key == "signin.idle_signout_secs" && now == Some("0") && was != Some("0");
             if never {
-                out.push(format!("{key} {} → 0 (never signs out)", was.unwrap_or("unset")));
+                out.push(format!("{key} {} → 0 (never signs out)", shown(was)));
             } else if raised {
-                out.push(format!("{key} {} → {}", was.unwrap_or("unset"), now_or_default.unwrap_or("unset")));
+                out.push(format!("{key} {} → {}", shown(was), shown(now)));
             }
         } else if key == "kiosk.supervisor_pin_hash" {
             match (was, now) {
@@ -373,6 +380,12 @@ overfill_tolerance_percent = 2
             "removed: back to the default 0"
         );
         assert_eq!(weak(&[("kiosk.relock_idle_secs", "60")], &[]), ["kiosk.relock_idle_secs 60 → 120"]);
+        assert_eq!(
+            weak(&[], &[("signatures.max_pin_failures", "10")]),
+            ["signatures.max_pin_failures 5 → 10"],
+            "a signature limit raised from its default is named too"
+        );
+        assert_eq!(weak(&[("signatures.session_idle_secs", "60")], &[]), ["signatures.session_idle_secs 60 → 300"]);
         assert_eq!(
             weak(&[("signin.idle_signout_secs", "300")], &[("signin.idle_signout_secs", "0")]),
             ["signin.idle_signout_secs 300 → 0 (never signs out)"]

@@ -149,8 +149,8 @@ impl Default for SignaturesConfig {
     }
 }
 
-const DEFAULT_SESSION_IDLE: u64 = 300;
-const DEFAULT_MAX_FAILURES: u32 = 5;
+pub(crate) const DEFAULT_SESSION_IDLE: u64 = 300;
+pub(crate) const DEFAULT_MAX_FAILURES: u32 = 5;
 
 impl SignaturesConfig {
     /// The rule for an action, with defaults for what the config leaves out.
