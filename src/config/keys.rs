@@ -211,6 +211,11 @@ impl KeyMap {
         self.keys(action).iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     }
 
+    /// The first key of an action ("F6"), where a message has room for one.
+    pub fn first_label(&self, action: Action) -> String {
+        self.keys(action).first().map(ToString::to_string).unwrap_or_default()
+    }
+
     /// Builds the map from the defaults with `overrides` (action name → key names) applied.
     /// Errors are (key in `[keys]`, message, expected form).
     pub fn build(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, Vec<(String, String, String)>> {

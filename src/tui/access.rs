@@ -10,7 +10,7 @@
 
 use super::ctx::{Command, Ctx};
 use super::msg::{AccessSettings, Effect, KeyIn, PinFor, Severity, Tab, Timer};
-use super::sign_request::{AfterSign, SignRequest};
+use super::sign_request::AfterSign;
 use crate::config::access::Operator;
 use crate::config::keys::Action;
 use crate::config::secret::Secret;
@@ -99,12 +99,7 @@ impl Access {
         }
         if super::signing::has_signers(&cx.settings.access.operators) {
             let summary = format!("Unlock {}: all tabs, changing the order and quitting", cx.settings.station_id);
-            cx.command(Command::Sign(Box::new(SignRequest {
-                action: SignedAction::Unlock,
-                summary,
-                order: None,
-                then: AfterSign::Unlock,
-            })));
+            cx.sign(SignedAction::Unlock, summary, None, AfterSign::Unlock);
             return;
         }
         self.open_prompt(PinFor::Supervisor, cx);
@@ -137,15 +132,11 @@ impl Access {
                 cx.flash(Severity::Info, "No order is active: nothing to allow more packs for");
                 return;
             };
-            let step = (active.quantity / 10).max(1);
+            // The step signed for is the one applied (one rule for both).
+            let step = super::tabs::scan::allow_more_step(active.quantity);
             let summary = format!("Allow order {} {step} more pack(s) than its quantity", active.order_id);
             let order_id = active.order_id.clone();
-            cx.command(Command::Sign(Box::new(SignRequest {
-                action: SignedAction::AllowMore,
-                summary,
-                order: Some(order_id.clone()),
-                then: AfterSign::AllowMore { order_id },
-            })));
+            cx.sign(SignedAction::AllowMore, summary, Some(order_id.clone()), AfterSign::AllowMore { order_id });
             return;
         }
         if cx.settings.access.supervisor_pin_hash.is_none() {

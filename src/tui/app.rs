@@ -497,12 +497,6 @@ impl App {
                 let this = self;
                 with_cx!(this, Owner::Tab(Tab::Print), |cx, print| print.labels_removed(&labels, &mut cx));
             }
-            AfterSign::Audit(e) => {
-                self.outbox.effects.push(Effect::Audit(e.signed(d.signed)));
-                if !by.is_empty() {
-                    self.flash(Severity::Ok, format!("{by}recorded"));
-                }
-            }
         }
     }
 
@@ -653,7 +647,7 @@ impl App {
         let Some(open) = self.print.run_open().filter(|id| *id != order.order_id).map(String::from) else {
             return false;
         };
-        let key = self.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
+        let key = self.settings.keys.first_label(Action::TabPrint);
         self.flash(
             Severity::Warning,
             format!("Order not changed: end the print run for {open} first (Print tab, {key})"),

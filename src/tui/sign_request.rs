@@ -22,8 +22,6 @@ pub enum AfterSign {
         order_id: String,
     },
     SetActive(Box<PackagingOrder>),
-    /// Write this audit row, signed.
-    Audit(Box<NewEntry>),
     /// Voided labels were found and removed: these rows (one per order), then the Print tab
     /// stops asking for these labels (order, serial).
     LabelsRemoved {

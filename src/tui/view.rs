@@ -115,7 +115,7 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         message_line(app, frame, message, t);
     } else {
         let k = &app.settings.keys;
-        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let first = |a: Action| k.first_label(a);
         let hint = if app.tab == Tab::Print {
             format!("{} help · {} end run · Tab tabs", first(Action::Help), first(Action::FinishOrder))
         } else if app.locked() {
@@ -229,7 +229,7 @@ fn message_line(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
         }
         None => {
             let k = &app.settings.keys;
-            let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+            let first = |a: Action| k.first_label(a);
             let hint = match app.tab {
                 Tab::Scan if app.locked() && app.scan.pipeline_note.is_none() => format!(
                     "{} help · {} acknowledge alarm · {} supervisor · typing here is scan input",

@@ -261,7 +261,7 @@ impl Screen for LabelsTab {
     }
 
     fn hint(&self, k: &KeyMap) -> String {
-        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let first = |a: Action| k.first_label(a);
         format!(
             "{} help · Tab next field · ←/→/Space choose · {} send · {} quit",
             first(Action::Help),

@@ -383,7 +383,7 @@ impl Screen for PackagingTab {
     }
 
     fn hint(&self, k: &KeyMap) -> String {
-        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let first = |a: Action| k.first_label(a);
         match self.mode {
             Mode::Form => format!(
                 "{} help · Tab next field · {} send · Esc back (kept)",

@@ -266,7 +266,7 @@ impl PrintTab {
         };
         if run.balance.waiting > 0 {
             let n = run.balance.waiting;
-            let key = cx.settings.keys.keys(Action::Decommission).first().map(ToString::to_string).unwrap_or_default();
+            let key = cx.settings.keys.first_label(Action::Decommission);
             cx.flash(
                 Severity::Warning,
                 format!("Run not ended: {n} label(s) wait: scan each one, or {key} voids them"),
@@ -309,8 +309,7 @@ impl PrintTab {
                 }
                 let n = self.to_remove.len() - before;
                 if n > 0 {
-                    let key =
-                        cx.settings.keys.keys(Action::TabPrint).first().map(ToString::to_string).unwrap_or_default();
+                    let key = cx.settings.keys.first_label(Action::TabPrint);
                     cx.flash(
                         Severity::Warning,
                         format!("{n} voided label(s) from before the restart are not confirmed removed: check them on the Print tab ({key})"),
@@ -334,7 +333,7 @@ impl PrintTab {
             }
             PrintNews::Refused(e) => self.problem(cx, Severity::Warning, "Not done (see why above)", e),
             PrintNews::VoidedWaiting(Ok(n)) => {
-                let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+                let key = cx.settings.keys.first_label(Action::Submit);
                 cx.flash(
                     Severity::Ok,
                     format!("{n} waiting label(s) voided, never commissioned: remove them, then {key}"),
@@ -376,8 +375,7 @@ impl PrintTab {
                     let order = r.order_id.clone();
                     self.to_remove.extend(serials.iter().map(|s| (order.clone(), s.clone())));
                     cx.bell();
-                    let key =
-                        cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+                    let key = cx.settings.keys.first_label(Action::Submit);
                     cx.flash(
                         Severity::Error,
                         format!("{check_and_remove} label(s) voided: find and remove them, then {key}"),
@@ -391,7 +389,7 @@ impl PrintTab {
                     PrinterState::Fault(_) => "fault".to_string(),
                     s => state_words(&s, cx.clock),
                 };
-                let key = cx.settings.keys.keys(Action::Refresh).first().map(ToString::to_string).unwrap_or_default();
+                let key = cx.settings.keys.first_label(Action::Refresh);
                 cx.flash(Severity::Error, format!("Printing halted, printer {word}: fix it, then {key} goes on"));
                 r.halted = Some(message);
             }
@@ -407,8 +405,7 @@ impl PrintTab {
             RunEvent::Stopped => r.stopped = true,
             RunEvent::Balance(b) => r.balance = b,
             RunEvent::Failed(e) => {
-                let key =
-                    cx.settings.keys.keys(Action::FinishOrder).first().map(ToString::to_string).unwrap_or_default();
+                let key = cx.settings.keys.first_label(Action::FinishOrder);
                 cx.flash(
                     Severity::Error,
                     format!("Printing stopped (see why above): once fixed, end the run ({key}) and print again"),
@@ -633,7 +630,7 @@ impl Screen for PrintTab {
     }
 
     fn hint(&self, keys: &KeyMap) -> String {
-        let first = |a: Action| keys.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let first = |a: Action| keys.first_label(a);
         match &self.run {
             None => format!(
                 "type how many labels, Enter prints · {} continuous · ↑↓ printer",
@@ -749,7 +746,7 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     }
     // First, so a long list of voided serials below never pushes it out of sight.
     if !tab.to_remove.is_empty() {
-        let key = cx.settings.keys.keys(Action::Submit).first().map(ToString::to_string).unwrap_or_default();
+        let key = cx.settings.keys.first_label(Action::Submit);
         lines.push(Line::from(Span::styled(
             format!("! {} voided label(s): check and remove them · {key} when removed", tab.to_remove.len()),
             t.style(Role::Error),

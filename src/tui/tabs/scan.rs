@@ -81,6 +81,12 @@ impl Fill {
     }
 }
 
+/// How many more packs a supervisor allows a full order at a time: a tenth of its quantity, at
+/// least one.
+pub fn allow_more_step(quantity: i64) -> i64 {
+    (quantity / 10).max(1)
+}
+
 impl ScanTab {
     pub fn new(field: ScanField) -> Self {
         ScanTab {
@@ -289,21 +295,17 @@ impl ScanTab {
     /// one), so the pack refused can be scanned again.
     pub fn allow_more(&mut self, cx: &mut Ctx) {
         let Some(order) = cx.active else { return };
-        let step = (order.quantity / 10).max(1);
+        let step = allow_more_step(order.quantity);
         let before = self.fill(order, cx).limit;
         let more = match self.allowed_more.take() {
             Some((id, n)) if id == order.order_id => n + step,
             _ => step,
         };
         self.allowed_more = Some((order.order_id.clone(), more));
-        let entry = crate::domain::audit::NewEntry::new(
-            crate::domain::audit::actions::OVERFILL_ALLOWED,
-            order.order_id.clone(),
-        )
-        .by(&cx.settings.station_id, cx.operator_id())
-        .signed(cx.signed.clone())
-        .change(Some(before.to_string()), Some((before + step).to_string()))
-        .reason("more packs allowed than the order's quantity");
+        let entry = cx
+            .audit(crate::domain::audit::actions::OVERFILL_ALLOWED, order.order_id.clone())
+            .change(Some(before.to_string()), Some((before + step).to_string()))
+            .reason("more packs allowed than the order's quantity");
         cx.effect(Effect::Audit(entry));
         // Who allowed it: the person who signed (a supervisor or QA), or the shared PIN's holder.
         let (who, signer) = match &cx.signed {
@@ -603,7 +605,7 @@ impl Screen for ScanTab {
     }
 
     fn hint(&self, k: &KeyMap) -> String {
-        let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let first = |a: Action| k.first_label(a);
         match &self.pipeline_note {
             Some(note) => format!("! {note}"),
             None => format!(
@@ -931,7 +933,7 @@ pub fn compact_view(s: &ScanTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(recent), recent_area);
     let input = if s.alarm.is_some() && cx.settings.scan.block_on_alarm {
         // One key each, so both fit 40 columns: going on, and on a full order allowing more.
-        let first = |a: Action| cx.settings.keys.keys(a).first().map(ToString::to_string).unwrap_or_default();
+        let first = |a: Action| cx.settings.keys.first_label(a);
         let text = if matches!(s.alarm, Some(Alarm::OrderFull { .. })) {
             format!("✗ {} go on · {} allow more", first(Action::Acknowledge), first(Action::Unlock))
         } else {

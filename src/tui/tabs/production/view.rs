@@ -462,7 +462,7 @@ fn form_view(p: &ProductionTab, cx: &ViewCx, f: &OpenForm, frame: &mut Frame, ar
 
 /// The message line's hint when nothing else is said.
 pub fn hint(p: &ProductionTab, k: &KeyMap) -> String {
-    let first = |a: Action| k.keys(a).first().map(ToString::to_string).unwrap_or_default();
+    let first = |a: Action| k.first_label(a);
     if p.form.is_some() {
         return format!("{} help · {} send · Esc close without sending", first(Action::Help), k.label(Action::Submit));
     }
