@@ -325,7 +325,10 @@ impl App {
             } else {
                 self.flash(
                     Severity::Warning,
-                    "Fast typing ignored here (a scanner?): nothing was done. Scan packs on the Scan tab (F5)",
+                    format!(
+                        "Fast typing ignored here (a scanner?): nothing was done. Scan packs on the Scan tab ({})",
+                        self.settings.keys.first_label(Action::TabScan)
+                    ),
                 );
             }
             return;
@@ -380,10 +383,12 @@ impl App {
                 }
             }
             // A tab the screen cannot show takes no keys: nobody would see what they do.
-            _ if !shows_on(self.tab, self.size) => self.flash(
-                Severity::Warning,
-                "Nothing done: this tab needs 80×24. Enlarge the window, or use the Scan tab (F5)",
-            ),
+            _ if !shows_on(self.tab, self.size) => {
+                let key = self.settings.keys.first_label(Action::TabScan);
+                let text =
+                    format!("Nothing done: this tab needs 80×24. Enlarge the window, or use the Scan tab ({key})");
+                self.flash(Severity::Warning, text)
+            }
             _ => {
                 let tab = self.tab;
                 self.on_tab(tab, |s, cx| s.key(k, action, cx));
@@ -393,29 +398,23 @@ impl App {
 
     /// A question answered (or closed) by a key.
     fn answer(&mut self, c: Confirm, k: KeyIn) {
-        match c.answer(k, self.clock.mono()) {
+        let answer = c.answer(k, self.clock.mono());
+        // In kiosk mode what a question sends or signs is done by a signed-in operator.
+        if matches!(answer, Answer::Chosen(Then::Send { .. } | Then::Sign(_), _))
+            && self.settings.access.kiosk
+            && self.access.operator.is_none()
+        {
+            let key = self.settings.keys.first_label(Action::TabScan);
+            let text = format!("Sign in first: scan your badge on the Scan tab ({key}); nothing was done");
+            return self.flash(Severity::Warning, text);
+        }
+        match answer {
             Answer::Chosen(Then::Send { request, owner }, label) => {
-                if self.settings.access.kiosk && self.access.operator.is_none() {
-                    self.flash(
-                        Severity::Warning,
-                        "Sign in first: scan your badge on the Scan tab (F5); nothing was sent",
-                    );
-                    return;
-                }
                 self.requests.sent(request.id, owner);
                 self.outbox.effects.push(Effect::Api(*request));
                 self.flash(Severity::Info, format!("Sending ({label})…"));
             }
-            Answer::Chosen(Then::Sign(req), _) => {
-                if self.settings.access.kiosk && self.access.operator.is_none() {
-                    self.flash(
-                        Severity::Warning,
-                        "Sign in first: scan your badge on the Scan tab (F5); nothing was done",
-                    );
-                    return;
-                }
-                self.sign(*req);
-            }
+            Answer::Chosen(Then::Sign(req), _) => self.sign(*req),
             Answer::Chosen(Then::Quit, _) => self.quit_now(),
             Answer::No => self.flash(Severity::Info, "Cancelled; nothing was sent"),
             Answer::TooFast => self.flash(
@@ -555,7 +554,8 @@ impl App {
                 Some(LastScan::Saving(serial) | LastScan::Accepted(serial)) => format!("serial {serial}"),
                 None => String::new(),
             };
-            self.flash(Severity::Info, format!("A scan arrived: the Scan panel (F5) took it, {what}"));
+            let key = self.settings.keys.first_label(Action::TabScan);
+            self.flash(Severity::Info, format!("A scan arrived: the Scan panel ({key}) took it, {what}"));
         }
     }
 

@@ -96,7 +96,9 @@ impl PrintDesk {
             }
             PrintJob::Start { printer, order, count, ahead, actor } => {
                 let Some(p) = self.printers.iter().find(|p| p.name() == printer).cloned() else {
-                    return self.send(PrintNews::Started(Err(format!("there is no printer named {printer}"))));
+                    return self.send(PrintNews::Started(Err(format!(
+                        "there is no printer named {printer}: check the [[printers]] names in the config"
+                    ))));
                 };
                 let (store, spec, tx, slot, claim) = (
                     self.store.clone(),
@@ -143,7 +145,7 @@ impl PrintDesk {
             }
             PrintJob::VoidWaiting(reason) => {
                 let Some(h) = lock(&self.run).clone() else {
-                    return self.send(PrintNews::Refused("No print run is open".into()));
+                    return self.send(PrintNews::Refused("No print run is open: start one on the Print tab".into()));
                 };
                 let (tx, store) = (self.to_app.clone(), self.store.clone());
                 tokio::spawn(async move {
@@ -153,7 +155,7 @@ impl PrintDesk {
             }
             PrintJob::Stop | PrintJob::Resume | PrintJob::Finish => {
                 let Some(h) = lock(&self.run).clone() else {
-                    return self.send(PrintNews::Refused("No print run is open".into()));
+                    return self.send(PrintNews::Refused("No print run is open: start one on the Print tab".into()));
                 };
                 let (tx, slot) = (self.to_app.clone(), self.run.clone());
                 tokio::spawn(async move {

@@ -287,12 +287,7 @@ impl Signing {
             }
             Some(p) if self.locked_until.get(&p.id).is_some_and(|t| now < *t) => {
                 let left = self.locked_until.get(&p.id).map_or(0, |t| t - now);
-                let until = cx.clock.zone.local(cx.clock.now.utc + chrono::Duration::milliseconds(left as i64));
-                Some(format!(
-                    "Too many wrong PINs for {}: signing as them is locked until {}",
-                    p.shown(),
-                    until.format("%H:%M")
-                ))
+                Some(locked_out(&format!("Too many wrong PINs for {}", p.shown()), left, cx))
             }
             Some(p) => two_person_problem(d, p),
         };
@@ -411,12 +406,7 @@ impl Signing {
             d.continuous = false;
             d.step = Step::Id;
             d.id.clear();
-            let until = cx.clock.zone.local(cx.clock.now.utc + chrono::Duration::milliseconds(LOCKOUT_MS as i64));
-            d.error = Some(format!(
-                "{n} wrong PINs for {}: signing as them is locked until {}",
-                signer.shown(),
-                until.format("%H:%M")
-            ));
+            d.error = Some(locked_out(&format!("{n} wrong PINs for {}", signer.shown()), LOCKOUT_MS, cx));
         } else {
             let left = max - n;
             let tries = if left == 1 { "try" } else { "tries" };
@@ -453,4 +443,10 @@ fn break_continuity(d: &mut SignDialog, why: String) {
         d.step = Step::Id;
     }
     d.error = Some(why);
+}
+
+/// "<what>: signing as them is locked until HH:MM (`left` from now, station time), and what to do.
+fn locked_out(what: &str, left: Millis, cx: &Ctx) -> String {
+    let until = cx.clock.zone.local(cx.clock.now.utc + chrono::Duration::milliseconds(left as i64));
+    format!("{what}: signing as them is locked until {}. Another supervisor may sign, or Esc", until.format("%H:%M"))
 }

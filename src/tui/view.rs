@@ -47,7 +47,7 @@ fn draw(app: &App, frame: &mut Frame) {
         if super::app::shows_on(app.tab, (area.width, area.height)) {
             compact(app, &cx, frame, area, t);
         } else {
-            too_small(frame, area, t);
+            too_small(app, frame, area, t);
         }
         overlays(app, frame, area, t);
         return;
@@ -150,15 +150,23 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
     );
 }
 
-fn too_small(frame: &mut Frame, area: Rect, t: &Theme) {
-    let text = vec![
+fn too_small(app: &App, frame: &mut Frame, area: Rect, t: &Theme) {
+    let k = &app.settings.keys;
+    let (scan, print) = (k.first_label(Action::TabScan), k.first_label(Action::TabPrint));
+    let mut text = vec![
         Line::from(Span::styled("Terminal too small", t.style(Role::Warning))),
         Line::from(format!("needs {MIN_WIDTH}×{MIN_HEIGHT}, now {}×{}", area.width, area.height)),
         Line::from("Enlarge the window or reduce the font size."),
-        Line::from(format!("The Scan tab (F5) works from {COMPACT_WIDTH}×{COMPACT_HEIGHT}.")),
+        Line::from(format!("The Scan ({scan}) and Print ({print}) tabs work from {COMPACT_WIDTH}×{COMPACT_HEIGHT}.")),
     ];
-    let y = area.y + area.height.saturating_sub(4) / 2;
-    let r = Rect { y, height: area.height.min(4), ..area };
+    // What the last key did (or refused) is said here too: there is no message line.
+    if let Some(f) = &app.flash {
+        let (line, role) = flash_text(f);
+        text.push(Line::from(Span::styled(line, t.style(role))));
+    }
+    let rows = (text.len() as u16 + 2).min(area.height);
+    let y = area.y + area.height.saturating_sub(rows) / 2;
+    let r = Rect { y, height: rows, ..area };
     frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).wrap(Wrap { trim: true }), r);
 }
 

@@ -180,7 +180,8 @@ impl PrintTab {
     /// labels waiting for their scan, up to what the order still takes.
     fn start(&mut self, cx: &mut Ctx, continuous: bool) {
         if self.run.is_some() {
-            cx.flash(Severity::Info, "A run is open: end it (f) before printing another");
+            let key = cx.settings.keys.first_label(Action::FinishOrder);
+            cx.flash(Severity::Info, format!("A run is open: end it ({key}) before printing another"));
             return;
         }
         if cx.refuse_without_operator() {
@@ -191,13 +192,21 @@ impl PrintTab {
             return;
         };
         let Some(o) = cx.active else {
-            cx.flash(Severity::Warning, "No active order: make one active (Packaging tab, a) before printing");
+            let (tab, key) =
+                (cx.settings.keys.first_label(Action::TabPackaging), cx.settings.keys.first_label(Action::SetActive));
+            cx.flash(
+                Severity::Warning,
+                format!("No active order: make one active (Packaging tab {tab}, then {key}) before printing"),
+            );
             return;
         };
         let (Some(batch), Some(expiry)) = (o.batch.clone(), o.expiry_date.clone()) else {
             cx.flash(
                 Severity::Warning,
-                format!("Order {} has no batch or expiry: labels cannot be printed", o.order_id),
+                format!(
+                    "Order {} has no batch or expiry, so no label can be printed: add them to the order in Movilitas, or choose another order",
+                    o.order_id
+                ),
             );
             return;
         };
@@ -208,7 +217,7 @@ impl PrintTab {
                     cx.bell();
                     return cx.flash(
                         Severity::Warning,
-                        format!("Nothing printed: {} is full. Ask a supervisor (F12 on the Scan tab)", o.order_id),
+                        format!("Nothing printed: {} is full. {}", o.order_id, supervisor_hint(cx)),
                     );
                 }
                 Some(r) => u32::try_from(r).unwrap_or(MAX_COUNT).min(MAX_COUNT),
@@ -216,8 +225,7 @@ impl PrintTab {
             },
             Ok(n) if n > 0 => n,
             _ => {
-                let key = cx.settings.keys.keys(Action::StartProduction).first().map(ToString::to_string);
-                let key = key.unwrap_or_default();
+                let key = cx.settings.keys.first_label(Action::StartProduction);
                 cx.flash(Severity::Info, format!("Type how many labels, then Enter (or {key}: a continuous run)"));
                 return;
             }
@@ -236,8 +244,9 @@ impl PrintTab {
             return cx.flash(
                 Severity::Warning,
                 format!(
-                    "Nothing printed: {} takes {room} more pack(s). Print at most {room}, or ask a supervisor (F12 on the Scan tab)",
-                    o.order_id
+                    "Nothing printed: {} takes {room} more pack(s). Print at most {room}, or {}",
+                    o.order_id,
+                    supervisor_hint(cx)
                 ),
             );
         }
@@ -261,7 +270,7 @@ impl PrintTab {
 
     fn finish(&mut self, cx: &mut Ctx) {
         let Some(run) = &self.run else {
-            cx.flash(Severity::Info, "No print run is open");
+            cx.flash(Severity::Info, "No print run is open: type how many labels, then Enter, to start one");
             return;
         };
         if run.balance.waiting > 0 {
@@ -492,6 +501,16 @@ impl PrintTab {
     }
 }
 
+/// Where a full order gets more packs, with this station's keys.
+fn supervisor_hint(cx: &Ctx) -> String {
+    let k = &cx.settings.keys;
+    format!(
+        "a supervisor may allow more ({} on the Scan tab, {})",
+        k.first_label(Action::Unlock),
+        k.first_label(Action::TabScan)
+    )
+}
+
 /// A printer's state as the operator reads it ("offline since 10:07").
 pub fn state_words(s: &PrinterState, clock: &Clock) -> String {
     match s {
@@ -562,7 +581,7 @@ impl Screen for PrintTab {
                 if self.run.is_some() {
                     cx.effect(Effect::Print(PrintJob::Stop));
                 } else {
-                    cx.flash(Severity::Info, "No print run is open");
+                    cx.flash(Severity::Info, "No print run is open: type how many labels, then Enter, to start one");
                 }
             }
             (_, Some(Action::Decommission)) => {
@@ -597,7 +616,10 @@ impl Screen for PrintTab {
             cx.bell();
             cx.flash(
                 Severity::Warning,
-                "No print run: this scan was not taken. Print labels first, or scan packs on the Scan tab (F5)",
+                format!(
+                    "No print run: this scan was not taken. Print labels first, or scan packs on the Scan tab ({})",
+                    cx.settings.keys.first_label(Action::TabScan)
+                ),
             );
             return;
         }
@@ -605,7 +627,7 @@ impl Screen for PrintTab {
             cx.bell();
             return cx.flash(
                 Severity::Error,
-                "ORDER FULL: this label is not commissioned. Put the pack aside; a supervisor may allow more (F12 on F5)",
+                format!("ORDER FULL: this label is not commissioned. Put the pack aside; {}", supervisor_hint(cx)),
             );
         }
         cx.effect(Effect::Print(PrintJob::Verify(raw.to_string())));

@@ -424,7 +424,10 @@ impl ScanTab {
         if serial.is_empty() || serial.chars().count() > 20 {
             return cx.flash(
                 Severity::Warning,
-                "That is no serial (1 to 20 characters): press F7 again and scan the pack or type its serial",
+                format!(
+                    "That is no serial (1 to 20 characters): press {} again and scan the pack or type its serial",
+                    cx.settings.keys.first_label(Action::Decommission)
+                ),
             );
         }
         self.finding = Some(serial.clone());
