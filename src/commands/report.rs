@@ -41,10 +41,23 @@ pub fn run(args: ReportArgs, config: Option<&Path>) -> anyhow::Result<ExitCode> 
     let mut report = match from_journal(&path, &args.order) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "error: cannot read order {} from {}: {e}. Check the path (--journal); if the file may be damaged, run `shopfloor audit --verify --journal {}`",
+                args.order,
+                path.display(),
+                path.display()
+            );
             return Ok(ExitCode::from(super::EXIT_CONFIG));
         }
     };
+    // A mistyped order id would otherwise give an empty report that reads like an empty order.
+    if report.packs.scanned == 0 && report.labels.printed + report.labels.voided == 0 && report.alarms.is_empty() {
+        report.notes.push(format!(
+            "Nothing is recorded for order {} in {}: check the order id (it is case-sensitive) or the journal (--journal).",
+            args.order,
+            path.display()
+        ));
+    }
     if let Some(why) = unreachable {
         let note = format!(
             "The line store could not be read ({why}); this report has this station's packs only. Run it again when \
@@ -153,7 +166,10 @@ fn table(out: &mut dyn Write, r: &BatchReport, zone: &Zone) -> std::io::Result<(
     if p.pending > 0 {
         wrapped(
             out,
-            &format!("{} pack(s) still wait for the service's answer: the order is not complete yet", p.pending),
+            &format!(
+                "{} pack(s) still wait for the service's answer: the order is not complete yet. Keep the station running and online until they are answered, then report again",
+                p.pending
+            ),
         )?;
     }
     writeln!(out)?;
@@ -206,12 +222,13 @@ fn table(out: &mut dyn Write, r: &BatchReport, zone: &Zone) -> std::io::Result<(
     writeln!(out, "LABELS")?;
     writeln!(out, "  printed {} = verified {} + voided {} + waiting {}", l.printed, l.verified, l.voided, l.waiting)?;
     let open = l.not_confirmed_removed();
-    if l.to_check_and_remove > 0 && !open.is_empty() {
+    if !open.is_empty() {
         wrapped(
             out,
             &format!(
-                "{} label(s) were sent, never confirmed printed, then voided: find and remove them before release",
-                l.to_check_and_remove
+                "{} voided label(s) may be at the station and are not confirmed removed: find and remove them before release ({})",
+                open.len(),
+                open.join(" ")
             ),
         )?;
     }
@@ -228,7 +245,7 @@ fn table(out: &mut dyn Write, r: &BatchReport, zone: &Zone) -> std::io::Result<(
             ),
         )?;
     }
-    if !l.voided_labels.is_empty() && open.is_empty() {
+    if !l.may_be_out.is_empty() && open.is_empty() {
         writeln!(out, "  every voided label is confirmed removed")?;
     }
     if l.voided_unsent + l.in_flight > 0 {

@@ -88,6 +88,8 @@ pub struct Labels {
     pub in_flight: usize,
     /// Every voided label with its reason.
     pub voided_labels: Vec<PackEvent>,
+    /// The serials of voided labels that had gone to a printer: they may be at the station.
+    pub may_be_out: Vec<String>,
     /// Each time someone confirmed that voided labels were found and removed.
     pub removals: Vec<Removal>,
 }
@@ -103,9 +105,11 @@ pub struct Removal {
 }
 
 impl Labels {
-    /// Voided labels that no confirmation names: still to be found and removed.
-    pub fn not_confirmed_removed(&self) -> Vec<&PackEvent> {
-        self.voided_labels.iter().filter(|v| !self.removals.iter().any(|r| r.serials.contains(&v.serial))).collect()
+    /// Voided labels that may be at the station and that no confirmation names: still to be
+    /// found and removed.
+    pub fn not_confirmed_removed(&self) -> Vec<&str> {
+        let confirmed = |s: &String| self.removals.iter().any(|r| r.serials.contains(s));
+        self.may_be_out.iter().filter(|s| !confirmed(s)).map(String::as_str).collect()
     }
 }
 

@@ -4,7 +4,7 @@
 //! backwards, a changed serial and a deleted record, and GTIN + serial is unique, so a voided
 //! serial can never be printed again.
 //!
-//! The tables are part of the journal's schema (migration 5 in `scan::journal::schema`), so
+//! The tables are part of the journal's schema (migration 7 in `scan::journal::schema`), so
 //! opening the journal creates or upgrades them. Functions take a `&Connection` (a `Transaction`
 //! derefs to one) so they run inside whatever transaction the caller holds.
 
@@ -96,7 +96,13 @@ impl LabelRow {
     /// Voided after it was sent but before the printer confirmed it: the label may be out there
     /// and must be looked for and removed.
     pub fn to_check_and_remove(&self) -> bool {
-        self.state == LabelState::Voided && self.sent_at.is_some() && self.printed_at.is_none()
+        self.may_be_out() && self.printed_at.is_none()
+    }
+
+    /// Voided once it had gone to a printer (printed or not): it may be at the station, so its
+    /// removal is confirmed by a person (the same rule as `removals_outstanding`).
+    pub fn may_be_out(&self) -> bool {
+        self.state == LabelState::Voided && self.sent_at.is_some()
     }
 }
 
@@ -326,7 +332,8 @@ pub fn removals_outstanding(path: &Path) -> Result<Vec<(String, String)>, StoreE
             confirmed.insert((order.clone(), s.to_string()));
         }
     }
-    // Labels voided before the oldest audit row kept here had their confirmation (if any)
+    // `LabelRow::may_be_out`, in SQL. Labels voided before the oldest audit row kept here had
+    // their confirmation (if any)
     // moved to an archive with it (`shopfloor archive`): they are not asked for again.
     let mut q = conn.prepare(
         "SELECT order_id, serial FROM printed_labels
@@ -368,6 +375,7 @@ pub fn report_labels(order_id: &str, rows: &[LabelRow]) -> crate::domain::batch_
                 reason: l.reason.clone(),
             })
             .collect(),
+        may_be_out: rows.iter().filter(|l| l.may_be_out()).map(|l| l.serial.clone()).collect(),
         removals: Vec::new(),
     }
 }

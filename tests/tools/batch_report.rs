@@ -151,6 +151,13 @@ fn the_batch_release_report_shows_an_orders_packs_labels_alarms_and_signatures()
     drop(j);
 
     let table = report(&path, "table");
+    assert!(!table.contains("Nothing is recorded for order"), "{table}");
+    let out = Command::new(env!("CARGO_BIN_EXE_shopfloor"))
+        .args(["report", "--order", "order143", "--journal", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let mistyped = String::from_utf8_lossy(&out.stdout);
+    assert!(mistyped.contains("Nothing is recorded for order order143"), "a mistyped id is said so:\n{mistyped}");
     assert!(table.contains("1 voided label(s) confirmed found and removed"), "{table}");
     assert!(table.contains("every voided label is confirmed removed"), "{table}");
     for line in [
