@@ -137,13 +137,17 @@ fn compact(app: &App, cx: &ViewCx, frame: &mut Frame, area: Rect, t: &Theme) {
         Health::Offline(_) => "✗",
     };
     let printers = app.print.summary(&app.clock, 2).map(|p| format!(" · P {p}")).unwrap_or_default();
-    let line = format!(
-        " M{} L{} · queue {}{printers} · {}",
-        dot(&app.health.manufacturer),
-        dot(&app.health.production),
-        app.scan.stats.queue,
-        app.clock.hh_mm_zone()
-    );
+    let (m, l, queue) = (dot(&app.health.manufacturer), dot(&app.health.production), app.scan.stats.queue);
+    // Shorter forms until one fits the row (it does not wrap): the clock and its zone stay whole.
+    let line = [
+        format!(" M{m} L{l} · queue {queue}{printers} · {}", app.clock.hh_mm_zone()),
+        format!(" M{m} L{l} · q {queue}{printers} · {}", app.clock.hh_mm_zone()),
+        format!(" M{m} L{l} q{queue}{printers} {}", app.clock.hh_mm_zone()),
+        format!(" M{m} L{l} q{queue}{printers} {}", app.clock.hh_mm()),
+    ]
+    .into_iter()
+    .find(|l| l.chars().count() <= usize::from(status.width))
+    .unwrap_or_else(|| format!(" M{m} L{l} q{queue} {}", app.clock.hh_mm()));
     frame.render_widget(
         Paragraph::new(Span::styled(line, t.style(Role::StatusBar))).style(t.style(Role::StatusBar)),
         status,

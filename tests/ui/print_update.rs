@@ -648,3 +648,12 @@ fn voided_labels_not_confirmed_removed_before_a_restart_are_asked_for_again() {
     let shown = screen(&app, 80, 24);
     assert!(shown.contains("2 voided label(s): check and remove them") && shown.contains("S8, S9"), "{shown}");
 }
+
+#[test]
+fn the_handheld_status_line_keeps_its_clock_whole() {
+    let mut app = on_print_tab();
+    news(&mut app, PrintNews::Printer(status(PrinterState::PaperOut)));
+    let shown = screen(&app, 40, 16);
+    let status = shown.lines().last().unwrap_or_default();
+    assert!(status.trim_end().ends_with("10:07 UTC") && status.contains("paper out"), "{status:?}");
+}
