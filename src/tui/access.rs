@@ -9,7 +9,7 @@
 //! PIN: it is refused with a hint, not counted as a wrong PIN, and its text is kept nowhere.
 
 use super::ctx::{Command, Ctx};
-use super::msg::{AccessSettings, Effect, KeyIn, PinFor, Severity, Tab, Timer};
+use super::msg::{AccessSettings, Effect, KeyIn, PinCheck, PinFor, Severity, Tab, Timer};
 use super::sign_request::AfterSign;
 use crate::config::access::Operator;
 use crate::config::keys::Action;
@@ -196,7 +196,6 @@ impl Access {
                     PinFor::Operator(id) => {
                         cx.settings.access.operators.iter().find(|o| &o.id == id).and_then(|o| o.pin_hash.clone())
                     }
-                    PinFor::Signer(_) => None,
                 };
                 let Some(hash) = hash else {
                     self.prompt = None;
@@ -204,7 +203,7 @@ impl Access {
                 };
                 p.checking = true;
                 let pin = std::mem::replace(&mut p.typed, Secret::new(""));
-                cx.effect(Effect::CheckPin { pin, hash, purpose: p.purpose.clone() });
+                cx.effect(Effect::CheckPin { pin, hash, purpose: PinCheck::Prompt(p.purpose.clone()) });
             }
             _ => {
                 if let Some(c) = k.key.text() {
@@ -257,7 +256,6 @@ impl Access {
                 self.failures = 0;
                 cx.command(Command::AllowMore);
             }
-            (true, PinFor::Signer(_)) => {}
             (true, PinFor::Operator(id)) => {
                 self.prompt = None;
                 self.failures = 0;
@@ -271,8 +269,6 @@ impl Access {
                     PinFor::Supervisor => (actions::KIOSK_PIN_FAILED, "station".to_string()),
                     PinFor::AllowMore => (actions::KIOSK_PIN_FAILED, "allow more packs".to_string()),
                     PinFor::Operator(id) => (actions::OPERATOR_PIN_FAILED, id.clone()),
-                    // The signing dialog counts its own (per person).
-                    PinFor::Signer(_) => return,
                 };
                 let n = self.failures;
                 let e = self.audit(cx, action, object).reason(format!("wrong PIN, {n} in a row"));

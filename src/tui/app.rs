@@ -844,13 +844,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::Pipeline(p) => app.pipeline(p),
         Msg::Line(e) => app.line_event(e),
         Msg::ScanFound { gtin, serial, row } => app.on_scan(|s, cx| s.found(&gtin, &serial, row.map(|r| *r), cx)),
-        Msg::PinChecked { purpose: super::msg::PinFor::Signer(who), ok } => {
+        Msg::PinChecked { purpose: super::msg::PinCheck::Signer(who), ok } => {
             let operator = app.access.operator_id().map(String::from);
             if let Some(done) = app.on_access(|a, cx| a.signing.pin_checked(&who, ok, operator.as_deref(), cx)) {
                 app.signed_done(done);
             }
         }
-        Msg::PinChecked { purpose, ok } => app.on_access(|a, cx| a.pin_checked(purpose, ok, cx)),
+        Msg::PinChecked { purpose: super::msg::PinCheck::Prompt(purpose), ok } => {
+            app.on_access(|a, cx| a.pin_checked(purpose, ok, cx))
+        }
         Msg::Timer(Timer::FlashExpired(seq)) => {
             if seq == app.flash_seq {
                 app.flash = None;

@@ -144,7 +144,13 @@ pub enum PinFor {
     Operator(String),
     /// The supervisor lets a full order take more packs.
     AllowMore,
-    /// A person signing (their id): the PIN is checked against their hash only.
+}
+
+/// Whose PIN is being checked: the PIN prompt's, or a person's signing (their id: the PIN is
+/// checked against their hash only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinCheck {
+    Prompt(PinFor),
     Signer(String),
 }
 
@@ -186,7 +192,7 @@ pub enum Msg {
     Pipeline(Progress),
     /// The answer to `Effect::CheckPin`.
     PinChecked {
-        purpose: PinFor,
+        purpose: PinCheck,
         ok: bool,
     },
     /// A timer asked for with `Effect::After` ran out.
@@ -280,7 +286,7 @@ pub enum Effect {
     CheckPin {
         pin: Secret,
         hash: Secret,
-        purpose: PinFor,
+        purpose: PinCheck,
     },
     /// Send `Msg::Timer` after this long.
     After(Duration, Timer),

@@ -11,7 +11,7 @@
 //! runtime (`Effect::CheckPin`) and the answer comes back as a message.
 
 use super::ctx::Ctx;
-use super::msg::{Effect, KeyIn, PinFor, Severity};
+use super::msg::{Effect, KeyIn, PinCheck, Severity};
 pub use super::sign_request::{AfterSign, SignRequest};
 use crate::config::access::Operator;
 use crate::config::secret::Secret;
@@ -262,7 +262,7 @@ impl Signing {
                 d.checking = true;
                 let pin = std::mem::replace(&mut d.pin, Secret::new(""));
                 // The PIN is checked against this person's hash only.
-                cx.effect(Effect::CheckPin { pin, hash, purpose: PinFor::Signer(signer.id) });
+                cx.effect(Effect::CheckPin { pin, hash, purpose: PinCheck::Signer(signer.id) });
             }
         }
     }

@@ -5,7 +5,7 @@ use crate::common::dashboard::*;
 use shopfloor::config::Secret;
 use shopfloor::scan::journal::{Appended, NewScan};
 use shopfloor::tui::app::{update, App};
-use shopfloor::tui::msg::{Effect, Msg, PinFor, Tab};
+use shopfloor::tui::msg::{Effect, Msg, PinCheck, PinFor, Tab};
 use shopfloor::tui::tabs::scan::{Fill, LastScan};
 
 fn app_with(tolerance: u32, supervisor: bool) -> App {
@@ -106,8 +106,8 @@ fn the_supervisor_pin_allows_more_and_is_audited() {
         press(&mut app, KeyCode::Char(c));
     }
     let effects = press(&mut app, KeyCode::Enter);
-    assert!(effects.iter().any(|e| matches!(e, Effect::CheckPin { purpose: PinFor::AllowMore, .. })));
-    let effects = update(&mut app, Msg::PinChecked { purpose: PinFor::AllowMore, ok: true });
+    assert!(effects.iter().any(|e| matches!(e, Effect::CheckPin { purpose: PinCheck::Prompt(PinFor::AllowMore), .. })));
+    let effects = update(&mut app, Msg::PinChecked { purpose: PinCheck::Prompt(PinFor::AllowMore), ok: true });
     assert!(
         effects.iter().any(|e| matches!(e, Effect::Audit(a) if a.action == "scan.overfill_allowed")),
         "{effects:?}"
@@ -194,7 +194,7 @@ fn a_named_supervisor_signs_for_more_packs_with_a_reason() {
         }
         press(&mut app, KeyCode::Enter);
     }
-    let effects = update(&mut app, Msg::PinChecked { purpose: PinFor::Signer("sup-1".into()), ok: true });
+    let effects = update(&mut app, Msg::PinChecked { purpose: PinCheck::Signer("sup-1".into()), ok: true });
     let row =
         effects.iter().find_map(|e| if let Effect::Audit(a) = e { Some(a.clone()) } else { None }).expect("audited");
     assert_eq!(row.action, "scan.overfill_allowed");

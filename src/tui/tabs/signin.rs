@@ -46,7 +46,7 @@ pub fn prompt(s: &Settings, p: &PinPrompt, frame: &mut Frame, area: Rect, t: &Th
     let title = match &p.purpose {
         PinFor::Supervisor => " Supervisor PIN ".to_string(),
         PinFor::AllowMore => " Supervisor PIN: allow more packs ".to_string(),
-        PinFor::Operator(id) | PinFor::Signer(id) => {
+        PinFor::Operator(id) => {
             let who = s.access.operators.iter().find(|o| &o.id == id).map(|o| o.shown());
             format!(" PIN for {} ", who.unwrap_or_else(|| id.clone()))
         }
