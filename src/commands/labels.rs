@@ -69,22 +69,32 @@ pub fn run(args: LabelsArgs) -> anyhow::Result<ExitCode> {
                 out.flush()?;
                 return Ok(ExitCode::SUCCESS);
             }
+            // Voided labels that may be out and whose removal nobody confirmed (the same rule as
+            // the batch report and the Print tab after a restart).
+            let open: Vec<String> = crate::printing::store::removals_outstanding(&path)?
+                .into_iter()
+                .filter(|(order, _)| *order == args.order)
+                .map(|(_, serial)| serial)
+                .collect();
             writeln!(out, "order {}: {}", args.order, r.line())?;
             writeln!(
                 out,
-                "  commissioned {}, to check and remove {}, voided before sending {}, with the printer now {}",
-                r.commissioned, r.to_check_and_remove, r.voided_unsent, r.in_flight
+                "  commissioned {}, to check and remove {} (voided, removal not confirmed), voided before sending {}, with the printer now {}",
+                r.commissioned,
+                open.len(),
+                r.voided_unsent,
+                r.in_flight
             )?;
-            if r.to_check_and_remove > 0 {
+            if !open.is_empty() {
                 writeln!(
                     out,
-                    "  {} label(s) were sent but never confirmed printed, and are voided: find them (serials marked !) and remove them",
-                    r.to_check_and_remove
+                    "  {} voided label(s) may be at the station and are not confirmed removed: find them (serials marked !), remove them, and confirm it on the Print tab",
+                    open.len()
                 )?;
             }
             writeln!(out, "\n  {:<22} {:<13} {:<19} REASON", "SERIAL", "STATE", "CHANGED")?;
             for l in &rows {
-                let mark = if l.to_check_and_remove() { "!" } else { " " };
+                let mark = if open.contains(&l.serial) { "!" } else { " " };
                 writeln!(
                     out,
                     "{mark} {:<22} {:<13} {:<19} {}",

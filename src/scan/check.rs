@@ -83,6 +83,9 @@ fn by(operator: &Option<String>) -> String {
     operator.as_ref().map(|o| format!("by {o} ")).unwrap_or_default()
 }
 
+/// The journal's kind of the ORDER FULL alarm.
+pub const ORDER_FULL: &str = "order_full";
+
 impl Alarm {
     /// The name kept in the journal.
     pub fn kind(&self) -> &'static str {
@@ -98,7 +101,7 @@ impl Alarm {
             Alarm::NotSaved { .. } => "not_saved",
             Alarm::ClaimedElsewhere { .. } => "duplicate_line",
             Alarm::LateDuplicate { .. } => "late_duplicate",
-            Alarm::OrderFull { .. } => "order_full",
+            Alarm::OrderFull { .. } => ORDER_FULL,
             Alarm::ClockSkew { .. } => "clock_skew",
             Alarm::VoidedLabel { .. } => "label_voided",
         }

@@ -212,6 +212,18 @@ fn labels_report_reconciles_an_order() {
     assert!(shown.contains("order Order143: printed 2 = verified 1 + voided 0 + waiting 1"), "{shown}");
     assert!(shown.contains("to check and remove 1"), "{shown}");
     assert!(shown.lines().any(|l| l.starts_with("! S3") && l.contains("voided") && l.contains("paper out")), "{shown}");
+    // Once someone confirmed S3 removed, it is no longer asked for (as in the batch report).
+    let mut journal = shopfloor::scan::journal::Journal::open(&path).unwrap();
+    let removed = shopfloor::domain::audit::NewEntry::new(
+        shopfloor::domain::audit::actions::LABELS_REMOVAL_CONFIRMED,
+        "Order143",
+    )
+    .change(None, Some("S3".into()));
+    journal.audit(&removed).unwrap();
+    drop(journal);
+    let out = run(home.path(), &["labels", "--order", "Order143", "--journal", j]);
+    let after = text(&out.stdout);
+    assert!(after.contains("to check and remove 0") && !after.lines().any(|l| l.starts_with("! S3")), "{after}");
 
     let out = run(home.path(), &["labels", "--order", "Order143", "--journal", j, "--format", "csv"]);
     let csv = text(&out.stdout);

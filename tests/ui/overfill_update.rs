@@ -200,5 +200,9 @@ fn a_named_supervisor_signs_for_more_packs_with_a_reason() {
     assert_eq!(row.action, "scan.overfill_allowed");
     let s = row.signature.expect("signed");
     assert_eq!((s.signer.as_str(), s.reason.as_deref()), ("sup-1", Some("one more pallet")));
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::AckAlarmsOf(a, kind) if kind == "order_full" && a.operator.as_deref() == Some("sup-1"))),
+        "only the ORDER FULL alarm is closed, by the signer: {effects:?}"
+    );
     assert_eq!(journaled(&scan_in(&mut app, &code(10))).len(), 1, "the refused pack goes in now");
 }

@@ -646,7 +646,10 @@ fn voided_labels_not_confirmed_removed_before_a_restart_are_asked_for_again() {
     news(&mut app, PrintNews::ToRemove(list));
     press(&mut app, KeyCode::F(6));
     let shown = screen(&app, 80, 24);
-    assert!(shown.contains("2 voided label(s): check and remove them") && shown.contains("S8, S9"), "{shown}");
+    assert!(
+        shown.contains("2 voided label(s): check and remove them") && shown.contains("to remove: S8 S9"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -656,4 +659,19 @@ fn the_handheld_status_line_keeps_its_clock_whole() {
     let shown = screen(&app, 40, 16);
     let status = shown.lines().last().unwrap_or_default();
     assert!(status.trim_end().ends_with("10:07 UTC") && status.contains("paper out"), "{status:?}");
+}
+
+#[test]
+fn a_refused_label_scanned_on_another_tab_says_why_there_and_the_next_count_starts_empty() {
+    let mut app = running(3);
+    assert_eq!(app.print.count, "", "the count typed was that run's");
+    press(&mut app, KeyCode::F(5));
+    let outcome = Ok(VerifyOutcome::Refused {
+        refusal: Refusal::WrongBatch,
+        serial: Some("ab-c9x-7".into()),
+        reason: "batch B9 is not the order's B2405121".into(),
+    });
+    news(&mut app, PrintNews::Verified { raw: "]d2…".into(), outcome });
+    let shown = screen(&app, 80, 24);
+    assert!(shown.contains("Label does not match: batch B9 is not the order's B2405121"), "{shown}");
 }

@@ -329,6 +329,8 @@ impl PrintTab {
                 if let Some(r) = self.run.as_mut() {
                     r.run_id = Some(id);
                 }
+                // The count was this run's: the next run's is typed afresh.
+                self.count.clear();
             }
             PrintNews::Started(Err(e)) => {
                 self.run = None;
@@ -404,6 +406,8 @@ impl PrintTab {
             }
             RunEvent::Resumed => {
                 r.halted = None;
+                // What refused the run before is over: it is no longer shown.
+                self.note = None;
                 cx.flash(Severity::Ok, "Printing goes on; new serials replace the voided labels");
             }
             RunEvent::AllPrinted { printed } => {
@@ -489,7 +493,8 @@ impl PrintTab {
     fn alarm(&mut self, raw: String, reason: String, cx: &mut Ctx) {
         let message = format!("Label does not match: {reason}. Put the pack aside; it is not commissioned");
         cx.bell();
-        cx.flash(Severity::Error, "Label does not match (see why above): put the pack aside");
+        // The reason itself: the scan may have come from another tab, where nothing else says why.
+        cx.flash(Severity::Error, message.clone());
         cx.effect(Effect::RecordAlarm {
             order_id: self.run.as_ref().map(|r| r.order_id.clone()).or(cx.active.map(|o| o.order_id.clone())),
             kind: LABEL_ALARM.into(),
@@ -779,7 +784,8 @@ pub fn view(tab: &PrintTab, cx: &ViewCx, frame: &mut Frame, area: Rect) {
         let more = tab.to_remove.len().saturating_sub(SHOWN);
         let more = if more > 0 { format!(" +{more} more (shopfloor labels)") } else { String::new() };
         if let Some(last) = serials.pop() {
-            let list = serials.iter().map(|s| format!("{s}, ")).collect::<String>();
+            // Spaces between them: a serial may hold a comma, never a space.
+            let list = serials.iter().map(|s| format!("{s} ")).collect::<String>();
             lines.push(Line::from(Span::styled(format!("  to remove: {list}{last}{more}"), t.style(Role::Error))));
         }
     }

@@ -318,7 +318,8 @@ impl ScanTab {
             // The alarm is closed by the person who allowed more, not the operator.
             let mut actor = cx.actor();
             actor.operator = signer.or(actor.operator);
-            cx.effect(Effect::AckAlarms(actor));
+            // Only the ORDER FULL alarm this closes: the signer saw no other.
+            cx.effect(Effect::AckAlarmsOf(actor, crate::scan::check::ORDER_FULL.into()));
         }
         cx.flash(
             Severity::Ok,
